@@ -1,0 +1,249 @@
+/*
+ * emhttp/client.h - the HTTP/1.1 client on one persistent connection.
+ *
+ * Memory: the caller owns everything - the client struct (place it in
+ * .bss), the port instance, the transmit and receive buffers and every
+ * request.  emhttp never allocates.
+ *
+ * Tasks: a client belongs to one task, the "network loop".  Every function
+ * here must be called from that task only (emhttp_strerror excepted).  The
+ * loop calls emhttp_poll() whenever the connection may have progressed or
+ * a timeout may have passed; each call does bounded work (at most one
+ * receive of the buffer size, one send, one step of DNS or connect).
+ *
+ * Connection: one TCP connection per client, opened on the first request
+ * and reused for every later one while the server keeps it open.  The host
+ * is resolved once through the port; the address is cached until the DNS
+ * lifetime passes or a connect to it fails.
+ *
+ * Minimal use (blocking):
+ *
+ *     static uint8_t tx[512], rx[2048];
+ *     static emhttp_client cli;
+ *     emhttp_config cfg = { .host = "api.example.com", .port = 80,
+ *                           .net = my_port, .tx_buf = tx, .tx_size = sizeof tx,
+ *                           .rx_buf = rx, .rx_size = sizeof rx };
+ *     emhttp_client_init(&cli, &cfg);
+ *     emhttp_request req = { .method = "POST", .target = "/api",
+ *                            .body = json, .body_len = json_len, .cbs = &my_cbs };
+ *     int rc = emhttp_request_sync(&cli, &req);   // rc == EMHTTP_OK, req.status == 200
+ */
+#ifndef EMHTTP_CLIENT_H
+#define EMHTTP_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "emhttp/error.h"
+#include "emhttp/http_parser.h"
+#include "emhttp/http_writer.h"
+#include "emhttp/opt.h"
+#include "emhttp/port.h"
+#include "emhttp/url.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct emhttp_request emhttp_request;
+typedef struct emhttp_client emhttp_client;
+
+/**
+ * Response callbacks, all optional (NULL).  They run in the network loop,
+ * inside emhttp_poll().  Data pointers are valid during the call only.
+ * Returning non-zero from on_status, on_header or on_body aborts the
+ * request: it completes with EMHTTP_ERR_ABORTED and the connection is
+ * closed (its remaining bytes are unknown).
+ */
+typedef struct emhttp_response_cbs {
+    /** Status of the final response (interim 1xx responses are skipped);
+     *  @p reason is the reason phrase (may be empty). */
+    int (*on_status)(emhttp_request *req, int status, const char *reason, size_t reason_len);
+    /** One response header; the value is trimmed of surrounding spaces. */
+    int (*on_header)(emhttp_request *req, const char *name, size_t name_len,
+                     const char *value, size_t value_len);
+    /** A piece of the body (de-chunked).  Bodies larger than the receive
+     *  buffer arrive in several pieces. */
+    int (*on_body)(emhttp_request *req, const uint8_t *data, size_t len);
+    /** The request is finished: @p result is EMHTTP_OK (req->status holds
+     *  the status) or a negative emhttp_err.  The request is no longer
+     *  referenced by the client when this runs: it may be reused, even
+     *  re-submitted from inside the callback. */
+    void (*on_complete)(emhttp_request *req, int result);
+} emhttp_response_cbs;
+
+/** A request.  The caller owns it; it must stay valid (with everything it
+ *  points to) from emhttp_submit() until its completion. */
+struct emhttp_request {
+    /* --- set by the caller --- */
+    const char *method;   /**< NUL-terminated; NULL = GET, or POST when body_len > 0 */
+    const char *target;   /**< NUL-terminated path and query; NULL = "/" */
+    const emhttp_header *headers; /**< extra headers (Host replaces the automatic one) */
+    size_t header_count;
+    const uint8_t *body;  /**< already-encoded body bytes, sent as they are (no copy) */
+    size_t body_len;
+    const emhttp_response_cbs *cbs; /**< may be NULL: response is discarded */
+    void *user;           /**< for the caller's callbacks */
+
+    /* --- results, written by the client --- */
+    int status;           /**< final status code, 0 until known */
+    int result;           /**< EMHTTP_PENDING while queued, then EMHTTP_OK or an error */
+
+    /* --- private to the client --- */
+    emhttp_request *next_;
+    uint32_t t_start_;    /* when it became the active request */
+    uint32_t t_sent_;     /* when its last byte was sent */
+    uint8_t flags_;
+};
+
+/** Connection events for logging (curl's -v). */
+typedef enum emhttp_event {
+    EMHTTP_EV_RESOLVE,    /**< name resolution started */
+    EMHTTP_EV_RESOLVED,   /**< an address is known (addr set) */
+    EMHTTP_EV_CONNECT,    /**< connecting to addr */
+    EMHTTP_EV_CONNECTED,  /**< connection established to addr */
+    EMHTTP_EV_REUSE,      /**< a request goes over the open connection */
+    EMHTTP_EV_RECONNECT,  /**< a request is re-sent on a fresh connection (code: why) */
+    EMHTTP_EV_CLOSE       /**< the connection was closed (code: why, 0 = orderly) */
+} emhttp_event;
+
+/** Event hook; runs inside emhttp_poll().  @p addr may be NULL. */
+typedef void (*emhttp_event_cb)(void *arg, emhttp_event ev, const emhttp_ip_addr *addr, int code);
+
+/** Keep the resolved address until a connect to it fails. */
+#define EMHTTP_DNS_TTL_FOREVER 0xFFFFFFFFu
+
+/**
+ * Client configuration, read by emhttp_client_init() only (it may live on
+ * the stack).  Zero timeouts mean the CONFIG_EMHTTP_* default.
+ */
+typedef struct emhttp_config {
+    const char *host;       /**< NUL-terminated host name or IP literal; borrowed
+                                 for the client's lifetime */
+    uint16_t port;          /**< TCP port; 0 = the scheme's default */
+    emhttp_scheme scheme;   /**< EMHTTP_SCHEME_HTTP (HTTPS needs the TLS issue) */
+    emhttp_port net;        /**< the port instance (its ctx is borrowed) */
+    uint8_t *tx_buf;        /**< request head buffer (caller-owned) */
+    size_t tx_size;         /**< must hold the longest request head */
+    uint8_t *rx_buf;        /**< receive buffer (caller-owned) */
+    size_t rx_size;         /**< at least 256; must hold the longest header line */
+    uint32_t connect_timeout_ms;    /**< per connect attempt */
+    uint32_t first_byte_timeout_ms; /**< request sent -> first response byte */
+    uint32_t request_timeout_ms;    /**< whole request, from when it becomes active */
+    uint32_t dns_timeout_ms;        /**< one name resolution */
+    uint32_t dns_ttl_s;     /**< address lifetime; EMHTTP_DNS_TTL_FOREVER to keep it */
+    const emhttp_ip_addr *resolve; /**< if set: use this address, never resolve
+                                        (curl's --resolve); copied */
+    bool retry_all_methods; /**< re-send any method after a dead reused connection
+                                 (default: idempotent or Idempotency-Key only) */
+    emhttp_event_cb on_event; /**< optional */
+    void *event_arg;
+} emhttp_config;
+
+/** Counters since emhttp_client_init(). */
+typedef struct emhttp_stats {
+    uint32_t requests;    /**< requests completed (any result) */
+    uint32_t errors;      /**< requests completed with an error */
+    uint32_t connects;    /**< TCP connections established */
+    uint32_t dns_queries; /**< resolutions the port was asked for */
+    uint32_t reuses;      /**< requests sent on an already-open connection */
+    uint32_t retries;     /**< requests re-sent after a dead reused connection */
+    uint32_t ka_expired;  /**< idle connections replaced before use (Keep-Alive timeout) */
+} emhttp_stats;
+
+/** Client state.  Fields are private: use the functions below. */
+struct emhttp_client {
+    const char *host_;
+    emhttp_port net_;
+    uint8_t *tx_;
+    uint8_t *rx_;
+    uint32_t tx_size_, rx_size_;
+    uint32_t to_connect_, to_first_, to_request_, to_dns_, dns_ttl_ms_;
+    emhttp_event_cb on_event_;
+    void *event_arg_;
+    emhttp_request *queue_;    /* head: next response to parse */
+    emhttp_request *tail_;
+    emhttp_request *send_;     /* next request to send (== queue_ for now) */
+    uint32_t t_state_;         /* when the current state began */
+    uint32_t t_idle_;          /* when the connection went idle */
+    uint32_t ka_ms_;           /* server's keep-alive timeout, 0 = none */
+    uint32_t tx_len_, tx_off_; /* request head in tx_, bytes sent */
+    uint32_t body_off_;        /* body bytes sent */
+    uint32_t rx_len_;          /* unconsumed bytes at the front of rx_ */
+    emhttp_parser parser_;
+    emhttp_ip_addr addrs_[CONFIG_EMHTTP_DNS_MAX_ADDRS];
+    uint32_t t_resolved_;
+    emhttp_stats stats_;
+    uint16_t port_;
+    uint8_t state_;
+    uint8_t naddrs_, addr_idx_;
+    uint8_t flags_;
+};
+
+/**
+ * Initialise a client.  Opens nothing: the first request connects.
+ * @param c    client (caller-owned, e.g. static)
+ * @param cfg  configuration (read during the call only; the host string,
+ *             the buffers and the port ctx are borrowed for the client's
+ *             lifetime)
+ * @return EMHTTP_OK, EMHTTP_ERR_ARG (missing host, buffer or port op;
+ *         rx buffer under 256 bytes; HTTPS without CONFIG_EMHTTP_TLS) or
+ *         EMHTTP_ERR_URL (host longer than CONFIG_EMHTTP_MAX_HOST_LEN or
+ *         containing characters not allowed in a host).
+ */
+int emhttp_client_init(emhttp_client *c, const emhttp_config *cfg);
+
+/**
+ * Queue a request.  Requests are sent in order over the one connection;
+ * the client fills in req->status and req->result and calls on_complete.
+ * @return EMHTTP_OK (queued), EMHTTP_ERR_ARG (NULL) or EMHTTP_ERR_BUSY
+ *         (this request is already queued).
+ * Errors of the request itself (invalid header, DNS, connect, timeout...)
+ * are reported through its completion, never by this call.
+ */
+int emhttp_submit(emhttp_client *c, emhttp_request *req);
+
+/**
+ * Advance the client: bounded, non-blocking work.
+ * @return EMHTTP_PENDING while requests remain queued, EMHTTP_OK when the
+ *         queue is empty, or the negative result of a request that failed
+ *         during this call (its on_complete has already run; the client
+ *         stays usable and carries on with the next request).
+ */
+int emhttp_poll(emhttp_client *c);
+
+/**
+ * What the loop should wait for before the next emhttp_poll():
+ * EMHTTP_WAIT_READ and/or EMHTTP_WAIT_WRITE, 0 when idle or resolving.
+ */
+unsigned emhttp_wait_flags(const emhttp_client *c);
+
+/**
+ * Milliseconds until the earliest running timeout expires (0 = already
+ * due), or UINT32_MAX when no timeout runs.  Sleep at most this long.
+ */
+uint32_t emhttp_next_timeout_ms(emhttp_client *c);
+
+/**
+ * Blocking convenience: submit @p req, then poll and wait on the port
+ * until it completes.  Other queued requests progress meanwhile.
+ * @return req->result: EMHTTP_OK (see req->status) or a negative error.
+ */
+int emhttp_request_sync(emhttp_client *c, emhttp_request *req);
+
+/**
+ * Close the connection and cancel every queued request (each completes
+ * with EMHTTP_ERR_CANCELLED).  The client stays initialised: a later
+ * request reconnects (the cached address is kept).
+ */
+void emhttp_client_close(emhttp_client *c);
+
+/** Counters; the pointer stays valid for the client's lifetime. */
+const emhttp_stats *emhttp_client_stats(const emhttp_client *c);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EMHTTP_CLIENT_H */

@@ -1,0 +1,213 @@
+/*
+ * emhttp/json_writer.h - streaming JSON writer into a caller buffer.
+ *
+ * The writer turns a sequence of calls into one compact JSON text (RFC
+ * 8259): it places the commas and colons, checks that keys appear only in
+ * objects and that every value in an object has a key, escapes strings,
+ * refuses invalid UTF-8 and formats numbers without printf.
+ *
+ * Memory: the caller owns the emhttp_jw struct (about 20 bytes on a 32-bit
+ * MCU) and the output buffer; nothing is allocated and nothing is kept
+ * after a call except inside those two.  No byte is ever written past the
+ * end of the buffer.
+ *
+ * Errors are sticky: the first error is kept, every later call returns it
+ * and emhttp_jw_finish() reports it.  So a caller may issue all its calls
+ * and check only the result of the finish:
+ *
+ *     static uint8_t body[256];
+ *     emhttp_jw w;
+ *     emhttp_jw_init(&w, body, sizeof body);
+ *     emhttp_jw_object(&w);
+ *     emhttp_jw_key(&w, "id");    emhttp_jw_string(&w, "sensor-7");
+ *     emhttp_jw_key(&w, "temp");  emhttp_jw_fixed(&w, 2345, 2);  // 23.45
+ *     emhttp_jw_key(&w, "tags");  emhttp_jw_array(&w);
+ *     emhttp_jw_string(&w, "a");  emhttp_jw_string(&w, "b");
+ *     emhttp_jw_array_end(&w);
+ *     emhttp_jw_object_end(&w);
+ *     int n = emhttp_jw_finish(&w);
+ *     // n == 45: {"id":"sensor-7","temp":23.45,"tags":["a","b"]}
+ *
+ * Overflow: when the buffer runs out the writer records
+ * EMHTTP_ERR_JSON_OVERFLOW and goes on counting without writing, so after
+ * the whole sequence of calls emhttp_jw_needed() is the exact length the
+ * document needs.  An overflow is replaced by any later non-overflow error
+ * (a misuse is a bug the caller must see, not a size to retry with); other
+ * errors are never replaced.  After an error the buffer holds no usable
+ * document.
+ *
+ * Tasks: a writer is used by one task at a time (typically the idle task
+ * that encodes request bodies).  There is no global state: different tasks
+ * may use different writers at the same time.
+ *
+ * Nesting: at most CONFIG_EMHTTP_JSON_MAX_DEPTH open arrays and objects.
+ * Doubles need CONFIG_EMHTTP_JSON_FLOAT; without it use emhttp_jw_fixed().
+ */
+#ifndef EMHTTP_JSON_WRITER_H
+#define EMHTTP_JSON_WRITER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "emhttp/error.h"
+#include "emhttp/opt.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Largest fixed-point scale accepted by emhttp_jw_fixed(). */
+#define EMHTTP_JSON_MAX_SCALE 18
+
+/** Writer state.  Fields are private: use the functions below. */
+typedef struct emhttp_jw {
+    uint8_t *buf_;   /* output (caller-owned) */
+    size_t size_;    /* capacity; shrunk to len_ at the first overflow */
+    size_t len_;     /* bytes written into buf_ */
+    size_t extra_;   /* bytes counted, not written, after an overflow */
+    int err_;        /* sticky error, 0 = none */
+    uint8_t depth_;  /* open containers */
+    uint8_t flags_;  /* state of the innermost level (see json_writer.c) */
+    uint8_t stack_[(CONFIG_EMHTTP_JSON_MAX_DEPTH + 7) / 8]; /* 1 bit per level: 1 = object */
+} emhttp_jw;
+
+/**
+ * Start a document.
+ * @param w     writer (caller-owned; any previous state is discarded)
+ * @param buf   output buffer, borrowed until the document is finished; may
+ *              be NULL when @p size is 0 (to measure a document only)
+ * @param size  its size in bytes
+ */
+void emhttp_jw_init(emhttp_jw *w, void *buf, size_t size);
+
+/**
+ * Open an object ("{") / close it ("}").
+ * An object is a value: inside an object it needs a key first.
+ * @return EMHTTP_OK or the sticky error: EMHTTP_ERR_JSON_STATE (no key
+ *         before it in an object, a second top-level value, closing
+ *         something that is not an open object, or closing right after a
+ *         key), EMHTTP_ERR_JSON_DEPTH (more than CONFIG_EMHTTP_JSON_MAX_DEPTH
+ *         levels), EMHTTP_ERR_JSON_OVERFLOW.
+ */
+int emhttp_jw_object(emhttp_jw *w);
+int emhttp_jw_object_end(emhttp_jw *w);
+
+/** Open an array ("[") / close it ("]").  Returns as emhttp_jw_object(). */
+int emhttp_jw_array(emhttp_jw *w);
+int emhttp_jw_array_end(emhttp_jw *w);
+
+/**
+ * Write an object key (escaped like a string), followed by ':'.
+ * @param key  NUL-terminated UTF-8 (emhttp_jw_key) or @p len bytes that
+ *             may contain NUL (emhttp_jw_key_n, escaped as \u0000);
+ *             read during the call only
+ * @return EMHTTP_OK or the sticky error: EMHTTP_ERR_JSON_STATE (not inside
+ *         an object, or two keys in a row), EMHTTP_ERR_JSON_UTF8 (invalid
+ *         UTF-8: stray continuation byte, overlong form, surrogate, code
+ *         point over U+10FFFF, truncated sequence), EMHTTP_ERR_ARG (NULL
+ *         key), EMHTTP_ERR_JSON_OVERFLOW.
+ */
+int emhttp_jw_key(emhttp_jw *w, const char *key);
+int emhttp_jw_key_n(emhttp_jw *w, const char *key, size_t len);
+
+/**
+ * Write a string value.  '"' and '\\' are escaped as \" and \\, the
+ * control characters U+0008, U+0009, U+000A, U+000C, U+000D as \b \t \n
+ * \f \r and the other controls below U+0020 as \u00XX (lower-case hex);
+ * every other byte, multi-byte UTF-8 included, is copied as it is.
+ * @param s  NUL-terminated UTF-8 (emhttp_jw_string) or @p len bytes
+ *           (emhttp_jw_string_n); read during the call only
+ * @return EMHTTP_OK or the sticky error: EMHTTP_ERR_JSON_UTF8,
+ *         EMHTTP_ERR_JSON_STATE (value without key in an object, second
+ *         top-level value), EMHTTP_ERR_ARG (NULL), EMHTTP_ERR_JSON_OVERFLOW.
+ */
+int emhttp_jw_string(emhttp_jw *w, const char *s);
+int emhttp_jw_string_n(emhttp_jw *w, const char *s, size_t len);
+
+/**
+ * Write an integer: every int64_t / uint64_t value, exactly, in decimal.
+ * @return EMHTTP_OK or the sticky error (EMHTTP_ERR_JSON_STATE,
+ *         EMHTTP_ERR_JSON_OVERFLOW).
+ */
+int emhttp_jw_int(emhttp_jw *w, int64_t v);
+int emhttp_jw_uint(emhttp_jw *w, uint64_t v);
+
+/**
+ * Write the fixed-point decimal @p v / 10^@p scale, with exactly @p scale
+ * fraction digits: (12345, 2) -> 123.45, (-5, 3) -> -0.005, (7, 0) -> 7,
+ * (100, 2) -> 1.00.  For MCUs without an FPU.
+ * @param scale  0 .. EMHTTP_JSON_MAX_SCALE
+ * @return EMHTTP_OK or the sticky error: EMHTTP_ERR_ARG (scale too large),
+ *         EMHTTP_ERR_JSON_STATE, EMHTTP_ERR_JSON_OVERFLOW.
+ */
+int emhttp_jw_fixed(emhttp_jw *w, int64_t v, unsigned scale);
+
+#if CONFIG_EMHTTP_JSON_FLOAT
+/**
+ * Write a double in the shortest form that reads back to the same bits
+ * (the fewest significant digits; among those, the closest to @p v).
+ * Plain notation for 1e-6 <= |v| < 1e21, always with a fraction or an
+ * exponent so it reads back as a floating-point number: 1.0, 0.1, -0.0,
+ * 123.456, 0.000001, 1e-7, 1.5e300, 5e-324.
+ * Uses integer arithmetic only (no libm, no printf); about 10.7 KB of
+ * power-of-five tables, shared with the JSON reader.
+ * @return EMHTTP_OK or the sticky error: EMHTTP_ERR_JSON_NUMBER (NaN or
+ *         an infinity: JSON has no such value), EMHTTP_ERR_JSON_STATE,
+ *         EMHTTP_ERR_JSON_OVERFLOW.
+ */
+int emhttp_jw_double(emhttp_jw *w, double v);
+#endif
+
+/** Write true or false.  Returns as emhttp_jw_int(). */
+int emhttp_jw_bool(emhttp_jw *w, bool v);
+
+/** Write null.  Returns as emhttp_jw_int(). */
+int emhttp_jw_null(emhttp_jw *w);
+
+/**
+ * Write a pre-encoded value as it is, e.g. a cached sub-document.  The
+ * writer adds the comma before it but does not check it: @p json must be
+ * exactly one complete, valid JSON value.
+ * @param json  @p len bytes (len > 0), read during the call only
+ * @return EMHTTP_OK or the sticky error: EMHTTP_ERR_ARG (NULL or empty),
+ *         EMHTTP_ERR_JSON_STATE, EMHTTP_ERR_JSON_OVERFLOW.
+ */
+int emhttp_jw_raw(emhttp_jw *w, const char *json, size_t len);
+
+/**
+ * End the document.  No byte is added (no NUL terminator).
+ * @return the document length in bytes (> 0) when it is complete and fits
+ *         the buffer; otherwise the sticky error, or EMHTTP_ERR_JSON_STATE
+ *         when no value was written or a container is still open (the
+ *         error then sticks).  A document longer than INT_MAX bytes gives
+ *         EMHTTP_ERR_JSON_OVERFLOW.
+ */
+int emhttp_jw_finish(emhttp_jw *w);
+
+/**
+ * Bytes the calls so far needed: the document length so far when nothing
+ * overflowed, otherwise the length a large enough buffer would have
+ * received (valid while the only error is EMHTTP_ERR_JSON_OVERFLOW;
+ * saturates at SIZE_MAX).  After the last call, retry with a buffer of
+ * this size.
+ */
+size_t emhttp_jw_needed(const emhttp_jw *w);
+
+/** The sticky error, EMHTTP_OK when none. */
+int emhttp_jw_error(const emhttp_jw *w);
+
+/* ---- private: shared with json_reader.c, not API --------------------- */
+#if CONFIG_EMHTTP_JSON_FLOAT
+/* emhttp_json_pow5_[q]    = floor(5^q * 2^(125 - bitlen(5^q))),        q = 0..325
+ * emhttp_json_pow5inv_[q] = floor(2^(bitlen(5^q) + 124) / 5^q) + 1,    q = 0..342
+ * as {high 64 bits, low 64 bits}. */
+extern const uint64_t emhttp_json_pow5_[326][2];
+extern const uint64_t emhttp_json_pow5inv_[343][2];
+#endif
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EMHTTP_JSON_WRITER_H */

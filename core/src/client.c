@@ -1,0 +1,669 @@
+/*
+ * client.c - the client state machine: one persistent connection, a queue
+ * of caller-owned requests, DNS cached in the client.
+ *
+ *   IDLE -> RESOLVING -> CONNECTING -> SENDING -> RECEIVING -> KEEPALIVE
+ *     ^________________________________________________|   (or IDLE on close)
+ *
+ * One small function per state; emhttp_poll() dispatches.  A state function
+ * returns STEP_CONTINUE (state changed: run the next one now), STEP_WAIT
+ * (waiting for I/O or time) or the negative result of a request it failed.
+ */
+#include "emhttp/client.h"
+
+#include <string.h>
+
+enum { ST_IDLE, ST_RESOLVING, ST_CONNECTING, ST_SENDING, ST_RECEIVING, ST_KEEPALIVE };
+
+#define STEP_WAIT 2
+#define STEP_CONTINUE 3
+#define MAX_STEPS 8 /* state changes per poll: bounds the work of one call */
+
+/* client flags_ */
+#define CF_DNS_VALID 0x01u /* addrs_ holds a resolved address */
+#define CF_FIXED_ADDR 0x02u /* IP literal or configured address: never resolve */
+#define CF_REUSED 0x04u /* the active request runs on a reused connection */
+#define CF_RETRY_ALL 0x08u
+
+/* request flags_ */
+#define RQ_QUEUED 0x01u
+#define RQ_ACTIVE 0x02u /* head written to tx_, timers started */
+#define RQ_RETRIED 0x04u
+#define RQ_RETRIABLE 0x08u
+#define RQ_HEAD 0x10u
+
+#define MIN_RX 256u
+
+/* ---- small helpers ----------------------------------------------------- */
+
+static uint32_t now(const emhttp_client *c) { return c->net_.ops->now_ms(c->net_.ctx); }
+
+static bool elapsed(const emhttp_client *c, uint32_t since, uint32_t limit)
+{
+    return (uint32_t)(now(c) - since) >= limit;
+}
+
+static void emit(const emhttp_client *c, emhttp_event ev, const emhttp_ip_addr *a, int code)
+{
+    if (c->on_event_ != NULL) {
+        c->on_event_(c->event_arg_, ev, a, code);
+    }
+}
+
+static const char *req_method(const emhttp_request *r)
+{
+    return r->method != NULL ? r->method : (r->body_len > 0 ? "POST" : "GET");
+}
+
+/* The sender asks for "the next bytes of the body" (room for producers). */
+static size_t body_next(const emhttp_request *r, uint32_t off, const uint8_t **p)
+{
+    *p = r->body + off;
+    return r->body_len - off;
+}
+
+static long conn_send(emhttp_client *c, const uint8_t *p, size_t n, unsigned flags)
+{
+    return c->net_.ops->send(c->net_.ctx, p, n, flags);
+}
+
+static long conn_recv(emhttp_client *c, uint8_t *p, size_t n)
+{
+    return c->net_.ops->recv(c->net_.ctx, p, n);
+}
+
+static void close_conn(emhttp_client *c, int why)
+{
+    if (c->state_ == ST_RESOLVING) {
+        c->net_.ops->resolve_cancel(c->net_.ctx);
+    } else if (c->state_ != ST_IDLE) {
+        c->net_.ops->close(c->net_.ctx);
+        emit(c, EMHTTP_EV_CLOSE, NULL, why);
+    }
+    c->state_ = ST_IDLE;
+    c->rx_len_ = 0;
+    c->ka_ms_ = 0;
+    c->flags_ &= (uint8_t)~CF_REUSED;
+}
+
+/* Complete the request at the head of the queue. */
+static int finish(emhttp_client *c, int rc)
+{
+    emhttp_request *r = c->queue_;
+    c->queue_ = r->next_;
+    if (c->queue_ == NULL) {
+        c->tail_ = NULL;
+    }
+    c->send_ = c->queue_;
+    r->next_ = NULL;
+    r->flags_ = 0;
+    r->result = rc;
+    c->stats_.requests++;
+    c->stats_.errors += (rc < 0);
+    if (r->cbs != NULL && r->cbs->on_complete != NULL) {
+        r->cbs->on_complete(r, rc);
+    }
+    return rc < 0 ? rc : STEP_CONTINUE;
+}
+
+/* The connection failed under the active request: retry it once on a fresh
+ * connection when it was reused and nothing of the response arrived. */
+static int conn_failed(emhttp_client *c, int err)
+{
+    emhttp_request *r = c->queue_;
+    bool no_response = c->state_ == ST_SENDING || !emhttp_parser_started(&c->parser_);
+    bool dead_reuse = (c->flags_ & CF_REUSED) && no_response &&
+                      (err == EMHTTP_ERR_CLOSED || err == EMHTTP_ERR_RESET || err == EMHTTP_ERR_SEND);
+    close_conn(c, err);
+    if (dead_reuse && (r->flags_ & RQ_RETRIABLE) && !(r->flags_ & RQ_RETRIED)) {
+        r->flags_ |= RQ_RETRIED;
+        c->stats_.retries++;
+        emit(c, EMHTTP_EV_RECONNECT, NULL, err);
+        return STEP_CONTINUE;
+    }
+    return finish(c, err);
+}
+
+static int timed_out(emhttp_client *c, int err)
+{
+    close_conn(c, err);
+    return finish(c, err);
+}
+
+/* Nothing to do now: has a timeout of the active request passed? */
+static int check_request_timers(emhttp_client *c)
+{
+    const emhttp_request *r = c->queue_;
+    if (elapsed(c, r->t_start_, c->to_request_)) {
+        return timed_out(c, EMHTTP_ERR_TIMEOUT);
+    }
+    if (c->state_ == ST_RECEIVING && !emhttp_parser_started(&c->parser_) &&
+        elapsed(c, r->t_sent_, c->to_first_)) {
+        return timed_out(c, EMHTTP_ERR_TIMEOUT_FIRST_BYTE);
+    }
+    return STEP_WAIT;
+}
+
+/* ---- request activation ------------------------------------------------ */
+
+static bool name_is(const emhttp_header *h, const char *lower, size_t len)
+{
+    if (h->name_len != len) {
+        return false;
+    }
+    for (size_t i = 0; i < len; i++) {
+        if ((h->name[i] | 0x20) != lower[i]) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool has_idempotency_key(const emhttp_request *r)
+{
+    for (size_t i = 0; i < r->header_count; i++) {
+        if (name_is(&r->headers[i], "idempotency-key", 15)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Write the head of the queue's first request into tx_.  Nothing touches
+ * the connection before this succeeds. */
+static int activate(emhttp_client *c, emhttp_request *r)
+{
+    const char *m = req_method(r);
+    emhttp_head h = {
+        .method = m,
+        .target = r->target != NULL ? r->target : "/",
+        .host = c->host_,
+        .host_len = strlen(c->host_),
+        .port = c->port_ == 80 ? 0 : c->port_,
+        .headers = r->headers,
+        .header_count = r->header_count,
+        .send_length = r->body_len > 0 || !strcmp(m, "POST") || !strcmp(m, "PUT") ||
+                       !strcmp(m, "PATCH"),
+        .body_len = r->body_len,
+    };
+    long n = emhttp_write_head(c->tx_, c->tx_size_, &h);
+    if (n < 0) {
+        return finish(c, (int)n);
+    }
+    c->tx_len_ = (uint32_t)n;
+    r->t_start_ = now(c);
+    r->flags_ |= RQ_ACTIVE;
+    if ((c->flags_ & CF_RETRY_ALL) || emhttp_method_idempotent(m) || has_idempotency_key(r)) {
+        r->flags_ |= RQ_RETRIABLE;
+    }
+    if (!strcmp(m, "HEAD")) {
+        r->flags_ |= RQ_HEAD;
+    }
+    return STEP_CONTINUE;
+}
+
+/* ---- IDLE: no connection ----------------------------------------------- */
+
+static int start_connect(emhttp_client *c);
+
+static bool dns_fresh(const emhttp_client *c)
+{
+    if (c->flags_ & CF_FIXED_ADDR) {
+        return true;
+    }
+    return (c->flags_ & CF_DNS_VALID) &&
+           (c->dns_ttl_ms_ == EMHTTP_DNS_TTL_FOREVER || !elapsed(c, c->t_resolved_, c->dns_ttl_ms_));
+}
+
+static int st_idle(emhttp_client *c)
+{
+    if (c->queue_ == NULL) {
+        return STEP_WAIT;
+    }
+    if (!(c->queue_->flags_ & RQ_ACTIVE)) {
+        return activate(c, c->queue_);
+    }
+    c->tx_off_ = 0;
+    c->body_off_ = 0;
+    if (dns_fresh(c)) {
+        return start_connect(c);
+    }
+    c->flags_ &= (uint8_t)~CF_DNS_VALID;
+    c->stats_.dns_queries++;
+    emit(c, EMHTTP_EV_RESOLVE, NULL, 0);
+    int rc = c->net_.ops->resolve_start(c->net_.ctx, c->host_);
+    if (rc < 0) {
+        return finish(c, EMHTTP_ERR_DNS);
+    }
+    c->state_ = ST_RESOLVING;
+    c->t_state_ = now(c);
+    return STEP_CONTINUE;
+}
+
+/* ---- RESOLVING --------------------------------------------------------- */
+
+static int st_resolving(emhttp_client *c)
+{
+    size_t n = 0;
+    int rc = c->net_.ops->resolve_poll(c->net_.ctx, c->addrs_, CONFIG_EMHTTP_DNS_MAX_ADDRS, &n);
+    if (rc == EMHTTP_PENDING) {
+        if (elapsed(c, c->t_state_, c->to_dns_)) {
+            return timed_out(c, EMHTTP_ERR_DNS_TIMEOUT);
+        }
+        return check_request_timers(c);
+    }
+    c->state_ = ST_IDLE;
+    if (rc != EMHTTP_OK || n == 0) {
+        return finish(c, EMHTTP_ERR_DNS);
+    }
+    c->naddrs_ = (uint8_t)(n < CONFIG_EMHTTP_DNS_MAX_ADDRS ? n : CONFIG_EMHTTP_DNS_MAX_ADDRS);
+    c->addr_idx_ = 0;
+    c->t_resolved_ = now(c);
+    c->flags_ |= CF_DNS_VALID;
+    emit(c, EMHTTP_EV_RESOLVED, &c->addrs_[0], 0);
+    return start_connect(c);
+}
+
+/* ---- CONNECTING -------------------------------------------------------- */
+
+static int connected(emhttp_client *c)
+{
+    emhttp_ip_addr *a = &c->addrs_[c->addr_idx_];
+    if (c->addr_idx_ != 0) { /* remember the address that works */
+        emhttp_ip_addr tmp = c->addrs_[0];
+        c->addrs_[0] = *a;
+        *a = tmp;
+        c->addr_idx_ = 0;
+    }
+    c->stats_.connects++;
+    emit(c, EMHTTP_EV_CONNECTED, &c->addrs_[0], 0);
+    c->flags_ &= (uint8_t)~CF_REUSED;
+    c->state_ = ST_SENDING;
+    return STEP_CONTINUE;
+}
+
+/* A connect attempt failed: try the next cached address, else give up and
+ * forget the addresses so the next request resolves again. */
+static int connect_failed(emhttp_client *c, int err)
+{
+    c->net_.ops->close(c->net_.ctx);
+    c->state_ = ST_IDLE;
+    if (c->addr_idx_ + 1u < c->naddrs_) {
+        c->addr_idx_++;
+        return start_connect(c);
+    }
+    c->addr_idx_ = 0;
+    c->flags_ &= (uint8_t)~CF_DNS_VALID;
+    return finish(c, err);
+}
+
+static int start_connect(emhttp_client *c)
+{
+    const emhttp_ip_addr *a = &c->addrs_[c->addr_idx_];
+    emit(c, EMHTTP_EV_CONNECT, a, 0);
+    c->state_ = ST_CONNECTING;
+    c->t_state_ = now(c);
+    int rc = c->net_.ops->connect(c->net_.ctx, a, c->port_);
+    if (rc == EMHTTP_OK) {
+        return connected(c);
+    }
+    return rc == EMHTTP_PENDING ? STEP_WAIT : connect_failed(c, EMHTTP_ERR_CONNECT);
+}
+
+static int st_connecting(emhttp_client *c)
+{
+    int rc = c->net_.ops->connect_poll(c->net_.ctx);
+    if (rc == EMHTTP_OK) {
+        return connected(c);
+    }
+    if (rc != EMHTTP_PENDING) {
+        return connect_failed(c, EMHTTP_ERR_CONNECT);
+    }
+    if (elapsed(c, c->t_state_, c->to_connect_)) {
+        return connect_failed(c, EMHTTP_ERR_CONNECT_TIMEOUT);
+    }
+    return check_request_timers(c);
+}
+
+/* ---- KEEPALIVE: open connection, waiting for the next request ---------- */
+
+static uint32_t ka_limit(uint32_t ka_ms)
+{
+    return ka_ms > 2u * CONFIG_EMHTTP_KEEPALIVE_MARGIN_MS ? ka_ms - CONFIG_EMHTTP_KEEPALIVE_MARGIN_MS
+                                                         : ka_ms / 2u;
+}
+
+static int st_keepalive(emhttp_client *c)
+{
+    if (c->queue_ == NULL) {
+        return STEP_WAIT;
+    }
+    if (!(c->queue_->flags_ & RQ_ACTIVE)) {
+        return activate(c, c->queue_);
+    }
+    if (c->ka_ms_ != 0 && elapsed(c, c->t_idle_, ka_limit(c->ka_ms_))) {
+        c->stats_.ka_expired++;
+        close_conn(c, EMHTTP_OK); /* replace it rather than race the server's close */
+        return STEP_CONTINUE;
+    }
+    /* Probe: an idle connection must have nothing to read.  EOF, a reset or
+     * stray bytes mean the server is done with it: open a fresh one. */
+    long n = conn_recv(c, c->rx_, c->rx_size_);
+    if (n != 0) {
+        close_conn(c, n < 0 ? (int)n : EMHTTP_ERR_PROTOCOL);
+        return STEP_CONTINUE;
+    }
+    c->stats_.reuses++;
+    emit(c, EMHTTP_EV_REUSE, NULL, 0);
+    c->flags_ |= CF_REUSED;
+    c->tx_off_ = 0;
+    c->body_off_ = 0;
+    c->state_ = ST_SENDING;
+    return STEP_CONTINUE;
+}
+
+/* ---- SENDING ----------------------------------------------------------- */
+
+static int st_sending(emhttp_client *c)
+{
+    emhttp_request *r = c->queue_;
+    if (c->tx_off_ < c->tx_len_) {
+        long n = conn_send(c, c->tx_ + c->tx_off_, c->tx_len_ - c->tx_off_,
+                           r->body_len > 0 ? EMHTTP_SEND_MORE : 0u);
+        if (n < 0) {
+            return conn_failed(c, (int)n);
+        }
+        c->tx_off_ += (uint32_t)n;
+        if (c->tx_off_ < c->tx_len_) {
+            return check_request_timers(c);
+        }
+    }
+    if (c->body_off_ < r->body_len) {
+        const uint8_t *p;
+        size_t len = body_next(r, c->body_off_, &p);
+        long n = conn_send(c, p, len, 0u);
+        if (n < 0) {
+            return conn_failed(c, (int)n);
+        }
+        c->body_off_ += (uint32_t)n;
+        if (c->body_off_ < r->body_len) {
+            return check_request_timers(c);
+        }
+    }
+    r->t_sent_ = now(c);
+    emhttp_parser_reset(&c->parser_, (r->flags_ & RQ_HEAD) != 0);
+    c->state_ = ST_RECEIVING;
+    return STEP_CONTINUE;
+}
+
+/* ---- RECEIVING --------------------------------------------------------- */
+
+static int response_done(emhttp_client *c, size_t used)
+{
+    bool reuse = emhttp_parser_keep_alive(&c->parser_) && used == c->rx_len_;
+    if (reuse) {
+        c->ka_ms_ = emhttp_parser_keepalive_timeout(&c->parser_) * 1000u;
+        c->rx_len_ = 0;
+        c->t_idle_ = now(c);
+        c->state_ = ST_KEEPALIVE;
+    } else {
+        close_conn(c, EMHTTP_OK);
+    }
+    return finish(c, EMHTTP_OK);
+}
+
+static int received_eof(emhttp_client *c)
+{
+    int rc = emhttp_parser_eof(&c->parser_);
+    if (rc == EMHTTP_OK) {
+        return response_done(c, c->rx_len_);
+    }
+    return conn_failed(c, rc == EMHTTP_ERR_CLOSED ? EMHTTP_ERR_CLOSED : rc);
+}
+
+static int st_receiving(emhttp_client *c)
+{
+    if (c->rx_len_ == c->rx_size_) { /* a head line longer than the buffer */
+        close_conn(c, EMHTTP_ERR_HEADER_TOO_LARGE);
+        return finish(c, EMHTTP_ERR_HEADER_TOO_LARGE);
+    }
+    long n = conn_recv(c, c->rx_ + c->rx_len_, c->rx_size_ - c->rx_len_);
+    if (n == 0) {
+        return check_request_timers(c);
+    }
+    if (n < 0) {
+        return n == EMHTTP_ERR_CLOSED ? received_eof(c) : conn_failed(c, (int)n);
+    }
+    c->rx_len_ += (uint32_t)n;
+    size_t used = 0;
+    int rc = emhttp_parser_feed(&c->parser_, c->rx_, c->rx_len_, &used);
+    if (rc == EMHTTP_OK) {
+        return response_done(c, used);
+    }
+    if (rc != EMHTTP_PENDING) {
+        close_conn(c, rc);
+        return finish(c, rc);
+    }
+    memmove(c->rx_, c->rx_ + used, c->rx_len_ - used);
+    c->rx_len_ -= (uint32_t)used;
+    return STEP_WAIT;
+}
+
+/* ---- parser callbacks -> request callbacks ----------------------------- */
+
+static int on_status(void *user, int status, const char *reason, size_t len)
+{
+    emhttp_request *r = ((emhttp_client *)user)->queue_;
+    r->status = status;
+    return (r->cbs && r->cbs->on_status) ? r->cbs->on_status(r, status, reason, len) : 0;
+}
+
+static int on_header(void *user, const char *n, size_t nl, const char *v, size_t vl)
+{
+    emhttp_request *r = ((emhttp_client *)user)->queue_;
+    return (r->cbs && r->cbs->on_header) ? r->cbs->on_header(r, n, nl, v, vl) : 0;
+}
+
+static int on_body(void *user, const uint8_t *d, size_t len)
+{
+    emhttp_request *r = ((emhttp_client *)user)->queue_;
+    return (r->cbs && r->cbs->on_body) ? r->cbs->on_body(r, d, len) : 0;
+}
+
+static const emhttp_parser_cbs parser_cbs = {on_status, on_header, NULL, on_body};
+
+/* ---- public API -------------------------------------------------------- */
+
+static bool host_ok(const char *h, size_t len)
+{
+    emhttp_ip_addr ip;
+    if (len == 0 || len > CONFIG_EMHTTP_MAX_HOST_LEN) {
+        return false;
+    }
+    if (emhttp_ip_parse(h, len, &ip) == EMHTTP_OK) {
+        return true;
+    }
+    for (size_t i = 0; i < len; i++) {
+        char ch = h[i];
+        if (!((ch >= '0' && ch <= '9') || ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'z') ||
+              ch == '-' || ch == '.' || ch == '_')) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static bool ops_ok(const emhttp_port_ops *o)
+{
+    return o != NULL && o->now_ms && o->resolve_start && o->resolve_poll && o->resolve_cancel &&
+           o->connect && o->connect_poll && o->send && o->recv && o->close && o->wait;
+}
+
+static uint32_t or_default(uint32_t v, uint32_t def) { return v != 0 ? v : def; }
+
+static void set_address(emhttp_client *c, const emhttp_config *cfg)
+{
+    if (cfg->resolve != NULL) {
+        c->addrs_[0] = *cfg->resolve;
+    } else if (emhttp_ip_parse(cfg->host, strlen(cfg->host), &c->addrs_[0]) != EMHTTP_OK) {
+        return;
+    }
+    c->naddrs_ = 1;
+    c->flags_ |= CF_FIXED_ADDR;
+}
+
+int emhttp_client_init(emhttp_client *c, const emhttp_config *cfg)
+{
+    if (c == NULL || cfg == NULL || cfg->host == NULL || !ops_ok(cfg->net.ops) ||
+        cfg->tx_buf == NULL || cfg->rx_buf == NULL || cfg->rx_size < MIN_RX || cfg->tx_size == 0 ||
+        cfg->scheme != EMHTTP_SCHEME_HTTP) {
+        return EMHTTP_ERR_ARG;
+    }
+    if (!host_ok(cfg->host, strlen(cfg->host))) {
+        return EMHTTP_ERR_URL;
+    }
+    memset(c, 0, sizeof *c);
+    c->host_ = cfg->host;
+    c->net_ = cfg->net;
+    c->tx_ = cfg->tx_buf;
+    c->rx_ = cfg->rx_buf;
+    c->tx_size_ = (uint32_t)cfg->tx_size;
+    c->rx_size_ = (uint32_t)cfg->rx_size;
+    c->to_connect_ = or_default(cfg->connect_timeout_ms, CONFIG_EMHTTP_CONNECT_TIMEOUT_MS);
+    c->to_first_ = or_default(cfg->first_byte_timeout_ms, CONFIG_EMHTTP_FIRST_BYTE_TIMEOUT_MS);
+    c->to_request_ = or_default(cfg->request_timeout_ms, CONFIG_EMHTTP_REQUEST_TIMEOUT_MS);
+    c->to_dns_ = or_default(cfg->dns_timeout_ms, CONFIG_EMHTTP_DNS_TIMEOUT_MS);
+    uint32_t ttl = or_default(cfg->dns_ttl_s, CONFIG_EMHTTP_DNS_TTL_S);
+    c->dns_ttl_ms_ = (ttl == 0 || ttl >= EMHTTP_DNS_TTL_FOREVER / 1000u) ? EMHTTP_DNS_TTL_FOREVER
+                                                                        : ttl * 1000u;
+    c->port_ = cfg->port != 0 ? cfg->port : 80;
+    c->on_event_ = cfg->on_event;
+    c->event_arg_ = cfg->event_arg;
+    c->flags_ = cfg->retry_all_methods ? CF_RETRY_ALL : 0;
+    set_address(c, cfg);
+    emhttp_parser_init(&c->parser_, &parser_cbs, c, CONFIG_EMHTTP_MAX_HEADER_BYTES);
+    c->state_ = ST_IDLE;
+    return EMHTTP_OK;
+}
+
+int emhttp_submit(emhttp_client *c, emhttp_request *req)
+{
+    if (c == NULL || req == NULL) {
+        return EMHTTP_ERR_ARG;
+    }
+    if (req->flags_ & RQ_QUEUED) {
+        return EMHTTP_ERR_BUSY;
+    }
+    req->flags_ = RQ_QUEUED;
+    req->next_ = NULL;
+    req->status = 0;
+    req->result = EMHTTP_PENDING;
+    if (c->tail_ != NULL) {
+        c->tail_->next_ = req;
+    } else {
+        c->queue_ = req;
+        c->send_ = req;
+    }
+    c->tail_ = req;
+    return EMHTTP_OK;
+}
+
+static int step(emhttp_client *c)
+{
+    switch (c->state_) {
+    case ST_IDLE: return st_idle(c);
+    case ST_RESOLVING: return st_resolving(c);
+    case ST_CONNECTING: return st_connecting(c);
+    case ST_SENDING: return st_sending(c);
+    case ST_RECEIVING: return st_receiving(c);
+    default: return st_keepalive(c);
+    }
+}
+
+int emhttp_poll(emhttp_client *c)
+{
+    if (c == NULL) {
+        return EMHTTP_ERR_ARG;
+    }
+    for (int i = 0; i < MAX_STEPS; i++) {
+        int rc = step(c);
+        if (rc < 0) {
+            return rc;
+        }
+        if (rc == STEP_WAIT) {
+            break;
+        }
+    }
+    return c->queue_ != NULL ? EMHTTP_PENDING : EMHTTP_OK;
+}
+
+unsigned emhttp_wait_flags(const emhttp_client *c)
+{
+    switch (c->state_) {
+    case ST_CONNECTING:
+    case ST_SENDING: return EMHTTP_WAIT_WRITE;
+    case ST_RECEIVING: return EMHTTP_WAIT_READ;
+    default: return 0;
+    }
+}
+
+static uint32_t remaining(emhttp_client *c, uint32_t since, uint32_t limit)
+{
+    uint32_t spent = (uint32_t)(now(c) - since);
+    return spent >= limit ? 0 : limit - spent;
+}
+
+static uint32_t min_u32(uint32_t a, uint32_t b) { return a < b ? a : b; }
+
+uint32_t emhttp_next_timeout_ms(emhttp_client *c)
+{
+    const emhttp_request *r = c->queue_;
+    if (r == NULL) {
+        return UINT32_MAX;
+    }
+    if (c->state_ == ST_IDLE || c->state_ == ST_KEEPALIVE) {
+        return 0; /* work to do right away */
+    }
+    uint32_t t = remaining(c, r->t_start_, c->to_request_);
+    switch (c->state_) {
+    case ST_RESOLVING: return min_u32(t, remaining(c, c->t_state_, c->to_dns_));
+    case ST_CONNECTING: return min_u32(t, remaining(c, c->t_state_, c->to_connect_));
+    case ST_RECEIVING:
+        if (!emhttp_parser_started(&c->parser_)) {
+            return min_u32(t, remaining(c, r->t_sent_, c->to_first_));
+        }
+        return t;
+    default: return t;
+    }
+}
+
+int emhttp_request_sync(emhttp_client *c, emhttp_request *req)
+{
+    int rc = emhttp_submit(c, req);
+    if (rc != EMHTTP_OK) {
+        return rc;
+    }
+    for (;;) {
+        (void)emhttp_poll(c);
+        if (req->result != EMHTTP_PENDING) {
+            return req->result;
+        }
+        c->net_.ops->wait(c->net_.ctx, emhttp_wait_flags(c), emhttp_next_timeout_ms(c));
+    }
+}
+
+void emhttp_client_close(emhttp_client *c)
+{
+    if (c == NULL) {
+        return;
+    }
+    if (c->state_ == ST_RESOLVING) {
+        c->net_.ops->resolve_cancel(c->net_.ctx);
+    }
+    close_conn(c, EMHTTP_OK);
+    while (c->queue_ != NULL) {
+        (void)finish(c, EMHTTP_ERR_CANCELLED);
+    }
+}
+
+const emhttp_stats *emhttp_client_stats(const emhttp_client *c) { return &c->stats_; }

@@ -1,0 +1,228 @@
+/*
+ * url.c - absolute http(s) URL and IP literal parsing.
+ */
+#include "emhttp/url.h"
+
+#include <stdbool.h>
+#include <string.h>
+
+static bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+static int hex_value(char c)
+{
+    if (is_digit(c)) {
+        return c - '0';
+    }
+    c = (char)(c | 0x20);
+    return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
+}
+
+/* Characters allowed in a registered host name (no percent-encoding). */
+static bool is_host_char(char c)
+{
+    return is_digit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || c == '-' || c == '.' ||
+           c == '_' || c == '~';
+}
+
+static bool prefix_nocase(const char *s, const char *lit)
+{
+    for (; *lit; s++, lit++) {
+        if ((*s | 0x20) != *lit) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static int parse_ipv4(const char *s, size_t len, uint8_t out[4])
+{
+    size_t i = 0;
+    for (int part = 0; part < 4; part++) {
+        unsigned v = 0, digits = 0;
+        while (i < len && is_digit(s[i]) && digits < 4) {
+            v = v * 10 + (unsigned)(s[i++] - '0');
+            digits++;
+        }
+        if (digits == 0 || digits > 3 || v > 255) {
+            return EMHTTP_ERR_ARG;
+        }
+        out[part] = (uint8_t)v;
+        if (part < 3 && (i >= len || s[i++] != '.')) {
+            return EMHTTP_ERR_ARG;
+        }
+    }
+    return i == len ? EMHTTP_OK : EMHTTP_ERR_ARG;
+}
+
+/* One group of 1-4 hex digits; returns characters used or 0. */
+static size_t parse_hex16(const char *s, size_t len, unsigned *v)
+{
+    size_t i = 0;
+    *v = 0;
+    while (i < len && i < 4 && hex_value(s[i]) >= 0) {
+        *v = (*v << 4) | (unsigned)hex_value(s[i++]);
+    }
+    return (i < len && hex_value(s[i]) >= 0) ? 0 : i;
+}
+
+static int parse_ipv6(const char *s, size_t len, uint8_t out[16])
+{
+    uint8_t words[16];
+    size_t n = 0, i = 0;
+    int gap = -1;
+    if (len >= 2 && s[0] == ':' && s[1] == ':') {
+        gap = 0;
+        i = 2;
+    }
+    while (i < len && n < 16) {
+        unsigned v;
+        size_t used = parse_hex16(s + i, len - i, &v);
+        if (used > 0 && i + used < len && s[i + used] == '.') {
+            if (n > 12 || parse_ipv4(s + i, len - i, words + n) != EMHTTP_OK) {
+                return EMHTTP_ERR_ARG;
+            }
+            n += 4;
+            i = len;
+            break;
+        }
+        if (used == 0) {
+            return EMHTTP_ERR_ARG;
+        }
+        words[n++] = (uint8_t)(v >> 8);
+        words[n++] = (uint8_t)v;
+        i += used;
+        if (i == len) {
+            break;
+        }
+        if (s[i] != ':' || ++i == len) {
+            return EMHTTP_ERR_ARG;
+        }
+        if (s[i] == ':') {
+            if (gap >= 0) {
+                return EMHTTP_ERR_ARG;
+            }
+            gap = (int)n;
+            i++;
+        }
+    }
+    if (i != len || (gap < 0 && n != 16) || (gap >= 0 && n > 14)) {
+        return EMHTTP_ERR_ARG;
+    }
+    size_t tail = gap < 0 ? 0 : n - (size_t)gap;
+    size_t head = n - tail;
+    memset(out, 0, 16);
+    memcpy(out, words, head);
+    memcpy(out + 16 - tail, words + head, tail);
+    return EMHTTP_OK;
+}
+
+int emhttp_ip_parse(const char *s, size_t len, emhttp_ip_addr *out)
+{
+    if (s == NULL || out == NULL) {
+        return EMHTTP_ERR_ARG;
+    }
+    memset(out, 0, sizeof *out);
+    if (parse_ipv4(s, len, out->bytes) == EMHTTP_OK) {
+        out->family = EMHTTP_AF_INET;
+        return EMHTTP_OK;
+    }
+#if CONFIG_EMHTTP_IPV6
+    if (parse_ipv6(s, len, out->bytes) == EMHTTP_OK) {
+        out->family = EMHTTP_AF_INET6;
+        return EMHTTP_OK;
+    }
+#else
+    (void)parse_ipv6;
+#endif
+    return EMHTTP_ERR_ARG;
+}
+
+static int parse_port(const char *s, size_t len, uint16_t *port)
+{
+    unsigned long v = 0;
+    if (len == 0 || len > 5) {
+        return EMHTTP_ERR_URL;
+    }
+    for (size_t i = 0; i < len; i++) {
+        if (!is_digit(s[i])) {
+            return EMHTTP_ERR_URL;
+        }
+        v = v * 10 + (unsigned long)(s[i] - '0');
+    }
+    if (v == 0 || v > 65535) {
+        return EMHTTP_ERR_URL;
+    }
+    *port = (uint16_t)v;
+    return EMHTTP_OK;
+}
+
+/* Host part of the authority; *end gets the first character after it. */
+static int parse_host(const char *s, emhttp_url *out, const char **end)
+{
+    if (*s == '[') {
+        const char *close = strchr(s, ']');
+        emhttp_ip_addr ip;
+        if (close == NULL || emhttp_ip_parse(s + 1, (size_t)(close - s - 1), &ip) != EMHTTP_OK ||
+            ip.family != EMHTTP_AF_INET6) {
+            return EMHTTP_ERR_URL;
+        }
+        out->host = s + 1;
+        out->host_len = (size_t)(close - s - 1);
+        *end = close + 1;
+        return EMHTTP_OK;
+    }
+    const char *p = s;
+    while (is_host_char(*p)) {
+        p++;
+    }
+    out->host = s;
+    out->host_len = (size_t)(p - s);
+    *end = p;
+    return (out->host_len == 0 || out->host_len > CONFIG_EMHTTP_MAX_HOST_LEN) ? EMHTTP_ERR_URL
+                                                                               : EMHTTP_OK;
+}
+
+int emhttp_url_parse(const char *url, emhttp_url *out)
+{
+    const char *p;
+    if (url == NULL || out == NULL) {
+        return EMHTTP_ERR_URL;
+    }
+    memset(out, 0, sizeof *out);
+    if (prefix_nocase(url, "http://")) {
+        out->scheme = EMHTTP_SCHEME_HTTP;
+        out->port = 80;
+        p = url + 7;
+    } else if (prefix_nocase(url, "https://")) {
+        out->scheme = EMHTTP_SCHEME_HTTPS;
+        out->port = 443;
+        p = url + 8;
+    } else {
+        return EMHTTP_ERR_URL;
+    }
+    if (parse_host(p, out, &p) != EMHTTP_OK) {
+        return EMHTTP_ERR_URL;
+    }
+    if (*p == ':') {
+        const char *digits = ++p;
+        while (is_digit(*p)) {
+            p++;
+        }
+        if (parse_port(digits, (size_t)(p - digits), &out->port) != EMHTTP_OK) {
+            return EMHTTP_ERR_URL;
+        }
+    }
+    if (*p != '\0' && *p != '/' && *p != '?' && *p != '#') {
+        return EMHTTP_ERR_URL; /* userinfo, bad host character, junk */
+    }
+    const char *frag = strchr(p, '#');
+    size_t len = frag ? (size_t)(frag - p) : strlen(p);
+    for (size_t i = 0; i < len; i++) {
+        if ((unsigned char)p[i] <= ' ' || p[i] == 0x7f) {
+            return EMHTTP_ERR_URL;
+        }
+    }
+    out->target = p;
+    out->target_len = len;
+    return EMHTTP_OK;
+}

@@ -1,0 +1,149 @@
+/*
+ * emhttp/port_posix.h - the POSIX port: BSD sockets, poll(), a monotonic
+ * clock and a resolver thread around getaddrinfo().
+ *
+ * Used for host builds and tests (Linux, macOS, the BSDs).  One
+ * emhttp_posix instance serves one client: one TCP connection, one name
+ * query at a time.
+ *
+ * Memory: the caller owns the emhttp_posix struct (place it in .bss or in
+ * an object that outlives the client).  The port allocates nothing itself;
+ * only getaddrinfo() allocates inside the C library, and its result is
+ * freed before the resolver thread looks at the next query.
+ *
+ * Resources per instance, while initialised: one pipe (two descriptors, the
+ * resolver's wake-up), at most one socket, and - from the first query of a
+ * host name that is not an IP literal until emhttp_posix_deinit() - one
+ * resolver thread.
+ *
+ * Tasks: emhttp_posix_init(), emhttp_posix_deinit() and every operation of
+ * the port are called from the one task (thread) that runs the client's
+ * network loop, never concurrently.  The resolver thread is internal: it
+ * touches only the resolver fields, under the instance's mutex.
+ *
+ * Minimal use:
+ *
+ *     static emhttp_posix net;
+ *     if (emhttp_posix_init(&net) != EMHTTP_OK) { ... }
+ *     emhttp_config cfg = { .host = "api.example.com", .port = 80,
+ *                           .net = emhttp_posix_port(&net), ... };
+ *     ...
+ *     emhttp_posix_deinit(&net);          // after the client is done
+ *
+ * Behaviour the core may want to know:
+ *  - send() uses MSG_NOSIGNAL (and SO_NOSIGPIPE where it exists): a write
+ *    to a dead connection never raises SIGPIPE.
+ *  - EMHTTP_SEND_MORE maps to MSG_MORE where the system has it (Linux);
+ *    elsewhere it is ignored.  TCP_NODELAY is always on.
+ *  - EPIPE from send() is reported as EMHTTP_ERR_RESET, like ECONNRESET.
+ *    On TCP a peer that only closed (FIN) still accepts bytes and answers
+ *    them with RST; once send() fails the connection has been reset (or
+ *    the reset was already reported by an earlier call).  The orderly end
+ *    of stream is reported by recv() as EMHTTP_ERR_CLOSED.
+ *  - IP literals ("192.0.2.1", "2001:db8::1") are converted in
+ *    resolve_start() itself, which then returns EMHTTP_OK; every other name
+ *    goes to getaddrinfo() (AF_UNSPEC, SOCK_STREAM, no AI_ADDRCONFIG) in
+ *    the resolver thread.  Results keep getaddrinfo's order, without
+ *    duplicates, at most CONFIG_EMHTTP_DNS_MAX_ADDRS of them.
+ *  - A host that is empty or longer than CONFIG_EMHTTP_MAX_HOST_LEN makes
+ *    resolve_start() return EMHTTP_OK and resolve_poll() EMHTTP_ERR_DNS.
+ *    resolve_poll() with max == 0 (or out == NULL) returns EMHTTP_ERR_DNS
+ *    and leaves the answer in place for the next poll.  The answer stays
+ *    until the next resolve_start() or resolve_cancel().
+ *  - connect() on an instance whose connection is still open closes it
+ *    first.  A connect that fails (in connect() or connect_poll()) closes
+ *    the socket at once; close() afterwards is harmless.
+ *  - The resolver thread runs one getaddrinfo() at a time and cannot
+ *    interrupt it: a query started while an abandoned one is still running
+ *    begins when that one returns (its result is discarded).
+ */
+#ifndef EMHTTP_PORT_POSIX_H
+#define EMHTTP_PORT_POSIX_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "emhttp/error.h"
+#include "emhttp/opt.h"
+#include "emhttp/port.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * State of one POSIX port instance.  Fields are private: use the functions
+ * below.  Caller-owned; it must stay valid and at the same address from
+ * emhttp_posix_init() until emhttp_posix_deinit() returns.
+ */
+typedef struct emhttp_posix {
+    /* --- the loop's own fields --- */
+    int fd_;                  /* connection socket, -1 when closed */
+    int wake_rd_, wake_wr_;   /* pipe: resolver thread -> wait() */
+    uint8_t connecting_;      /* non-blocking connect in progress */
+    uint8_t inited_;          /* between init and deinit */
+    uint8_t thread_started_;  /* resolver thread exists (joined in deinit) */
+
+    /* --- shared with the resolver thread, guarded by mu_ --- */
+    pthread_mutex_t mu_;
+    pthread_cond_t cv_;
+    pthread_t thread_;
+    uint32_t gen_;            /* query generation: bumped by start/cancel/deinit */
+    uint8_t job_;             /* a query waits for the thread to take it */
+    uint8_t quit_;            /* the thread must exit */
+    uint8_t dns_state_;       /* idle / running / done (private enum) */
+    uint8_t naddrs_;          /* addresses in addrs_ when done (0 = failed) */
+    emhttp_ip_addr addrs_[CONFIG_EMHTTP_DNS_MAX_ADDRS];
+    char host_[CONFIG_EMHTTP_MAX_HOST_LEN + 1];
+} emhttp_posix;
+
+/**
+ * Initialise a port instance: creates the resolver's wake-up pipe and the
+ * mutex and condition variable.  Opens no socket and starts no thread (the
+ * resolver thread starts on the first resolve_start() of a name that is
+ * not an IP literal).
+ *
+ * @param p  instance (caller-owned, e.g. static); its previous contents
+ *           are ignored.  Do not initialise an instance twice without
+ *           emhttp_posix_deinit() in between (that leaks descriptors).
+ * @return EMHTTP_OK, or EMHTTP_ERR_PORT (p is NULL, or no pipe / mutex /
+ *         condition variable could be created; nothing is left open and
+ *         p must not be used).
+ * Call from the task that will run the client's network loop (or before
+ * that task starts).
+ */
+int emhttp_posix_init(emhttp_posix *p);
+
+/**
+ * Release a port instance: closes the connection, stops the resolver
+ * thread and closes the wake-up pipe.  Afterwards the memory of @p p may be
+ * reused or freed; no thread refers to it any more.
+ *
+ * Blocking: if a getaddrinfo() is running, deinit waits for it to return
+ * (the thread is told to quit and joined; the C library offers no safe way
+ * to interrupt getaddrinfo).  That is bounded by the system resolver's
+ * timeouts (resolv.conf "timeout" x "attempts", a few seconds by default).
+ *
+ * @param p  an instance initialised by emhttp_posix_init(), or one already
+ *           deinitialised (then nothing happens), or NULL (nothing happens).
+ * Call from the network loop's task, after the client that uses the port
+ * has stopped using it.
+ */
+void emhttp_posix_deinit(emhttp_posix *p);
+
+/**
+ * The port handle to put into emhttp_config.net.
+ *
+ * @param p  an initialised instance; borrowed by the returned handle (the
+ *           handle's ctx is @p p itself).
+ * @return {ops, ctx}: ops points to a static, constant table of the POSIX
+ *         functions; ctx is @p p.
+ * Any task may call it; it touches no state.
+ */
+emhttp_port emhttp_posix_port(emhttp_posix *p);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* EMHTTP_PORT_POSIX_H */

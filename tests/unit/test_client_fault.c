@@ -1,0 +1,511 @@
+/*
+ * Fault injection: the client state machine over a scripted mock port.
+ *
+ * The mock is only for faults no real peer produces on demand (a clock that
+ * jumps, a connect that never finishes, a reset at an exact moment); the
+ * real behaviour against real servers is in tests/integration.
+ *
+ * Script: recv actions are delivered in order, each only once the client
+ * has sent at least `gate` request heads (so a response never arrives
+ * before its request, and the idle-connection probe sees nothing).
+ */
+#define _GNU_SOURCE /* memmem */
+#include <string.h>
+
+#include "check.h"
+#include "emhttp/client.h"
+
+enum { A_DATA, A_CLOSED, A_RESET };
+
+typedef struct {
+    int type;
+    int gate; /* request heads sent before it is delivered */
+    const char *data;
+} action;
+
+typedef struct {
+    uint32_t now;
+    /* dns */
+    int dns_rc;             /* resolve_poll result */
+    emhttp_ip_addr dns_addrs[2];
+    size_t dns_n;
+    int resolves;
+    /* connect */
+    int connect_rc[8];      /* per attempt; EMHTTP_PENDING = never finishes */
+    int connects;
+    emhttp_ip_addr last_addr;
+    bool open;
+    /* send */
+    char sent[8192];
+    size_t sent_len;
+    int heads;
+    int send_fail_at_head;  /* fail the send of this head (1-based), 0 = never */
+    /* recv */
+    action script[16];
+    int nscript, next;
+    size_t off;             /* within the current data action */
+} mock;
+
+static mock M;
+
+static uint32_t m_now(void *ctx) { (void)ctx; return M.now; }
+static int m_resolve_start(void *ctx, const char *host)
+{
+    (void)ctx;
+    (void)host;
+    M.resolves++;
+    return EMHTTP_PENDING;
+}
+static int m_resolve_poll(void *ctx, emhttp_ip_addr *out, size_t max, size_t *n)
+{
+    (void)ctx;
+    if (M.dns_rc != EMHTTP_OK) {
+        return M.dns_rc;
+    }
+    *n = M.dns_n < max ? M.dns_n : max;
+    memcpy(out, M.dns_addrs, *n * sizeof *out);
+    return EMHTTP_OK;
+}
+static void m_resolve_cancel(void *ctx) { (void)ctx; }
+static int m_connect(void *ctx, const emhttp_ip_addr *a, uint16_t port)
+{
+    (void)ctx;
+    (void)port;
+    M.last_addr = *a;
+    int rc = M.connect_rc[M.connects < 8 ? M.connects : 7];
+    M.connects++;
+    M.open = rc == EMHTTP_OK;
+    return rc == EMHTTP_OK || rc == EMHTTP_PENDING ? rc : EMHTTP_ERR_CONNECT;
+}
+static int m_connect_poll(void *ctx) { (void)ctx; return EMHTTP_PENDING; }
+static long m_send(void *ctx, const uint8_t *p, size_t n, unsigned flags)
+{
+    (void)ctx;
+    (void)flags;
+    if (memmem(p, n, " HTTP/1.1\r\n", 11) != NULL) {
+        if (++M.heads == M.send_fail_at_head) {
+            return EMHTTP_ERR_RESET;
+        }
+    }
+    if (M.sent_len + n <= sizeof M.sent) {
+        memcpy(M.sent + M.sent_len, p, n);
+        M.sent_len += n;
+    }
+    return (long)n;
+}
+static long m_recv(void *ctx, uint8_t *p, size_t n)
+{
+    (void)ctx;
+    if (M.next >= M.nscript || M.script[M.next].gate > M.heads) {
+        return 0;
+    }
+    action *a = &M.script[M.next];
+    if (a->type != A_DATA) {
+        M.next++;
+        return a->type == A_CLOSED ? EMHTTP_ERR_CLOSED : EMHTTP_ERR_RESET;
+    }
+    size_t left = strlen(a->data) - M.off;
+    size_t k = left < n ? left : n;
+    memcpy(p, a->data + M.off, k);
+    M.off += k;
+    if (M.off == strlen(a->data)) {
+        M.next++;
+        M.off = 0;
+    }
+    return (long)k;
+}
+static void m_close(void *ctx)
+{
+    (void)ctx;
+    M.open = false;
+    if (M.off > 0) { /* the rest of a half-read response dies with the connection */
+        M.next++;
+        M.off = 0;
+    }
+}
+static int m_wait(void *ctx, unsigned flags, uint32_t timeout_ms)
+{
+    (void)ctx;
+    (void)flags;
+    /* Simulated time: nothing else can happen, so jump to the deadline. */
+    M.now += timeout_ms == UINT32_MAX ? 1000 : (timeout_ms > 0 ? timeout_ms : 1);
+    return EMHTTP_OK;
+}
+
+static const emhttp_port_ops mock_ops = {m_now,     m_resolve_start, m_resolve_poll, m_resolve_cancel,
+                                         m_connect, m_connect_poll,  m_send,         m_recv,
+                                         m_close,   m_wait};
+
+static emhttp_client cli;
+static uint8_t tx[512], rx[512];
+static char body[2048];
+static size_t body_len;
+
+static int cb_body(emhttp_request *r, const uint8_t *d, size_t n)
+{
+    (void)r;
+    memcpy(body + body_len, d, n);
+    body_len += n;
+    return 0;
+}
+static int cb_abort(emhttp_request *r, int status, const char *reason, size_t len)
+{
+    (void)r;
+    (void)status;
+    (void)reason;
+    (void)len;
+    return 1;
+}
+static const emhttp_response_cbs body_cbs = {NULL, NULL, cb_body, NULL};
+static const emhttp_response_cbs abort_cbs = {cb_abort, NULL, NULL, NULL};
+
+#define OK200 "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+#define OK200_CLOSE "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+
+static void setup(emhttp_config *over)
+{
+    memset(&M, 0, sizeof M);
+    M.now = 1000;
+    M.dns_rc = EMHTTP_OK;
+    M.dns_n = 1;
+    M.dns_addrs[0] = (emhttp_ip_addr){EMHTTP_AF_INET, {192, 0, 2, 1}};
+    M.dns_addrs[1] = (emhttp_ip_addr){EMHTTP_AF_INET, {192, 0, 2, 2}};
+    body_len = 0;
+    emhttp_config cfg = {.host = "api.test", .port = 8080, .net = {&mock_ops, NULL},
+                         .tx_buf = tx, .tx_size = sizeof tx, .rx_buf = rx, .rx_size = sizeof rx,
+                         .connect_timeout_ms = 1000, .first_byte_timeout_ms = 2000,
+                         .request_timeout_ms = 5000, .dns_timeout_ms = 700};
+    if (over != NULL) {
+        cfg.dns_ttl_s = over->dns_ttl_s;
+        cfg.retry_all_methods = over->retry_all_methods;
+    }
+    CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_OK);
+}
+
+static void script(int type, int gate, const char *data)
+{
+    M.script[M.nscript++] = (action){type, gate, data};
+}
+
+static int get(const char *method)
+{
+    static emhttp_request req;
+    memset(&req, 0, sizeof req);
+    req.method = method;
+    req.target = "/api";
+    req.cbs = &body_cbs;
+    return emhttp_request_sync(&cli, &req);
+}
+
+static void test_request_bytes_and_reuse(void)
+{
+    setup(NULL);
+    script(A_DATA, 1, OK200);
+    script(A_DATA, 2, OK200);
+    CHECK_EQ_INT(get("GET"), EMHTTP_OK);
+    const char *want = "GET /api HTTP/1.1\r\nHost: api.test:8080\r\n\r\n";
+    CHECK_EQ_MEM(M.sent, M.sent_len, want, strlen(want));
+    CHECK_EQ_MEM(body, body_len, "ok", 2);
+    CHECK_EQ_INT(get("GET"), EMHTTP_OK);
+    const emhttp_stats *st = emhttp_client_stats(&cli);
+    CHECK_EQ_INT(st->connects, 1);
+    CHECK_EQ_INT(st->reuses, 1);
+    CHECK_EQ_INT(st->dns_queries, 1);
+    CHECK_EQ_INT(M.resolves, 1);
+}
+
+static void test_dns_cached_across_connections(void)
+{
+    setup(NULL);
+    for (int i = 1; i <= 3; i++) {
+        script(A_DATA, i, OK200_CLOSE);
+    }
+    for (int i = 0; i < 3; i++) {
+        CHECK_EQ_INT(get("GET"), EMHTTP_OK);
+    }
+    CHECK_EQ_INT(emhttp_client_stats(&cli)->connects, 3);
+    CHECK_EQ_INT(M.resolves, 1);
+}
+
+static void test_dns_ttl_expiry(void)
+{
+    emhttp_config over = {.dns_ttl_s = 10};
+    setup(&over);
+    script(A_DATA, 1, OK200_CLOSE);
+    script(A_DATA, 2, OK200_CLOSE);
+    script(A_DATA, 3, OK200_CLOSE);
+    CHECK_EQ_INT(get("GET"), EMHTTP_OK);
+    M.now += 9000;
+    CHECK_EQ_INT(get("GET"), EMHTTP_OK);
+    CHECK_EQ_INT(M.resolves, 1);
+    M.now += 2000;
+    CHECK_EQ_INT(get("GET"), EMHTTP_OK);
+    CHECK_EQ_INT(M.resolves, 2);
+}
+
+static void test_connect_failure_forgets_address(void)
+{
+    setup(NULL);
+    M.connect_rc[0] = EMHTTP_ERR_CONNECT;
+    script(A_DATA, 1, OK200);
+    CHECK_EQ_INT(get("GET"), EMHTTP_ERR_CONNECT);
+    CHECK_EQ_INT(get("GET"), EMHTTP_OK); /* usable again, and resolved again */
+    CHECK_EQ_INT(M.resolves, 2);
+}
+
+static void test_second_address_used_and_remembered(void)
+{
+    setup(NULL);
+    M.dns_n = 2;
+    M.connect_rc[0] = EMHTTP_ERR_CONNECT;
+    script(A_DATA, 1, OK200_CLOSE);
+    script(A_DATA, 2, OK200_CLOSE);
+    CHECK_EQ_INT(get("GET"), EMHTTP_OK);
+    CHECK_EQ_INT(M.last_addr.bytes[3], 2);
+    CHECK_EQ_INT(emhttp_client_stats(&cli)->connects, 1);
+    CHECK_EQ_INT(get("GET"), EMHTTP_OK);
+    CHECK_EQ_INT(M.connects, 3); /* straight to the address that worked */
+    CHECK_EQ_INT(M.last_addr.bytes[3], 2);
+    CHECK_EQ_INT(M.resolves, 1);
+}
+
+static void test_dns_errors(void)
+{
+    setup(NULL);
+    M.dns_rc = EMHTTP_ERR_DNS;
+    CHECK_EQ_INT(get("GET"), EMHTTP_ERR_DNS);
+    M.dns_rc = EMHTTP_PENDING;
+    uint32_t t0 = M.now;
+    CHECK_EQ_INT(get("GET"), EMHTTP_ERR_DNS_TIMEOUT);
+    CHECK(M.now - t0 >= 700 && M.now - t0 < 1000);
+    M.dns_rc = EMHTTP_OK;
+    script(A_DATA, 1, OK200);
+    CHECK_EQ_INT(get("GET"), EMHTTP_OK);
+    CHECK_EQ_INT(M.resolves, 3);
+}
+
+/* A reused connection found dead before any response byte: re-sent once on
+ * a fresh connection for idempotent methods only. */
+static void test_dead_reuse_retry_policy(void)
+{
+    setup(NULL);
+    script(A_DATA, 1, OK200);
+    script(A_CLOSED, 2, NULL);
+    script(A_DATA, 3, OK200);
+    CHECK_EQ_INT(get("GET"), EMHTTP_OK);
+    CHECK_EQ_INT(get("GET"), EMHTTP_OK);
+    CHECK_EQ_INT(emhttp_client_stats(&cli)->retries, 1);
+    CHECK_EQ_INT(emhttp_client_stats(&cli)->connects, 2);
+
+    setup(NULL);
+    script(A_DATA, 1, OK200);
+    script(A_CLOSED, 2, NULL);
+    script(A_DATA, 3, OK200);
+    CHECK_EQ_INT(get("GET"), EMHTTP_OK);
+    CHECK_EQ_INT(get("POST"), EMHTTP_ERR_CLOSED); /* not idempotent: not re-sent */
+    CHECK_EQ_INT(get("POST"), EMHTTP_OK);         /* the client carries on */
+
+    emhttp_config over = {.retry_all_methods = true};
+    setup(&over);
+    script(A_DATA, 1, OK200);
+    script(A_RESET, 2, NULL);
+    script(A_DATA, 3, OK200);
+    CHECK_EQ_INT(get("GET"), EMHTTP_OK);
+    CHECK_EQ_INT(get("POST"), EMHTTP_OK);
+
+    setup(NULL); /* only once: a second death fails the request */
+    script(A_DATA, 1, OK200);
+    script(A_CLOSED, 2, NULL);
+    script(A_CLOSED, 3, NULL);
+    CHECK_EQ_INT(get("GET"), EMHTTP_OK);
+    CHECK_EQ_INT(get("GET"), EMHTTP_ERR_CLOSED);
+
+    setup(NULL); /* a fresh connection is never retried */
+    script(A_CLOSED, 1, NULL);
+    CHECK_EQ_INT(get("GET"), EMHTTP_ERR_CLOSED);
+    CHECK_EQ_INT(emhttp_client_stats(&cli)->retries, 0);
+}
+
+static void test_idempotency_key_retried(void)
+{
+    setup(NULL);
+    script(A_DATA, 1, OK200);
+    script(A_DATA, 3, OK200);
+    M.send_fail_at_head = 2;
+    CHECK_EQ_INT(get("GET"), EMHTTP_OK);
+    emhttp_header h[] = {EMHTTP_HEADER("Idempotency-Key", "abc")};
+    emhttp_request req = {.method = "POST", .target = "/", .headers = h, .header_count = 1};
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &req), EMHTTP_OK);
+    CHECK_EQ_INT(emhttp_client_stats(&cli)->retries, 1);
+}
+
+static void test_idle_probe_reconnects_before_send(void)
+{
+    setup(NULL);
+    script(A_DATA, 1, OK200);
+    script(A_CLOSED, 0, NULL); /* the server closed the idle connection */
+    script(A_DATA, 2, OK200);
+    CHECK_EQ_INT(get("POST"), EMHTTP_OK);
+    CHECK_EQ_INT(get("POST"), EMHTTP_OK); /* no retry needed: caught before sending */
+    CHECK_EQ_INT(emhttp_client_stats(&cli)->retries, 0);
+    CHECK_EQ_INT(emhttp_client_stats(&cli)->connects, 2);
+    CHECK_EQ_INT(M.heads, 2);
+}
+
+static void test_keepalive_timeout_honoured(void)
+{
+    setup(NULL);
+    script(A_DATA, 1, "HTTP/1.1 200 OK\r\nKeep-Alive: timeout=2\r\nContent-Length: 0\r\n\r\n");
+    script(A_DATA, 2, "HTTP/1.1 200 OK\r\nKeep-Alive: timeout=2\r\nContent-Length: 0\r\n\r\n");
+    script(A_DATA, 3, OK200);
+    CHECK_EQ_INT(get("GET"), EMHTTP_OK);
+    M.now += 1000; /* within 2 s - margin: reused */
+    CHECK_EQ_INT(get("GET"), EMHTTP_OK);
+    CHECK_EQ_INT(emhttp_client_stats(&cli)->connects, 1);
+    M.now += 1600; /* past 2 s - margin: replaced before use */
+    CHECK_EQ_INT(get("GET"), EMHTTP_OK);
+    CHECK_EQ_INT(emhttp_client_stats(&cli)->connects, 2);
+    CHECK_EQ_INT(emhttp_client_stats(&cli)->ka_expired, 1);
+}
+
+static void test_timeouts(void)
+{
+    setup(NULL);
+    M.connect_rc[0] = EMHTTP_PENDING;
+    uint32_t t0 = M.now;
+    CHECK_EQ_INT(get("GET"), EMHTTP_ERR_CONNECT_TIMEOUT);
+    CHECK(M.now - t0 >= 1000 && M.now - t0 < 1500);
+
+    setup(NULL);
+    t0 = M.now;
+    CHECK_EQ_INT(get("GET"), EMHTTP_ERR_TIMEOUT_FIRST_BYTE);
+    CHECK(M.now - t0 >= 2000 && M.now - t0 < 2500);
+
+    setup(NULL);
+    script(A_DATA, 1, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc");
+    t0 = M.now;
+    CHECK_EQ_INT(get("GET"), EMHTTP_ERR_TIMEOUT);
+    CHECK(M.now - t0 >= 5000 && M.now - t0 < 5500);
+    CHECK(!M.open);
+    script(A_DATA, 2, OK200);
+    CHECK_EQ_INT(get("GET"), EMHTTP_OK);
+}
+
+static void test_bad_request_sends_nothing(void)
+{
+    setup(NULL);
+    emhttp_header h[] = {{"X-Bad", 5, "a\r\nInjected: 1", 14}};
+    emhttp_request req = {.target = "/", .headers = h, .header_count = 1};
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &req), EMHTTP_ERR_BAD_REQUEST);
+    CHECK_EQ_INT(M.sent_len, 0);
+    CHECK_EQ_INT(M.connects, 0);
+    emhttp_request req2 = {.target = "/a b"};
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &req2), EMHTTP_ERR_BAD_REQUEST);
+    script(A_DATA, 1, OK200);
+    CHECK_EQ_INT(get("GET"), EMHTTP_OK);
+}
+
+static void test_protocol_errors_close_and_recover(void)
+{
+    setup(NULL);
+    script(A_DATA, 1, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nok");
+    script(A_DATA, 2, "garbage\r\n\r\n");
+    script(A_DATA, 3, OK200);
+    CHECK_EQ_INT(get("GET"), EMHTTP_ERR_BAD_LENGTH);
+    CHECK(!M.open);
+    CHECK_EQ_INT(get("GET"), EMHTTP_ERR_PROTOCOL);
+    CHECK_EQ_INT(get("GET"), EMHTTP_OK);
+    CHECK_EQ_INT(emhttp_client_stats(&cli)->connects, 3);
+}
+
+static void test_header_line_longer_than_buffer(void)
+{
+    static char big[1024];
+    setup(NULL);
+    strcpy(big, "HTTP/1.1 200 OK\r\nX-Long: ");
+    memset(big + strlen(big), 'a', 700);
+    script(A_DATA, 1, big);
+    CHECK_EQ_INT(get("GET"), EMHTTP_ERR_HEADER_TOO_LARGE);
+    script(A_DATA, 2, OK200);
+    CHECK_EQ_INT(get("GET"), EMHTTP_OK);
+}
+
+static void test_callback_abort(void)
+{
+    setup(NULL);
+    script(A_DATA, 1, OK200);
+    emhttp_request req = {.target = "/", .cbs = &abort_cbs};
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &req), EMHTTP_ERR_ABORTED);
+    CHECK(!M.open);
+}
+
+static int completed[4], ncompleted;
+static void on_done(emhttp_request *r, int rc)
+{
+    completed[ncompleted++] = (int)(intptr_t)r->user;
+    (void)rc;
+}
+
+static void test_queue_order_and_close(void)
+{
+    static const emhttp_response_cbs cbs = {NULL, NULL, NULL, on_done};
+    emhttp_request r[3] = {{.target = "/1", .cbs = &cbs, .user = (void *)1},
+                           {.target = "/2", .cbs = &cbs, .user = (void *)2},
+                           {.target = "/3", .cbs = &cbs, .user = (void *)3}};
+    setup(NULL);
+    ncompleted = 0;
+    script(A_DATA, 1, OK200);
+    script(A_DATA, 2, OK200);
+    for (int i = 0; i < 3; i++) {
+        CHECK_EQ_INT(emhttp_submit(&cli, &r[i]), EMHTTP_OK);
+    }
+    CHECK_EQ_INT(emhttp_submit(&cli, &r[0]), EMHTTP_ERR_BUSY);
+    for (int i = 0; i < 20 && ncompleted < 2; i++) {
+        emhttp_poll(&cli);
+    }
+    CHECK_EQ_INT(ncompleted, 2);
+    CHECK(completed[0] == 1 && completed[1] == 2);
+    emhttp_client_close(&cli);
+    CHECK_EQ_INT(ncompleted, 3);
+    CHECK_EQ_INT(r[2].result, EMHTTP_ERR_CANCELLED);
+    CHECK_EQ_INT(emhttp_poll(&cli), EMHTTP_OK);
+}
+
+static void test_init_validation(void)
+{
+    emhttp_config cfg = {.host = "api.test", .net = {&mock_ops, NULL}, .tx_buf = tx,
+                         .tx_size = sizeof tx, .rx_buf = rx, .rx_size = 255};
+    CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_ERR_ARG);
+    cfg.rx_size = sizeof rx;
+    cfg.host = "bad host";
+    CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_ERR_URL);
+    cfg.host = "127.0.0.1"; /* IP literal: never resolved */
+    CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_OK);
+    memset(&M, 0, sizeof M);
+    script(A_DATA, 1, OK200);
+    CHECK_EQ_INT(get("GET"), EMHTTP_OK);
+    CHECK_EQ_INT(M.resolves, 0);
+    CHECK_EQ_INT(emhttp_client_stats(&cli)->dns_queries, 0);
+}
+
+int main(void)
+{
+    RUN(test_request_bytes_and_reuse);
+    RUN(test_dns_cached_across_connections);
+    RUN(test_dns_ttl_expiry);
+    RUN(test_connect_failure_forgets_address);
+    RUN(test_second_address_used_and_remembered);
+    RUN(test_dns_errors);
+    RUN(test_dead_reuse_retry_policy);
+    RUN(test_idempotency_key_retried);
+    RUN(test_idle_probe_reconnects_before_send);
+    RUN(test_keepalive_timeout_honoured);
+    RUN(test_timeouts);
+    RUN(test_bad_request_sends_nothing);
+    RUN(test_protocol_errors_close_and_recover);
+    RUN(test_header_line_longer_than_buffer);
+    RUN(test_callback_abort);
+    RUN(test_queue_order_and_close);
+    RUN(test_init_validation);
+    return check_summary();
+}
