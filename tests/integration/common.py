@@ -1,0 +1,59 @@
+"""Shared setup of the integration tests: where the binaries are."""
+import hashlib
+import json
+import os
+import re
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SOURCE = os.environ.get("EMHTTP_SOURCE", os.path.dirname(os.path.dirname(HERE)))
+sys.path.insert(0, os.path.join(SOURCE, "tests", "fixtures"))
+
+import fixtures  # noqa: E402  (path set above)
+
+CLI = os.environ.get("EMHTTP_CLI", os.path.join(SOURCE, "build", "gcc", "emhttp"))
+TEST_BIN = os.environ.get("EMHTTP_TEST_BIN", os.path.join(SOURCE, "build", "gcc", "tests"))
+DRIVER = os.path.join(TEST_BIN, "peer_driver")
+BODY_JSON = os.path.join(SOURCE, "tests", "bench", "body.json")
+
+STATS_RE = re.compile(
+    r"^stats: requests=(\d+) ok=(\d+) errors=(\d+) connects=(\d+) dns_queries=(\d+) "
+    r"secs=([0-9.]+) req_per_s=([0-9.]+) p50_us=([0-9.]+) p99_us=([0-9.]+)( .*)?$", re.M)
+
+
+def parse_stats(stderr):
+    """The --stats line as a dict of numbers; None when absent."""
+    m = STATS_RE.search(stderr)
+    if not m:
+        return None
+    keys = ["requests", "ok", "errors", "connects", "dns_queries", "secs", "req_per_s",
+            "p50_us", "p99_us"]
+    out = {k: (float(v) if "." in v else int(v)) for k, v in zip(keys, m.groups()[:9])}
+    return out
+
+
+def cli(args, timeout=120, **kw):
+    """Run the emhttp CLI; returns (rc, stdout bytes, stderr text)."""
+    rc, out, err = fixtures.run([CLI] + args, timeout=timeout, text=False, **kw)
+    return rc, out, err.decode("utf-8", "replace")
+
+
+def drive(host, port, steps, options=(), timeout=120):
+    """Run peer_driver; returns (list of step results, stats dict)."""
+    rc, out, err = fixtures.run([DRIVER, host, str(port)] + list(options) + list(steps),
+                                timeout=timeout)
+    if rc != 0:
+        raise AssertionError("peer_driver failed rc=%d: %s" % (rc, err))
+    lines = [json.loads(x) for x in out.splitlines() if x.strip()]
+    return lines[:-1], lines[-1]["stats"]
+
+
+def fnv1a64(data):
+    h = 0xcbf29ce484222325
+    for b in data:
+        h = ((h ^ b) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+    return "%016x" % h
+
+
+def sha256(data):
+    return hashlib.sha256(data).hexdigest()

@@ -1,0 +1,119 @@
+/*
+ * peer_driver - runs a sequence of requests on ONE emhttp client (POSIX
+ * port) and prints one JSON line per request plus the client's counters,
+ * so the integration tests can check that the same client object serves
+ * every request after every kind of failure.
+ *
+ *   peer_driver HOST PORT [--first-byte MS] [--max-time MS] [--retry-all]
+ *               STEP...
+ *   STEP: METHOD:PATH     e.g. GET:/ok  POST:/eof-before-response
+ *         sleep:MS        pause (connection idle)
+ *
+ * POST steps carry a small JSON body.  The body of each response is
+ * hashed (FNV-1a 64) so the test can compare it with what the server sent.
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "emhttp/client.h"
+#include "emhttp/port_posix.h"
+
+typedef struct {
+    uint64_t fnv;
+    size_t len;
+} body_sum;
+
+static int on_body(emhttp_request *req, const uint8_t *d, size_t n)
+{
+    body_sum *s = req->user;
+    for (size_t i = 0; i < n; i++) {
+        s->fnv = (s->fnv ^ d[i]) * 0x100000001b3ull;
+    }
+    s->len += n;
+    return 0;
+}
+
+static const emhttp_response_cbs cbs = {NULL, NULL, on_body, NULL};
+
+static emhttp_posix net;
+static emhttp_client cli;
+static uint8_t tx[1024], rx[2048];
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static void run_step(const char *step)
+{
+    static const uint8_t json[] = "{\"t\":1}";
+    char method[16], path[512];
+    const char *colon = strchr(step, ':');
+    if (colon == NULL || (size_t)(colon - step) >= sizeof method || strlen(colon) >= sizeof path) {
+        fprintf(stderr, "bad step %s\n", step);
+        exit(2);
+    }
+    memcpy(method, step, (size_t)(colon - step));
+    method[colon - step] = '\0';
+    strcpy(path, colon + 1);
+    if (!strcmp(method, "sleep")) {
+        sleep_ms(atol(path));
+        return;
+    }
+    body_sum sum = {0xcbf29ce484222325ull, 0};
+    bool post = !strcmp(method, "POST");
+    emhttp_request req = {.method = method, .target = path, .cbs = &cbs, .user = &sum,
+                          .body = post ? json : NULL, .body_len = post ? sizeof json - 1 : 0};
+    int rc = emhttp_request_sync(&cli, &req);
+    printf("{\"step\":\"%s\",\"rc\":%d,\"err\":\"%s\",\"status\":%d,\"len\":%zu,\"fnv\":\"%016llx\"}\n",
+           step, rc, emhttp_strerror(rc), req.status, sum.len, (unsigned long long)sum.fnv);
+    fflush(stdout);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 3) {
+        fprintf(stderr, "usage: peer_driver HOST PORT [options] STEP...\n");
+        return 2;
+    }
+    emhttp_config cfg = {.host = argv[1], .port = (uint16_t)atoi(argv[2]), .tx_buf = tx,
+                         .tx_size = sizeof tx, .rx_buf = rx, .rx_size = sizeof rx,
+                         .first_byte_timeout_ms = 2000, .request_timeout_ms = 5000};
+    int i = 3;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        if (!strcmp(argv[i], "--first-byte") && i + 1 < argc) {
+            cfg.first_byte_timeout_ms = (uint32_t)atol(argv[++i]);
+        } else if (!strcmp(argv[i], "--max-time") && i + 1 < argc) {
+            cfg.request_timeout_ms = (uint32_t)atol(argv[++i]);
+        } else if (!strcmp(argv[i], "--retry-all")) {
+            cfg.retry_all_methods = true;
+        } else {
+            fprintf(stderr, "unknown option %s\n", argv[i]);
+            return 2;
+        }
+    }
+    if (emhttp_posix_init(&net) != EMHTTP_OK) {
+        return 1;
+    }
+    cfg.net = emhttp_posix_port(&net);
+    if (emhttp_client_init(&cli, &cfg) != EMHTTP_OK) {
+        return 1;
+    }
+    for (; i < argc; i++) {
+        run_step(argv[i]);
+    }
+    const emhttp_stats *s = emhttp_client_stats(&cli);
+    printf("{\"stats\":{\"requests\":%u,\"errors\":%u,\"connects\":%u,\"dns_queries\":%u,"
+           "\"reuses\":%u,\"retries\":%u,\"ka_expired\":%u}}\n",
+           (unsigned)s->requests, (unsigned)s->errors, (unsigned)s->connects,
+           (unsigned)s->dns_queries, (unsigned)s->reuses, (unsigned)s->retries,
+           (unsigned)s->ka_expired);
+    emhttp_client_close(&cli);
+    emhttp_posix_deinit(&net);
+    return 0;
+}

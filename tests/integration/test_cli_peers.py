@@ -1,0 +1,137 @@
+#!/usr/bin/python3
+"""One client object against misbehaving peers (tests/fixtures/peer_server.py).
+
+Every failure is followed by a request that must succeed on the same
+client: the client stays usable after every kind of error.
+"""
+import unittest
+
+from common import cli, drive, fixtures, fnv1a64, parse_stats
+
+ERR = {"ok": 0, "closed": -12, "reset": -13, "first_byte": -14, "timeout": -15,
+       "protocol": -16, "too_large": -17, "bad_length": -18}
+
+
+def det_bytes(n):
+    pattern = bytes(range(251))
+    return (pattern * (n // 251 + 1))[:n]
+
+
+class OneClientManyFaults(unittest.TestCase):
+    def run_steps(self, peer, steps, options=()):
+        results, stats = drive("127.0.0.1", peer.port, steps, options)
+        self.assertEqual(len(results), len(steps) - sum(s.startswith("sleep:") for s in steps))
+        return results, stats
+
+    def assert_rcs(self, results, names):
+        got = [(r["step"], r["rc"]) for r in results]
+        want = [(r["step"], ERR[n]) for r, n in zip(results, names)]
+        self.assertEqual(got, want)
+
+    def test_every_fault_then_success(self):
+        with fixtures.PeerServer() as peer:
+            steps = ["GET:/ok",
+                     "GET:/reset-mid-body", "GET:/ok",
+                     "GET:/stall", "GET:/ok",
+                     "GET:/stall-body", "GET:/ok",
+                     "GET:/garbage", "GET:/ok",
+                     "GET:/huge-header?n=10000", "GET:/ok",
+                     "GET:/bad-cl", "GET:/ok"]
+            res, st = self.run_steps(peer, steps, ["--first-byte", "1500", "--max-time", "3000"])
+            self.assert_rcs(res, ["ok", "reset", "ok", "first_byte", "ok", "timeout", "ok",
+                                  "protocol", "ok", "too_large", "ok", "bad_length", "ok"])
+            self.assertEqual(st["requests"], len(steps))
+            self.assertEqual(st["errors"], 6)
+            # each failure closed its connection; each /ok after it opened one
+            self.assertEqual(st["connects"], peer.connection_count())
+            self.assertEqual(st["connects"], 7)
+
+    def test_bodies_arrive_intact(self):
+        with fixtures.PeerServer() as peer:
+            steps = ["GET:/slow-bytes", "GET:/chunked?n=100000", "GET:/big?n=300000",
+                     "GET:/interim", "GET:/close-delimited?n=50000", "GET:/ok"]
+            res, st = self.run_steps(peer, steps)
+            self.assertTrue(all(r["rc"] == 0 and r["status"] == 200 for r in res), res)
+            self.assertEqual((res[0]["len"], res[0]["fnv"]), (12, fnv1a64(b"hello, world")))
+            for r, n in zip(res[1:3], (100000, 300000)):
+                self.assertEqual((r["len"], r["fnv"]), (n, fnv1a64(det_bytes(n))))
+            self.assertEqual(res[3]["fnv"], fnv1a64(b'{"ok":true}'))
+            self.assertEqual((res[4]["len"], res[4]["fnv"]), (50000, fnv1a64(det_bytes(50000))))
+            # slow-bytes..interim share one connection; close-delimited ends it
+            self.assertEqual(st["connects"], 2)
+            self.assertEqual(peer.connection_count(), 2)
+
+    def test_connection_end_signals(self):
+        with fixtures.PeerServer() as peer:
+            steps = ["GET:/http10", "GET:/conn-close", "GET:/ok", "GET:/ok",
+                     "HEAD:/big?n=1000", "GET:/status/204", "GET:/status/304", "GET:/ok"]
+            res, st = self.run_steps(peer, steps)
+            self.assertEqual([r["status"] for r in res], [200, 200, 200, 200, 200, 204, 304, 200])
+            self.assertEqual(res[4]["len"], 0)
+            # HTTP/1.0 and Connection: close each end their connection
+            self.assertEqual(st["connects"], 3)
+            self.assertEqual(peer.connection_count(), 3)
+
+    def test_dead_reused_connection_retry_policy(self):
+        with fixtures.PeerServer() as peer:
+            steps = ["GET:/ok", "GET:/eof-before-response", "GET:/ok",
+                     "POST:/eof-before-response", "GET:/ok",
+                     "GET:/reset-before-response", "GET:/ok"]
+            res, st = self.run_steps(peer, steps)
+            self.assert_rcs(res, ["ok", "closed", "ok", "closed", "ok", "reset", "ok"])
+            reqs = peer.events("request")
+            count = lambda m, p: sum(1 for e in reqs if e["method"] == m and e["path"] == p)
+            # idempotent GET: sent, found dead, sent once more; POST: once
+            self.assertEqual(count("GET", "/eof-before-response"), 2)
+            self.assertEqual(count("POST", "/eof-before-response"), 1)
+            self.assertEqual(count("GET", "/reset-before-response"), 2)
+            self.assertEqual(st["retries"], 2)
+
+    def test_retry_all_methods_switch(self):
+        with fixtures.PeerServer() as peer:
+            res, st = self.run_steps(peer, ["GET:/ok", "POST:/eof-before-response", "GET:/ok"],
+                                     ["--retry-all"])
+            self.assertEqual(st["retries"], 1)
+            reqs = [e for e in peer.events("request") if e["path"] == "/eof-before-response"]
+            self.assertEqual(len(reqs), 2)
+
+    def test_keep_alive_timeout_is_honoured(self):
+        """Keep-Alive: timeout=1 - after 1.6 s idle the client replaces the
+        connection before use instead of racing the server's close."""
+        with fixtures.PeerServer() as peer:
+            res, st = self.run_steps(peer, ["GET:/ka?t=1", "sleep:300", "POST:/ka?t=1",
+                                            "sleep:1600", "POST:/ka?t=1"])
+            self.assertTrue(all(r["rc"] == 0 for r in res), res)
+            self.assertEqual((st["connects"], st["ka_expired"], st["retries"]), (2, 1, 0))
+            reqs = peer.events("request")
+            self.assertEqual(len(reqs), 3, "no request was ever lost on a closing connection")
+
+    def test_idle_close_detected_before_sending(self):
+        with fixtures.PeerServer(idle_close_ms=300) as peer:
+            res, st = self.run_steps(peer, ["POST:/ok", "sleep:1500", "POST:/ok"])
+            self.assertEqual([r["rc"] for r in res], [0, 0], res)
+            self.assertEqual((st["connects"], st["retries"]), (2, 0))
+
+    def test_close_after_response_race(self):
+        """The server closes right after a keep-alive-looking response: the
+        next GET gets through, on a second connection."""
+        with fixtures.PeerServer() as peer:
+            res, st = self.run_steps(peer, ["GET:/close-after", "GET:/ok", "GET:/ok"])
+            self.assertEqual([r["rc"] for r in res], [0, 0, 0], res)
+            self.assertEqual(st["connects"], 2)
+
+    def test_cli_exit_codes(self):
+        with fixtures.PeerServer() as peer:
+            cases = [("/garbage", 8), ("/bad-cl", 8), ("/reset-mid-body", 56),
+                     ("/stall", 28)]
+            for path, code in cases:
+                rc, out, err = cli(["--max-time", "1.5", "-s", peer.url(path)], timeout=60)
+                self.assertEqual(rc, code, (path, err))
+                self.assertEqual(len(err.strip().splitlines()), 1, err)
+            rc, out, err = cli(["-n", "3", "--stats", peer.url("/slow-bytes")], timeout=60)
+            self.assertEqual(rc, 0, err)
+            self.assertEqual(parse_stats(err)["ok"], 3)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
