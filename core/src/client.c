@@ -2,8 +2,9 @@
  * client.c - the client state machine: one persistent connection, a queue
  * of caller-owned requests, DNS cached in the client.
  *
- *   IDLE -> RESOLVING -> CONNECTING -> SENDING -> RECEIVING -> KEEPALIVE
- *     ^________________________________________________|   (or IDLE on close)
+ *   IDLE -> RESOLVING -> CONNECTING -> [TLS_HANDSHAKE] -> SENDING -> RECEIVING
+ *     ^                                                                  |
+ *     |________ (close) _____________ KEEPALIVE <________________________|
  *
  * One small function per state; emhttp_poll() dispatches.  A state function
  * returns STEP_CONTINUE (state changed: run the next one now), STEP_WAIT
@@ -13,7 +14,19 @@
 
 #include <string.h>
 
-enum { ST_IDLE, ST_RESOLVING, ST_CONNECTING, ST_SENDING, ST_RECEIVING, ST_KEEPALIVE };
+#if CONFIG_EMHTTP_TLS
+#include "emhttp/tls.h"
+#endif
+
+enum {
+    ST_IDLE,
+    ST_RESOLVING,
+    ST_CONNECTING,
+    ST_TLS_HANDSHAKE,
+    ST_SENDING,
+    ST_RECEIVING,
+    ST_KEEPALIVE
+};
 
 #define STEP_WAIT 2
 #define STEP_CONTINUE 3
@@ -38,9 +51,11 @@ enum { ST_IDLE, ST_RESOLVING, ST_CONNECTING, ST_SENDING, ST_RECEIVING, ST_KEEPAL
 
 static uint32_t now(const emhttp_client *c) { return c->net_.ops->now_ms(c->net_.ctx); }
 
+/* States read the clock once per emhttp_poll() (c->now_): the timers have
+ * millisecond resolution and one poll step takes microseconds. */
 static bool elapsed(const emhttp_client *c, uint32_t since, uint32_t limit)
 {
-    return (uint32_t)(now(c) - since) >= limit;
+    return (uint32_t)(c->now_ - since) >= limit;
 }
 
 static void emit(const emhttp_client *c, emhttp_event ev, const emhttp_ip_addr *a, int code)
@@ -62,13 +77,24 @@ static size_t body_next(const emhttp_request *r, uint32_t off, const uint8_t **p
     return r->body_len - off;
 }
 
+/* The transport: plain TCP through the port, or TLS on top of it. */
 static long conn_send(emhttp_client *c, const uint8_t *p, size_t n, unsigned flags)
 {
+#if CONFIG_EMHTTP_TLS
+    if (c->tls_ != NULL) {
+        return emhttp_tls_send(c->tls_, p, n);
+    }
+#endif
     return c->net_.ops->send(c->net_.ctx, p, n, flags);
 }
 
 static long conn_recv(emhttp_client *c, uint8_t *p, size_t n)
 {
+#if CONFIG_EMHTTP_TLS
+    if (c->tls_ != NULL) {
+        return emhttp_tls_recv(c->tls_, p, n);
+    }
+#endif
     return c->net_.ops->recv(c->net_.ctx, p, n);
 }
 
@@ -77,6 +103,11 @@ static void close_conn(emhttp_client *c, int why)
     if (c->state_ == ST_RESOLVING) {
         c->net_.ops->resolve_cancel(c->net_.ctx);
     } else if (c->state_ != ST_IDLE) {
+#if CONFIG_EMHTTP_TLS
+        if (c->tls_ != NULL && c->state_ != ST_CONNECTING) {
+            emhttp_tls_end(c->tls_);
+        }
+#endif
         c->net_.ops->close(c->net_.ctx);
         emit(c, EMHTTP_EV_CLOSE, NULL, why);
     }
@@ -169,21 +200,38 @@ static bool has_idempotency_key(const emhttp_request *r)
     return false;
 }
 
+#define M_IDEMPOTENT 1u
+#define M_HAS_CONTENT 2u /* POST, PUT, PATCH: Content-Length even when 0 */
+#define M_HEAD 4u
+
+static unsigned method_flags(const char *m)
+{
+    switch (m[0]) {
+    case 'P':
+        if (!strcmp(m, "POST") || !strcmp(m, "PATCH")) {
+            return M_HAS_CONTENT;
+        }
+        return !strcmp(m, "PUT") ? M_HAS_CONTENT | M_IDEMPOTENT : 0u;
+    case 'H': return !strcmp(m, "HEAD") ? M_HEAD | M_IDEMPOTENT : 0u;
+    default: return emhttp_method_idempotent(m) ? M_IDEMPOTENT : 0u;
+    }
+}
+
 /* Write the head of the queue's first request into tx_.  Nothing touches
  * the connection before this succeeds. */
 static int activate(emhttp_client *c, emhttp_request *r)
 {
     const char *m = req_method(r);
+    unsigned mf = method_flags(m);
     emhttp_head h = {
         .method = m,
         .target = r->target != NULL ? r->target : "/",
         .host = c->host_,
         .host_len = strlen(c->host_),
-        .port = c->port_ == 80 ? 0 : c->port_,
+        .port = c->port_ == c->default_port_ ? 0 : c->port_,
         .headers = r->headers,
         .header_count = r->header_count,
-        .send_length = r->body_len > 0 || !strcmp(m, "POST") || !strcmp(m, "PUT") ||
-                       !strcmp(m, "PATCH"),
+        .send_length = r->body_len > 0 || (mf & M_HAS_CONTENT),
         .body_len = r->body_len,
     };
     long n = emhttp_write_head(c->tx_, c->tx_size_, &h);
@@ -191,12 +239,12 @@ static int activate(emhttp_client *c, emhttp_request *r)
         return finish(c, (int)n);
     }
     c->tx_len_ = (uint32_t)n;
-    r->t_start_ = now(c);
+    r->t_start_ = c->now_;
     r->flags_ |= RQ_ACTIVE;
-    if ((c->flags_ & CF_RETRY_ALL) || emhttp_method_idempotent(m) || has_idempotency_key(r)) {
+    if ((c->flags_ & CF_RETRY_ALL) || (mf & M_IDEMPOTENT) || has_idempotency_key(r)) {
         r->flags_ |= RQ_RETRIABLE;
     }
-    if (!strcmp(m, "HEAD")) {
+    if (mf & M_HEAD) {
         r->flags_ |= RQ_HEAD;
     }
     return STEP_CONTINUE;
@@ -236,7 +284,7 @@ static int st_idle(emhttp_client *c)
         return finish(c, EMHTTP_ERR_DNS);
     }
     c->state_ = ST_RESOLVING;
-    c->t_state_ = now(c);
+    c->t_state_ = c->now_;
     return STEP_CONTINUE;
 }
 
@@ -258,7 +306,7 @@ static int st_resolving(emhttp_client *c)
     }
     c->naddrs_ = (uint8_t)(n < CONFIG_EMHTTP_DNS_MAX_ADDRS ? n : CONFIG_EMHTTP_DNS_MAX_ADDRS);
     c->addr_idx_ = 0;
-    c->t_resolved_ = now(c);
+    c->t_resolved_ = c->now_;
     c->flags_ |= CF_DNS_VALID;
     emit(c, EMHTTP_EV_RESOLVED, &c->addrs_[0], 0);
     return start_connect(c);
@@ -278,6 +326,14 @@ static int connected(emhttp_client *c)
     c->stats_.connects++;
     emit(c, EMHTTP_EV_CONNECTED, &c->addrs_[0], 0);
     c->flags_ &= (uint8_t)~CF_REUSED;
+#if CONFIG_EMHTTP_TLS
+    if (c->tls_ != NULL) {
+        c->state_ = ST_TLS_HANDSHAKE;
+        c->t_state_ = c->now_;
+        int rc = emhttp_tls_begin(c->tls_, &c->net_);
+        return rc == EMHTTP_OK ? STEP_CONTINUE : timed_out(c, rc);
+    }
+#endif
     c->state_ = ST_SENDING;
     return STEP_CONTINUE;
 }
@@ -302,7 +358,7 @@ static int start_connect(emhttp_client *c)
     const emhttp_ip_addr *a = &c->addrs_[c->addr_idx_];
     emit(c, EMHTTP_EV_CONNECT, a, 0);
     c->state_ = ST_CONNECTING;
-    c->t_state_ = now(c);
+    c->t_state_ = c->now_;
     int rc = c->net_.ops->connect(c->net_.ctx, a, c->port_);
     if (rc == EMHTTP_OK) {
         return connected(c);
@@ -324,6 +380,30 @@ static int st_connecting(emhttp_client *c)
     }
     return check_request_timers(c);
 }
+
+/* ---- TLS_HANDSHAKE ----------------------------------------------------- */
+
+#if CONFIG_EMHTTP_TLS
+/* Handshake failures are final for the request (a certificate does not get
+ * better on the next address); the address cache is kept. */
+static int st_tls_handshake(emhttp_client *c)
+{
+    int rc = emhttp_tls_handshake(c->tls_);
+    if (rc == EMHTTP_OK) {
+        c->stats_.tls_handshakes++;
+        c->stats_.tls_resumed += emhttp_tls_resumed(c->tls_);
+        c->state_ = ST_SENDING;
+        return STEP_CONTINUE;
+    }
+    if (rc != EMHTTP_PENDING) {
+        return timed_out(c, rc);
+    }
+    if (elapsed(c, c->t_state_, c->to_connect_)) {
+        return timed_out(c, EMHTTP_ERR_CONNECT_TIMEOUT);
+    }
+    return check_request_timers(c);
+}
+#endif
 
 /* ---- KEEPALIVE: open connection, waiting for the next request ---------- */
 
@@ -364,36 +444,48 @@ static int st_keepalive(emhttp_client *c)
 
 /* ---- SENDING ----------------------------------------------------------- */
 
+/* Hand the port as much of head + body as it takes, in one call when the
+ * port can gather.  Returns bytes accepted or a negative error. */
+static long send_some(emhttp_client *c, const emhttp_request *r)
+{
+    const uint8_t *body;
+    size_t blen = body_next(r, c->body_off_, &body);
+    size_t hlen = c->tx_len_ - c->tx_off_;
+    if (hlen == 0) {
+        return conn_send(c, body, blen, 0u);
+    }
+    if (blen == 0) {
+        return conn_send(c, c->tx_ + c->tx_off_, hlen, 0u);
+    }
+#if CONFIG_EMHTTP_TLS
+    if (c->tls_ == NULL && c->net_.ops->sendv != NULL) {
+#else
+    if (c->net_.ops->sendv != NULL) {
+#endif
+        emhttp_iov iov[2] = {{c->tx_ + c->tx_off_, hlen}, {body, blen}};
+        return c->net_.ops->sendv(c->net_.ctx, iov, 2);
+    }
+    return conn_send(c, c->tx_ + c->tx_off_, hlen, EMHTTP_SEND_MORE);
+}
+
 static int st_sending(emhttp_client *c)
 {
     emhttp_request *r = c->queue_;
-    if (c->tx_off_ < c->tx_len_) {
-        long n = conn_send(c, c->tx_ + c->tx_off_, c->tx_len_ - c->tx_off_,
-                           r->body_len > 0 ? EMHTTP_SEND_MORE : 0u);
-        if (n < 0) {
-            return conn_failed(c, (int)n);
-        }
-        c->tx_off_ += (uint32_t)n;
-        if (c->tx_off_ < c->tx_len_) {
-            return check_request_timers(c);
-        }
+    long n = send_some(c, r);
+    if (n < 0) {
+        return conn_failed(c, (int)n);
     }
-    if (c->body_off_ < r->body_len) {
-        const uint8_t *p;
-        size_t len = body_next(r, c->body_off_, &p);
-        long n = conn_send(c, p, len, 0u);
-        if (n < 0) {
-            return conn_failed(c, (int)n);
-        }
-        c->body_off_ += (uint32_t)n;
-        if (c->body_off_ < r->body_len) {
-            return check_request_timers(c);
-        }
+    size_t head_left = c->tx_len_ - c->tx_off_;
+    size_t to_head = (size_t)n < head_left ? (size_t)n : head_left;
+    c->tx_off_ += (uint32_t)to_head;
+    c->body_off_ += (uint32_t)((size_t)n - to_head);
+    if (c->tx_off_ < c->tx_len_ || c->body_off_ < r->body_len) {
+        return n > 0 ? STEP_CONTINUE : check_request_timers(c);
     }
-    r->t_sent_ = now(c);
+    r->t_sent_ = c->now_;
     emhttp_parser_reset(&c->parser_, (r->flags_ & RQ_HEAD) != 0);
     c->state_ = ST_RECEIVING;
-    return STEP_CONTINUE;
+    return STEP_WAIT; /* the answer takes a round trip: wait for readability */
 }
 
 /* ---- RECEIVING --------------------------------------------------------- */
@@ -404,7 +496,7 @@ static int response_done(emhttp_client *c, size_t used)
     if (reuse) {
         c->ka_ms_ = emhttp_parser_keepalive_timeout(&c->parser_) * 1000u;
         c->rx_len_ = 0;
-        c->t_idle_ = now(c);
+        c->t_idle_ = c->now_;
         c->state_ = ST_KEEPALIVE;
     } else {
         close_conn(c, EMHTTP_OK);
@@ -501,6 +593,15 @@ static bool ops_ok(const emhttp_port_ops *o)
 
 static uint32_t or_default(uint32_t v, uint32_t def) { return v != 0 ? v : def; }
 
+/* HTTPS needs the TLS transport compiled in and a TLS context. */
+static bool scheme_ok(const emhttp_config *cfg)
+{
+    if (cfg->scheme == EMHTTP_SCHEME_HTTP) {
+        return cfg->tls == NULL;
+    }
+    return CONFIG_EMHTTP_TLS && cfg->scheme == EMHTTP_SCHEME_HTTPS && cfg->tls != NULL;
+}
+
 static void set_address(emhttp_client *c, const emhttp_config *cfg)
 {
     if (cfg->resolve != NULL) {
@@ -516,7 +617,7 @@ int emhttp_client_init(emhttp_client *c, const emhttp_config *cfg)
 {
     if (c == NULL || cfg == NULL || cfg->host == NULL || !ops_ok(cfg->net.ops) ||
         cfg->tx_buf == NULL || cfg->rx_buf == NULL || cfg->rx_size < MIN_RX || cfg->tx_size == 0 ||
-        cfg->scheme != EMHTTP_SCHEME_HTTP) {
+        !scheme_ok(cfg)) {
         return EMHTTP_ERR_ARG;
     }
     if (!host_ok(cfg->host, strlen(cfg->host))) {
@@ -536,7 +637,9 @@ int emhttp_client_init(emhttp_client *c, const emhttp_config *cfg)
     uint32_t ttl = or_default(cfg->dns_ttl_s, CONFIG_EMHTTP_DNS_TTL_S);
     c->dns_ttl_ms_ = (ttl == 0 || ttl >= EMHTTP_DNS_TTL_FOREVER / 1000u) ? EMHTTP_DNS_TTL_FOREVER
                                                                         : ttl * 1000u;
-    c->port_ = cfg->port != 0 ? cfg->port : 80;
+    c->default_port_ = cfg->scheme == EMHTTP_SCHEME_HTTPS ? 443 : 80;
+    c->port_ = cfg->port != 0 ? cfg->port : c->default_port_;
+    c->tls_ = cfg->tls;
     c->on_event_ = cfg->on_event;
     c->event_arg_ = cfg->event_arg;
     c->flags_ = cfg->retry_all_methods ? CF_RETRY_ALL : 0;
@@ -574,6 +677,9 @@ static int step(emhttp_client *c)
     case ST_IDLE: return st_idle(c);
     case ST_RESOLVING: return st_resolving(c);
     case ST_CONNECTING: return st_connecting(c);
+#if CONFIG_EMHTTP_TLS
+    case ST_TLS_HANDSHAKE: return st_tls_handshake(c);
+#endif
     case ST_SENDING: return st_sending(c);
     case ST_RECEIVING: return st_receiving(c);
     default: return st_keepalive(c);
@@ -585,6 +691,7 @@ int emhttp_poll(emhttp_client *c)
     if (c == NULL) {
         return EMHTTP_ERR_ARG;
     }
+    c->now_ = now(c);
     for (int i = 0; i < MAX_STEPS; i++) {
         int rc = step(c);
         if (rc < 0) {
@@ -603,19 +710,24 @@ unsigned emhttp_wait_flags(const emhttp_client *c)
     case ST_CONNECTING:
     case ST_SENDING: return EMHTTP_WAIT_WRITE;
     case ST_RECEIVING: return EMHTTP_WAIT_READ;
+#if CONFIG_EMHTTP_TLS
+    case ST_TLS_HANDSHAKE: return emhttp_tls_want(c->tls_);
+#endif
     default: return 0;
     }
 }
 
-static uint32_t remaining(emhttp_client *c, uint32_t since, uint32_t limit)
+/* Measured from the last poll's clock reading: the caller waits right
+ * after polling, so that reading is current to well within a millisecond. */
+static uint32_t remaining(const emhttp_client *c, uint32_t since, uint32_t limit)
 {
-    uint32_t spent = (uint32_t)(now(c) - since);
+    uint32_t spent = (uint32_t)(c->now_ - since);
     return spent >= limit ? 0 : limit - spent;
 }
 
 static uint32_t min_u32(uint32_t a, uint32_t b) { return a < b ? a : b; }
 
-uint32_t emhttp_next_timeout_ms(emhttp_client *c)
+uint32_t emhttp_next_timeout_ms(const emhttp_client *c)
 {
     const emhttp_request *r = c->queue_;
     if (r == NULL) {
@@ -627,7 +739,8 @@ uint32_t emhttp_next_timeout_ms(emhttp_client *c)
     uint32_t t = remaining(c, r->t_start_, c->to_request_);
     switch (c->state_) {
     case ST_RESOLVING: return min_u32(t, remaining(c, c->t_state_, c->to_dns_));
-    case ST_CONNECTING: return min_u32(t, remaining(c, c->t_state_, c->to_connect_));
+    case ST_CONNECTING:
+    case ST_TLS_HANDSHAKE: return min_u32(t, remaining(c, c->t_state_, c->to_connect_));
     case ST_RECEIVING:
         if (!emhttp_parser_started(&c->parser_)) {
             return min_u32(t, remaining(c, r->t_sent_, c->to_first_));

@@ -8,44 +8,76 @@
 
 #include <string.h>
 
-/* RFC 9110 tchar: "!#$%&'*+-.^_`|~", DIGIT, ALPHA - as a 128-bit map. */
-static const uint32_t tchar_map[4] = {
-    0x00000000u, /* 0x00-0x1f */
-    0x03ff6cfau, /* 0x20-0x3f: ! # $ % & ' * + - . 0-9 */
-    0xc7fffffeu, /* 0x40-0x5f: A-Z ^ _ */
-    0x57ffffffu, /* 0x60-0x7f: ` a-z | ~ */
+/* Character classes, one lookup per byte:
+ *   C_TOKEN  RFC 9110 tchar ("!#$%&'*+-.^_`|~", DIGIT, ALPHA)
+ *   C_VALUE  field-value byte: HTAB, SP, VCHAR, obs-text (no CTL, no DEL)
+ *   C_TARGET request-target byte: VCHAR or obs-text (no CTL, SP or DEL) */
+#define C_TOKEN 1u
+#define C_VALUE 2u
+#define C_TARGET 4u
+
+static const uint8_t char_class[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, /* 0x00 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x10 */
+    2, 7, 6, 7, 7, 7, 7, 7, 6, 6, 7, 7, 6, 7, 7, 6, /* 0x20 */
+    7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 6, 6, 6, 6, 6, 6, /* 0x30 */
+    6, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, /* 0x40 */
+    7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 6, 6, 6, 7, 7, /* 0x50 */
+    7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, /* 0x60 */
+    7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 6, 7, 6, 7, 0, /* 0x70 */
+    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, /* 0x80 */
+    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, /* 0x90 */
+    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, /* 0xa0 */
+    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, /* 0xb0 */
+    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, /* 0xc0 */
+    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, /* 0xd0 */
+    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, /* 0xe0 */
+    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, /* 0xf0 */
 };
 
-static bool is_token(const char *s, size_t n)
+/* True when every byte of s[0..n) has class @p cls (and n > 0 unless
+ * @p empty_ok).  Branch-free inner loop. */
+static bool all_of(const char *s, size_t n, unsigned cls, bool empty_ok)
 {
-    unsigned bad = (n == 0);
+    unsigned ok = cls;
     for (size_t i = 0; i < n; i++) {
-        unsigned c = (unsigned char)s[i];
-        bad |= (c >= 128) | !((tchar_map[(c >> 5) & 3] >> (c & 31)) & 1);
+        ok &= char_class[(uint8_t)s[i]];
     }
-    return !bad;
+    return (ok & cls) && (n > 0 || empty_ok);
 }
 
-/* Field value: no CTL but HTAB, no DEL (obs-text allowed). */
+/* Word-at-a-time pre-scan (the "has less than" / "has byte" bit tricks):
+ * skips the words that certainly hold no byte below @p lo and no DEL; the
+ * table decides the rest.  Returns how many leading bytes are clean. */
+#define ONES ((size_t)-1 / 255u)
+#define HIGHS (ONES * 0x80u)
+
+static size_t clean_prefix(const char *s, size_t n, unsigned lo)
+{
+    size_t i = 0;
+    for (; i + sizeof(size_t) <= n; i += sizeof(size_t)) {
+        size_t x, y;
+        memcpy(&x, s + i, sizeof x);
+        y = x ^ (ONES * 0x7fu);
+        if ((((x - ONES * lo) & ~x) | ((y - ONES) & ~y)) & HIGHS) {
+            break;
+        }
+    }
+    return i;
+}
+
+static bool is_token(const char *s, size_t n) { return all_of(s, n, C_TOKEN, false); }
+
 static bool is_field_value(const char *s, size_t n)
 {
-    unsigned bad = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned c = (unsigned char)s[i];
-        bad |= ((c < 0x20) & (c != '\t')) | (c == 0x7f);
-    }
-    return !bad;
+    size_t i = clean_prefix(s, n, 0x20u); /* HTAB, if any, is left to the table */
+    return all_of(s + i, n - i, C_VALUE, true);
 }
 
-/* Request target: no CTL, no space, no DEL. */
 static bool is_target(const char *s, size_t n)
 {
-    unsigned bad = (n == 0);
-    for (size_t i = 0; i < n; i++) {
-        unsigned c = (unsigned char)s[i];
-        bad |= (c <= 0x20) | (c == 0x7f);
-    }
-    return !bad;
+    size_t i = clean_prefix(s, n, 0x21u);
+    return n > 0 && all_of(s + i, n - i, C_TARGET, true);
 }
 
 static bool name_is(const emhttp_header *h, const char *lit, size_t len)

@@ -36,6 +36,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -44,6 +45,10 @@
 #endif
 #ifndef MSG_MORE
 #define MSG_MORE 0 /* EMHTTP_SEND_MORE is a hint: ignored without MSG_MORE */
+#endif
+
+#ifndef EMHTTP_POSIX_MAX_IOV
+#define EMHTTP_POSIX_MAX_IOV 4 /* buffers per sendv(); the core uses 2 */
 #endif
 
 enum { DNS_IDLE = 0, DNS_RUNNING, DNS_DONE };
@@ -507,6 +512,29 @@ static long px_send(void *ctx, const uint8_t *buf, size_t len, unsigned flags)
     return r >= 0 ? (long)r : io_error(errno, EMHTTP_ERR_SEND);
 }
 
+static long px_sendv(void *ctx, const emhttp_iov *iov, size_t iovcnt)
+{
+    emhttp_posix *p = ctx;
+    struct iovec v[EMHTTP_POSIX_MAX_IOV];
+    struct msghdr msg = {.msg_iov = v};
+    ssize_t r;
+
+    if (p->fd_ < 0)
+        return EMHTTP_ERR_SEND;
+    for (size_t i = 0; i < iovcnt && msg.msg_iovlen < EMHTTP_POSIX_MAX_IOV; i++) {
+        if (iov[i].len > 0) {
+            v[msg.msg_iovlen].iov_base = (void *)(uintptr_t)iov[i].base;
+            v[msg.msg_iovlen++].iov_len = iov[i].len;
+        }
+    }
+    if (msg.msg_iovlen == 0)
+        return 0;
+    do {
+        r = sendmsg(p->fd_, &msg, MSG_NOSIGNAL);
+    } while (r < 0 && errno == EINTR);
+    return r >= 0 ? (long)r : io_error(errno, EMHTTP_ERR_SEND);
+}
+
 static long px_recv(void *ctx, uint8_t *buf, size_t len)
 {
     emhttp_posix *p = ctx;
@@ -553,7 +581,7 @@ static int px_wait(void *ctx, unsigned flags, uint32_t timeout_ms)
 static const emhttp_port_ops px_ops = {
     px_now_ms,   px_resolve_start, px_resolve_poll, px_resolve_cancel,
     px_connect,  px_connect_poll,  px_send,         px_recv,
-    px_close,    px_wait,
+    px_close,    px_wait,          px_sendv,
 };
 
 static int open_wake_pipe(emhttp_posix *p)

@@ -10,6 +10,7 @@
  * before its request, and the idle-connection probe sees nothing).
  */
 #define _GNU_SOURCE /* memmem */
+#include <stdint.h>
 #include <string.h>
 
 #include "check.h"
@@ -40,6 +41,8 @@ typedef struct {
     size_t sent_len;
     int heads;
     int send_fail_at_head;  /* fail the send of this head (1-based), 0 = never */
+    size_t accept_max;      /* bytes accepted per send call, 0 = all */
+    int send_calls;
     /* recv */
     action script[16];
     int nscript, next;
@@ -78,20 +81,50 @@ static int m_connect(void *ctx, const emhttp_ip_addr *a, uint16_t port)
     return rc == EMHTTP_OK || rc == EMHTTP_PENDING ? rc : EMHTTP_ERR_CONNECT;
 }
 static int m_connect_poll(void *ctx) { (void)ctx; return EMHTTP_PENDING; }
+static int count_heads(void)
+{
+    int n = 0;
+    for (const char *p = M.sent; (p = memmem(p, M.sent_len - (size_t)(p - M.sent),
+                                             " HTTP/1.1\r\n", 11)) != NULL; p++) {
+        n++;
+    }
+    return n;
+}
+
+/* Accepts at most M.accept_max bytes a call (0 = all). */
+static long m_gather(const emhttp_iov *iov, size_t cnt)
+{
+    size_t before = M.sent_len;
+    size_t room = M.accept_max ? M.accept_max : SIZE_MAX;
+    for (size_t i = 0; i < cnt && room > 0; i++) {
+        size_t k = iov[i].len < room ? iov[i].len : room;
+        if (M.sent_len + k > sizeof M.sent) {
+            return EMHTTP_ERR_SEND;
+        }
+        memcpy(M.sent + M.sent_len, iov[i].base, k);
+        M.sent_len += k;
+        room -= k;
+    }
+    int heads = count_heads();
+    bool fail = M.send_fail_at_head > M.heads && heads >= M.send_fail_at_head;
+    M.heads = heads; /* a failed head stays recorded: it was attempted */
+    if (fail) {
+        return EMHTTP_ERR_RESET;
+    }
+    M.send_calls++;
+    return (long)(M.sent_len - before);
+}
 static long m_send(void *ctx, const uint8_t *p, size_t n, unsigned flags)
 {
     (void)ctx;
     (void)flags;
-    if (memmem(p, n, " HTTP/1.1\r\n", 11) != NULL) {
-        if (++M.heads == M.send_fail_at_head) {
-            return EMHTTP_ERR_RESET;
-        }
-    }
-    if (M.sent_len + n <= sizeof M.sent) {
-        memcpy(M.sent + M.sent_len, p, n);
-        M.sent_len += n;
-    }
-    return (long)n;
+    emhttp_iov one = {p, n};
+    return m_gather(&one, 1);
+}
+static long m_sendv(void *ctx, const emhttp_iov *iov, size_t cnt)
+{
+    (void)ctx;
+    return m_gather(iov, cnt);
 }
 static long m_recv(void *ctx, uint8_t *p, size_t n)
 {
@@ -127,6 +160,9 @@ static int m_wait(void *ctx, unsigned flags, uint32_t timeout_ms)
 {
     (void)ctx;
     (void)flags;
+    if (M.next < M.nscript && M.script[M.next].gate <= M.heads) {
+        return EMHTTP_OK; /* readable now */
+    }
     /* Simulated time: nothing else can happen, so jump to the deadline. */
     M.now += timeout_ms == UINT32_MAX ? 1000 : (timeout_ms > 0 ? timeout_ms : 1);
     return EMHTTP_OK;
@@ -134,7 +170,7 @@ static int m_wait(void *ctx, unsigned flags, uint32_t timeout_ms)
 
 static const emhttp_port_ops mock_ops = {m_now,     m_resolve_start, m_resolve_poll, m_resolve_cancel,
                                          m_connect, m_connect_poll,  m_send,         m_recv,
-                                         m_close,   m_wait};
+                                         m_close,   m_wait,          m_sendv};
 
 static emhttp_client cli;
 static uint8_t tx[512], rx[512];
@@ -212,6 +248,25 @@ static void test_request_bytes_and_reuse(void)
     CHECK_EQ_INT(st->reuses, 1);
     CHECK_EQ_INT(st->dns_queries, 1);
     CHECK_EQ_INT(M.resolves, 1);
+}
+
+/* Head and body leave in one gather call; a port that takes a few bytes at
+ * a time still gets every byte in order. */
+static void test_gather_and_partial_sends(void)
+{
+    static const uint8_t json[] = "{\"a\":1}";
+    const char *want = "POST /api HTTP/1.1\r\nHost: api.test:8080\r\nContent-Length: 7\r\n\r\n{\"a\":1}";
+    for (size_t accept = 0; accept < 12; accept++) {
+        setup(NULL);
+        M.accept_max = accept;
+        script(A_DATA, 1, OK200);
+        emhttp_request req = {.method = "POST", .target = "/api", .body = json, .body_len = 7};
+        CHECK_EQ_INT(emhttp_request_sync(&cli, &req), EMHTTP_OK);
+        CHECK_EQ_MEM(M.sent, M.sent_len, want, strlen(want));
+        if (accept == 0) {
+            CHECK_EQ_INT(M.send_calls, 1);
+        }
+    }
 }
 
 static void test_dns_cached_across_connections(void)
@@ -491,6 +546,7 @@ static void test_init_validation(void)
 int main(void)
 {
     RUN(test_request_bytes_and_reuse);
+    RUN(test_gather_and_partial_sends);
     RUN(test_dns_cached_across_connections);
     RUN(test_dns_ttl_expiry);
     RUN(test_connect_failure_forgets_address);

@@ -48,6 +48,7 @@ extern "C" {
 
 typedef struct emhttp_request emhttp_request;
 typedef struct emhttp_client emhttp_client;
+struct emhttp_tls; /* emhttp/tls.h */
 
 /**
  * Response callbacks, all optional (NULL).  They run in the network loop,
@@ -122,8 +123,11 @@ typedef struct emhttp_config {
     const char *host;       /**< NUL-terminated host name or IP literal; borrowed
                                  for the client's lifetime */
     uint16_t port;          /**< TCP port; 0 = the scheme's default */
-    emhttp_scheme scheme;   /**< EMHTTP_SCHEME_HTTP (HTTPS needs the TLS issue) */
+    emhttp_scheme scheme;   /**< EMHTTP_SCHEME_HTTP, or EMHTTP_SCHEME_HTTPS (needs
+                                 CONFIG_EMHTTP_TLS and @c tls) */
     emhttp_port net;        /**< the port instance (its ctx is borrowed) */
+    struct emhttp_tls *tls; /**< TLS context for HTTPS (emhttp/tls.h), borrowed;
+                                 NULL for HTTP */
     uint8_t *tx_buf;        /**< request head buffer (caller-owned) */
     size_t tx_size;         /**< must hold the longest request head */
     uint8_t *rx_buf;        /**< receive buffer (caller-owned) */
@@ -150,12 +154,15 @@ typedef struct emhttp_stats {
     uint32_t reuses;      /**< requests sent on an already-open connection */
     uint32_t retries;     /**< requests re-sent after a dead reused connection */
     uint32_t ka_expired;  /**< idle connections replaced before use (Keep-Alive timeout) */
+    uint32_t tls_handshakes; /**< TLS handshakes completed */
+    uint32_t tls_resumed;    /**< of which resumed a cached session */
 } emhttp_stats;
 
 /** Client state.  Fields are private: use the functions below. */
 struct emhttp_client {
     const char *host_;
     emhttp_port net_;
+    struct emhttp_tls *tls_;
     uint8_t *tx_;
     uint8_t *rx_;
     uint32_t tx_size_, rx_size_;
@@ -165,6 +172,7 @@ struct emhttp_client {
     emhttp_request *queue_;    /* head: next response to parse */
     emhttp_request *tail_;
     emhttp_request *send_;     /* next request to send (== queue_ for now) */
+    uint32_t now_;             /* clock read at the start of this poll */
     uint32_t t_state_;         /* when the current state began */
     uint32_t t_idle_;          /* when the connection went idle */
     uint32_t ka_ms_;           /* server's keep-alive timeout, 0 = none */
@@ -175,7 +183,7 @@ struct emhttp_client {
     emhttp_ip_addr addrs_[CONFIG_EMHTTP_DNS_MAX_ADDRS];
     uint32_t t_resolved_;
     emhttp_stats stats_;
-    uint16_t port_;
+    uint16_t port_, default_port_;
     uint8_t state_;
     uint8_t naddrs_, addr_idx_;
     uint8_t flags_;
@@ -188,7 +196,8 @@ struct emhttp_client {
  *             the buffers and the port ctx are borrowed for the client's
  *             lifetime)
  * @return EMHTTP_OK, EMHTTP_ERR_ARG (missing host, buffer or port op;
- *         rx buffer under 256 bytes; HTTPS without CONFIG_EMHTTP_TLS) or
+ *         rx buffer under 256 bytes; HTTPS without CONFIG_EMHTTP_TLS or
+ *         without a TLS context; a TLS context for HTTP) or
  *         EMHTTP_ERR_URL (host longer than CONFIG_EMHTTP_MAX_HOST_LEN or
  *         containing characters not allowed in a host).
  */
@@ -221,9 +230,11 @@ unsigned emhttp_wait_flags(const emhttp_client *c);
 
 /**
  * Milliseconds until the earliest running timeout expires (0 = already
- * due), or UINT32_MAX when no timeout runs.  Sleep at most this long.
+ * due), or UINT32_MAX when no timeout runs, counted from the clock reading
+ * of the last emhttp_poll(): call it right after polling, then sleep at
+ * most this long.
  */
-uint32_t emhttp_next_timeout_ms(emhttp_client *c);
+uint32_t emhttp_next_timeout_ms(const emhttp_client *c);
 
 /**
  * Blocking convenience: submit @p req, then poll and wait on the port

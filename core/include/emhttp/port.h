@@ -41,6 +41,12 @@ typedef struct emhttp_ip_addr {
     uint8_t bytes[16]; /**< 4 or 16 bytes used, network order */
 } emhttp_ip_addr;
 
+/** One buffer of a gather-send (emhttp_port_ops.sendv). */
+typedef struct emhttp_iov {
+    const uint8_t *base;
+    size_t len;
+} emhttp_iov;
+
 /** Flags for emhttp_port_ops.send(). */
 #define EMHTTP_SEND_MORE 1u /**< more data follows immediately */
 
@@ -123,6 +129,15 @@ typedef struct emhttp_port_ops {
      * @return EMHTTP_OK (woken or timed out: the core polls to find out).
      */
     int (*wait)(void *ctx, unsigned flags, uint32_t timeout_ms);
+
+    /**
+     * Optional (NULL when the port has none): send the buffers of @p iov in
+     * order as one write (sendmsg on POSIX; tcp_write per buffer and one
+     * tcp_output on lwIP), so a request head and its body leave in one
+     * segment and one system call.  Same results as send(): the bytes
+     * accepted from the front of the vector (0 = no room now), or an error.
+     */
+    long (*sendv)(void *ctx, const struct emhttp_iov *iov, size_t iovcnt);
 } emhttp_port_ops;
 
 /** A port instance: its operations plus its state. */
