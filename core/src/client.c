@@ -426,12 +426,17 @@ static int st_keepalive(emhttp_client *c)
         close_conn(c, EMHTTP_OK); /* replace it rather than race the server's close */
         return STEP_CONTINUE;
     }
-    /* Probe: an idle connection must have nothing to read.  EOF, a reset or
-     * stray bytes mean the server is done with it: open a fresh one. */
-    long n = conn_recv(c, c->rx_, c->rx_size_);
-    if (n != 0) {
-        close_conn(c, n < 0 ? (int)n : EMHTTP_ERR_PROTOCOL);
-        return STEP_CONTINUE;
+    /* Probe a connection that has been idle: it must have nothing to read.
+     * EOF, a reset or stray bytes mean the server is done with it: open a
+     * fresh one instead of sending into it.  Within the millisecond of the
+     * last response nothing can be known yet, so back-to-back requests
+     * skip the system call. */
+    if (c->now_ != c->t_idle_) {
+        long n = conn_recv(c, c->rx_, c->rx_size_);
+        if (n != 0) {
+            close_conn(c, n < 0 ? (int)n : EMHTTP_ERR_PROTOCOL);
+            return STEP_CONTINUE;
+        }
     }
     c->stats_.reuses++;
     emit(c, EMHTTP_EV_REUSE, NULL, 0);
@@ -444,13 +449,18 @@ static int st_keepalive(emhttp_client *c)
 
 /* ---- SENDING ----------------------------------------------------------- */
 
-/* Hand the port as much of head + body as it takes, in one call when the
- * port can gather.  Returns bytes accepted or a negative error. */
+/* Hand the port up to CONFIG_EMHTTP_SEND_CHUNK bytes of head + body, in one
+ * call when the port can gather.  Returns bytes accepted or an error. */
 static long send_some(emhttp_client *c, const emhttp_request *r)
 {
     const uint8_t *body;
     size_t blen = body_next(r, c->body_off_, &body);
     size_t hlen = c->tx_len_ - c->tx_off_;
+    if (hlen >= CONFIG_EMHTTP_SEND_CHUNK) {
+        blen = 0;
+    } else if (blen > CONFIG_EMHTTP_SEND_CHUNK - hlen) {
+        blen = CONFIG_EMHTTP_SEND_CHUNK - hlen;
+    }
     if (hlen == 0) {
         return conn_send(c, body, blen, 0u);
     }
@@ -480,7 +490,7 @@ static int st_sending(emhttp_client *c)
     c->tx_off_ += (uint32_t)to_head;
     c->body_off_ += (uint32_t)((size_t)n - to_head);
     if (c->tx_off_ < c->tx_len_ || c->body_off_ < r->body_len) {
-        return n > 0 ? STEP_CONTINUE : check_request_timers(c);
+        return check_request_timers(c); /* the rest in the next step */
     }
     r->t_sent_ = c->now_;
     emhttp_parser_reset(&c->parser_, (r->flags_ & RQ_HEAD) != 0);

@@ -159,7 +159,9 @@ static void m_close(void *ctx)
 static int m_wait(void *ctx, unsigned flags, uint32_t timeout_ms)
 {
     (void)ctx;
-    (void)flags;
+    if ((flags & EMHTTP_WAIT_WRITE) && M.connect_rc[0] != EMHTTP_PENDING) {
+        return EMHTTP_OK; /* the mock's send side is always writable */
+    }
     if (M.next < M.nscript && M.script[M.next].gate <= M.heads) {
         return EMHTTP_OK; /* readable now */
     }
@@ -401,6 +403,7 @@ static void test_idle_probe_reconnects_before_send(void)
     script(A_CLOSED, 0, NULL); /* the server closed the idle connection */
     script(A_DATA, 2, OK200);
     CHECK_EQ_INT(get("POST"), EMHTTP_OK);
+    M.now += 5; /* idle for a while */
     CHECK_EQ_INT(get("POST"), EMHTTP_OK); /* no retry needed: caught before sending */
     CHECK_EQ_INT(emhttp_client_stats(&cli)->retries, 0);
     CHECK_EQ_INT(emhttp_client_stats(&cli)->connects, 2);

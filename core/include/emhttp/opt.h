@@ -40,6 +40,12 @@
 #define CONFIG_EMHTTP_REQUEST_TIMEOUT_MS 30000
 #endif
 
+/** Most bytes handed to the port in one poll step: a large body is sent
+ *  over several steps, so one step's work does not grow with the body. */
+#ifndef CONFIG_EMHTTP_SEND_CHUNK
+#define CONFIG_EMHTTP_SEND_CHUNK 16384
+#endif
+
 /** A server's "Keep-Alive: timeout=N" is honoured with this safety margin:
  *  a connection idle for N*1000 - margin ms is replaced before use. */
 #ifndef CONFIG_EMHTTP_KEEPALIVE_MARGIN_MS
@@ -101,19 +107,78 @@
 #define CONFIG_EMHTTP_TLS 0
 #endif
 
-/* ---- sanity checks ----------------------------------------------------- */
+/* ---- outbox and logging ------------------------------------------------ */
 
-#if CONFIG_EMHTTP_MAX_HEADER_BYTES < 64
-#error "CONFIG_EMHTTP_MAX_HEADER_BYTES must be at least 64"
+/** Body slots of the outbox (request bodies serialized ahead of time by an
+ *  idle task): the default, and the most one outbox may have. */
+#ifndef CONFIG_EMHTTP_OUTBOX_SLOTS
+#define CONFIG_EMHTTP_OUTBOX_SLOTS 4
+#endif
+
+/** Log level: 0 off, 1 errors, 2 warnings, 3 info, 4 debug.  At 0 no log
+ *  call and no log string is compiled in. */
+#ifndef CONFIG_EMHTTP_LOG_LEVEL
+#define CONFIG_EMHTTP_LOG_LEVEL 0
+#endif
+
+/* ---- sanity checks ----------------------------------------------------- */
+/* Ranges match the Kconfig (tests/kconfig checks both ends of each). */
+
+#define EMHTTP_OPT_BOOL_(x) ((x) == 0 || (x) == 1)
+
+#if CONFIG_EMHTTP_MAX_HEADER_BYTES < 64 || CONFIG_EMHTTP_MAX_HEADER_BYTES > 1048576
+#error "CONFIG_EMHTTP_MAX_HEADER_BYTES must be between 64 and 1048576"
+#endif
+#if CONFIG_EMHTTP_CONNECT_TIMEOUT_MS < 1 || CONFIG_EMHTTP_CONNECT_TIMEOUT_MS > 86400000
+#error "CONFIG_EMHTTP_CONNECT_TIMEOUT_MS must be between 1 and 86400000 (one day)"
+#endif
+#if CONFIG_EMHTTP_FIRST_BYTE_TIMEOUT_MS < 1 || CONFIG_EMHTTP_FIRST_BYTE_TIMEOUT_MS > 86400000
+#error "CONFIG_EMHTTP_FIRST_BYTE_TIMEOUT_MS must be between 1 and 86400000 (one day)"
+#endif
+#if CONFIG_EMHTTP_REQUEST_TIMEOUT_MS < 1 || CONFIG_EMHTTP_REQUEST_TIMEOUT_MS > 86400000
+#error "CONFIG_EMHTTP_REQUEST_TIMEOUT_MS must be between 1 and 86400000 (one day)"
+#endif
+#if CONFIG_EMHTTP_FIRST_BYTE_TIMEOUT_MS > CONFIG_EMHTTP_REQUEST_TIMEOUT_MS
+#error "CONFIG_EMHTTP_FIRST_BYTE_TIMEOUT_MS must not exceed CONFIG_EMHTTP_REQUEST_TIMEOUT_MS"
+#endif
+#if CONFIG_EMHTTP_KEEPALIVE_MARGIN_MS < 0 || CONFIG_EMHTTP_KEEPALIVE_MARGIN_MS > 60000
+#error "CONFIG_EMHTTP_KEEPALIVE_MARGIN_MS must be between 0 and 60000"
+#endif
+#if !EMHTTP_OPT_BOOL_(CONFIG_EMHTTP_RETRY_ALL_METHODS)
+#error "CONFIG_EMHTTP_RETRY_ALL_METHODS must be 0 or 1"
+#endif
+#if CONFIG_EMHTTP_DNS_TTL_S < 0 || CONFIG_EMHTTP_DNS_TTL_S > 4294966
+#error "CONFIG_EMHTTP_DNS_TTL_S must be between 0 and 4294966"
+#endif
+#if CONFIG_EMHTTP_DNS_TIMEOUT_MS < 1 || CONFIG_EMHTTP_DNS_TIMEOUT_MS > 86400000
+#error "CONFIG_EMHTTP_DNS_TIMEOUT_MS must be between 1 and 86400000 (one day)"
+#endif
+#if CONFIG_EMHTTP_SEND_CHUNK < 256
+#error "CONFIG_EMHTTP_SEND_CHUNK must be at least 256"
 #endif
 #if CONFIG_EMHTTP_DNS_MAX_ADDRS < 1 || CONFIG_EMHTTP_DNS_MAX_ADDRS > 8
 #error "CONFIG_EMHTTP_DNS_MAX_ADDRS must be between 1 and 8"
 #endif
+#if !EMHTTP_OPT_BOOL_(CONFIG_EMHTTP_IPV6)
+#error "CONFIG_EMHTTP_IPV6 must be 0 or 1"
+#endif
 #if CONFIG_EMHTTP_MAX_HOST_LEN < 1 || CONFIG_EMHTTP_MAX_HOST_LEN > 253
 #error "CONFIG_EMHTTP_MAX_HOST_LEN must be between 1 and 253"
 #endif
+#if !EMHTTP_OPT_BOOL_(CONFIG_EMHTTP_JSON_FLOAT)
+#error "CONFIG_EMHTTP_JSON_FLOAT must be 0 or 1"
+#endif
 #if CONFIG_EMHTTP_JSON_MAX_DEPTH < 1 || CONFIG_EMHTTP_JSON_MAX_DEPTH > 255
 #error "CONFIG_EMHTTP_JSON_MAX_DEPTH must be between 1 and 255"
+#endif
+#if !EMHTTP_OPT_BOOL_(CONFIG_EMHTTP_TLS)
+#error "CONFIG_EMHTTP_TLS must be 0 or 1"
+#endif
+#if CONFIG_EMHTTP_OUTBOX_SLOTS < 1 || CONFIG_EMHTTP_OUTBOX_SLOTS > 64
+#error "CONFIG_EMHTTP_OUTBOX_SLOTS must be between 1 and 64"
+#endif
+#if CONFIG_EMHTTP_LOG_LEVEL < 0 || CONFIG_EMHTTP_LOG_LEVEL > 4
+#error "CONFIG_EMHTTP_LOG_LEVEL must be between 0 (off) and 4 (debug)"
 #endif
 
 #endif /* EMHTTP_OPT_H */

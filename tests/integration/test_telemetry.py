@@ -1,0 +1,58 @@
+#!/usr/bin/python3
+"""The telemetry example against real nginx: bodies encoded by the idle
+thread into outbox slots, posted by the loop over one connection."""
+import os
+import unittest
+
+from common import fixtures, parse_stats
+
+TELEMETRY = os.path.join(os.path.dirname(os.environ.get("EMHTTP_CLI", "")), "telemetry")
+
+
+def telemetry(args, timeout=180):
+    rc, out, err = fixtures.run([TELEMETRY] + args, timeout=timeout)
+    return rc, err
+
+
+class Telemetry(unittest.TestCase):
+    def test_reports_over_one_connection(self):
+        with fixtures.Nginx() as ng:
+            rc, err = telemetry(["-n", "2000", ng.url("/api")])
+            self.assertEqual(rc, 0, err)
+            st = parse_stats(err)
+            self.assertEqual((st["requests"], st["ok"], st["errors"], st["connects"]),
+                             (2000, 2000, 0, 1))
+            self.assertRegex(err, r"max_poll_us=[0-9.]+\n?$")
+            entries = ng.wait_log_count(2000, timeout=30)
+            self.assertEqual(len(entries), 2000)
+            self.assertEqual(ng.connection_count(entries), 1)
+            # 1 to 3 readings by sequence number: three body sizes, in order
+            sizes = [int(e["content_length"]) for e in entries]
+            self.assertTrue(all(a < b for a, b in zip(sizes[0::3], sizes[1::3])))
+            self.assertTrue(all(a < b for a, b in zip(sizes[1::3], sizes[2::3])))
+
+    def test_body_too_big_for_its_slot_fails_alone(self):
+        with fixtures.Nginx() as ng:
+            rc, err = telemetry(["-n", "300", "--slot-bytes", "330", ng.url("/api")])
+            self.assertEqual(rc, 1, "failed requests make the exit code non-zero")
+            st = parse_stats(err)
+            self.assertEqual((st["requests"], st["ok"], st["errors"]), (300, 200, 100))
+            self.assertEqual(err.count("JSON output buffer too small"), 100)
+            entries = ng.wait_log_count(200, timeout=30)
+            self.assertEqual(len(entries), 200)
+            self.assertTrue(all(int(e["content_length"]) <= 330 for e in entries))
+            self.assertEqual(ng.connection_count(entries), 1)
+
+    def test_large_bodies_idle_and_inline(self):
+        with fixtures.Nginx() as ng:
+            for mode in ([], ["--inline"]):
+                rc, err = telemetry(["-n", "50", "--body-kb", "64"] + mode + [ng.url("/api")])
+                self.assertEqual(rc, 0, err)
+                st = parse_stats(err)
+                self.assertEqual((st["ok"], st["connects"]), (50, 1))
+            entries = ng.wait_log_count(100, timeout=30)
+            self.assertTrue(all(int(e["content_length"]) >= 64 * 1024 - 200 for e in entries))
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
