@@ -106,7 +106,8 @@ int emhttp_parser_feed(emhttp_parser *p, const uint8_t *data, size_t len, size_t
  */
 int emhttp_parser_eof(emhttp_parser *p);
 
-/** True once any byte of the current response has been consumed. */
+/** True once any byte of the current response has been fed (even if the
+ *  parser has not consumed it yet: an incomplete status line counts). */
 bool emhttp_parser_started(const emhttp_parser *p);
 
 /** True when the headers of the final response are complete. */
