@@ -217,13 +217,11 @@ static unsigned method_flags(const char *m)
     }
 }
 
-/* Write the head of the queue's first request into tx_.  Nothing touches
- * the connection before this succeeds. */
-static int activate(emhttp_client *c, emhttp_request *r)
+static unsigned fill_head(const emhttp_client *c, const emhttp_request *r, emhttp_head *h)
 {
     const char *m = req_method(r);
     unsigned mf = method_flags(m);
-    emhttp_head h = {
+    *h = (emhttp_head){
         .method = m,
         .target = r->target != NULL ? r->target : "/",
         .host = c->host_,
@@ -234,11 +232,27 @@ static int activate(emhttp_client *c, emhttp_request *r)
         .send_length = r->body_len > 0 || (mf & M_HAS_CONTENT),
         .body_len = r->body_len,
     };
-    long n = emhttp_write_head(c->tx_, c->tx_size_, &h);
-    if (n < 0) {
-        return finish(c, (int)n);
+    return mf;
+}
+
+/* Make the head of the queue's first request ready: its prepared bytes,
+ * or written into tx_.  Nothing touches the connection before this
+ * succeeds, so an invalid request never sends a byte. */
+static int activate(emhttp_client *c, emhttp_request *r)
+{
+    emhttp_head h;
+    unsigned mf = fill_head(c, r, &h);
+    if (r->head_ != NULL && r->head_body_len_ == r->body_len) {
+        c->head_ = r->head_;
+        c->tx_len_ = r->head_len_;
+    } else {
+        long n = emhttp_write_head(c->tx_, c->tx_size_, &h);
+        if (n < 0) {
+            return finish(c, (int)n);
+        }
+        c->head_ = c->tx_;
+        c->tx_len_ = (uint32_t)n;
     }
-    c->tx_len_ = (uint32_t)n;
     r->t_start_ = c->now_;
     r->flags_ |= RQ_ACTIVE;
     if ((c->flags_ & CF_RETRY_ALL) || (mf & M_IDEMPOTENT) || has_idempotency_key(r)) {
@@ -465,17 +479,17 @@ static long send_some(emhttp_client *c, const emhttp_request *r)
         return conn_send(c, body, blen, 0u);
     }
     if (blen == 0) {
-        return conn_send(c, c->tx_ + c->tx_off_, hlen, 0u);
+        return conn_send(c, c->head_ + c->tx_off_, hlen, 0u);
     }
 #if CONFIG_EMHTTP_TLS
     if (c->tls_ == NULL && c->net_.ops->sendv != NULL) {
 #else
     if (c->net_.ops->sendv != NULL) {
 #endif
-        emhttp_iov iov[2] = {{c->tx_ + c->tx_off_, hlen}, {body, blen}};
+        emhttp_iov iov[2] = {{c->head_ + c->tx_off_, hlen}, {body, blen}};
         return c->net_.ops->sendv(c->net_.ctx, iov, 2);
     }
-    return conn_send(c, c->tx_ + c->tx_off_, hlen, EMHTTP_SEND_MORE);
+    return conn_send(c, c->head_ + c->tx_off_, hlen, EMHTTP_SEND_MORE);
 }
 
 static int st_sending(emhttp_client *c)
@@ -656,6 +670,28 @@ int emhttp_client_init(emhttp_client *c, const emhttp_config *cfg)
     set_address(c, cfg);
     emhttp_parser_init(&c->parser_, &parser_cbs, c, CONFIG_EMHTTP_MAX_HEADER_BYTES);
     c->state_ = ST_IDLE;
+    return EMHTTP_OK;
+}
+
+int emhttp_request_prepare(const emhttp_client *c, emhttp_request *req, uint8_t *buf,
+                           size_t size)
+{
+    emhttp_head h;
+    if (c == NULL || req == NULL || (req->flags_ & RQ_QUEUED)) {
+        return EMHTTP_ERR_ARG;
+    }
+    req->head_ = NULL;
+    if (buf == NULL) {
+        return EMHTTP_OK; /* dropped */
+    }
+    (void)fill_head(c, req, &h);
+    long n = emhttp_write_head(buf, size, &h);
+    if (n < 0) {
+        return (int)n;
+    }
+    req->head_ = buf;
+    req->head_len_ = (uint32_t)n;
+    req->head_body_len_ = req->body_len;
     return EMHTTP_OK;
 }
 

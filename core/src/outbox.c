@@ -17,12 +17,16 @@ enum { S_FREE, S_QUEUED, S_READY, S_FAILED, S_IN_FLIGHT };
 #error "emhttp outbox: provide acquire/release load/store for this compiler"
 #endif
 
+static void on_complete(emhttp_request *req, int result);
+static const emhttp_response_cbs outbox_cbs = {NULL, NULL, NULL, on_complete};
+
 static emhttp_outbox_slot *slot_at(const emhttp_outbox *ob, uint32_t idx)
 {
     return &ob->slots_[idx % ob->n_];
 }
 
-int emhttp_outbox_init(emhttp_outbox *ob, emhttp_outbox_slot *slots, size_t n)
+int emhttp_outbox_init(emhttp_outbox *ob, emhttp_outbox_slot *slots, size_t n,
+                       const emhttp_client *c)
 {
     if (ob == NULL || slots == NULL || n == 0 || n > UINT32_MAX / 2) {
         return EMHTTP_ERR_ARG;
@@ -39,6 +43,7 @@ int emhttp_outbox_init(emhttp_outbox *ob, emhttp_outbox_slot *slots, size_t n)
     }
     memset(ob, 0, sizeof *ob);
     ob->slots_ = slots;
+    ob->cli_ = c;
     ob->n_ = (uint32_t)n;
     return EMHTTP_OK;
 }
@@ -58,6 +63,26 @@ int emhttp_outbox_queue(emhttp_outbox *ob, const emhttp_outbox_job *job)
     return EMHTTP_OK;
 }
 
+/* The request for an encoded slot; with a client, its head goes into the
+ * slot behind the body (if it does not fit, the loop formats it). */
+static void prepare_request(const emhttp_outbox *ob, emhttp_outbox_slot *s)
+{
+    size_t len = (size_t)s->len_;
+    s->req_ = (emhttp_request){
+        .method = s->job_.method != NULL ? s->job_.method : "POST",
+        .target = s->job_.target,
+        .headers = s->job_.headers,
+        .header_count = s->job_.header_count,
+        .body = s->buf,
+        .body_len = len,
+        .cbs = &outbox_cbs,
+        .user = s,
+    };
+    if (ob->cli_ != NULL) {
+        (void)emhttp_request_prepare(ob->cli_, &s->req_, s->buf + len, s->size - len);
+    }
+}
+
 bool emhttp_outbox_encode(emhttp_outbox *ob)
 {
     emhttp_outbox_slot *s = slot_at(ob, ob->encode_idx_);
@@ -69,6 +94,9 @@ bool emhttp_outbox_encode(emhttp_outbox *ob)
         len = EMHTTP_ERR_OUTBOX_ENCODE; /* the encoder broke its contract */
     }
     s->len_ = len;
+    if (len >= 0) {
+        prepare_request(ob, s);
+    }
     STORE_REL(&s->state_, (uint8_t)(len >= 0 ? S_READY : S_FAILED));
     ob->encode_idx_++;
     return true;
@@ -111,20 +139,8 @@ static void on_complete(emhttp_request *req, int result)
     retire(s->ob_, s, result, req->status);
 }
 
-static const emhttp_response_cbs outbox_cbs = {NULL, NULL, NULL, on_complete};
-
 static bool submit(emhttp_outbox *ob, emhttp_outbox_slot *s, emhttp_client *c)
 {
-    s->req_ = (emhttp_request){
-        .method = s->job_.method != NULL ? s->job_.method : "POST",
-        .target = s->job_.target,
-        .headers = s->job_.headers,
-        .header_count = s->job_.header_count,
-        .body = s->buf,
-        .body_len = (size_t)s->len_,
-        .cbs = &outbox_cbs,
-        .user = s,
-    };
     s->state_ = S_IN_FLIGHT; /* network loop's own state: no hand-over */
     ob->send_idx_++;
     int rc = emhttp_submit(c, &s->req_);

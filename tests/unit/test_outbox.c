@@ -46,7 +46,7 @@ static void setup(size_t slot_size)
         slots[i].buf = bufs[i];
         slots[i].size = slot_size;
     }
-    CHECK_EQ_INT(emhttp_outbox_init(&ob, slots, NSLOTS), EMHTTP_OK);
+    CHECK_EQ_INT(emhttp_outbox_init(&ob, slots, NSLOTS, NULL), EMHTTP_OK);
 }
 
 static int queue_seq(uint64_t seq)
@@ -107,8 +107,8 @@ static void test_arguments(void)
     emhttp_outbox_job job = {.target = "/t"};
     setup(16);
     CHECK_EQ_INT(emhttp_outbox_queue(&ob, &job), EMHTTP_ERR_ARG);
-    CHECK_EQ_INT(emhttp_outbox_init(&ob, slots, 0), EMHTTP_ERR_ARG);
-    CHECK_EQ_INT(emhttp_outbox_init(NULL, slots, 1), EMHTTP_ERR_ARG);
+    CHECK_EQ_INT(emhttp_outbox_init(&ob, slots, 0, NULL), EMHTTP_ERR_ARG);
+    CHECK_EQ_INT(emhttp_outbox_init(NULL, slots, 1, NULL), EMHTTP_ERR_ARG);
 }
 
 /* ---- three threads ------------------------------------------------------ */

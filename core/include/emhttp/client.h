@@ -92,6 +92,9 @@ struct emhttp_request {
     int result;           /**< EMHTTP_PENDING while queued, then EMHTTP_OK or an error */
 
     /* --- private to the client --- */
+    const uint8_t *head_; /* prepared head (emhttp_request_prepare), or NULL */
+    size_t head_body_len_; /* body_len it was prepared for */
+    uint32_t head_len_;
     emhttp_request *next_;
     uint32_t t_start_;    /* when it became the active request */
     uint32_t t_sent_;     /* when its last byte was sent */
@@ -176,7 +179,8 @@ struct emhttp_client {
     uint32_t t_state_;         /* when the current state began */
     uint32_t t_idle_;          /* when the connection went idle */
     uint32_t ka_ms_;           /* server's keep-alive timeout, 0 = none */
-    uint32_t tx_len_, tx_off_; /* request head in tx_, bytes sent */
+    const uint8_t *head_;      /* the active request's head: tx_ or prepared */
+    uint32_t tx_len_, tx_off_; /* its length, bytes sent */
     uint32_t body_off_;        /* body bytes sent */
     uint32_t rx_len_;          /* unconsumed bytes at the front of rx_ */
     emhttp_parser parser_;
@@ -202,6 +206,33 @@ struct emhttp_client {
  *         containing characters not allowed in a host).
  */
 int emhttp_client_init(emhttp_client *c, const emhttp_config *cfg);
+
+/**
+ * Format and check a request's head once, into caller memory, so that
+ * every later submission sends those bytes as they are: the network loop
+ * then neither formats nor validates it (the outbox prepares heads in the
+ * idle task; a loop that repeats one request prepares it once).
+ *
+ * The head is a copy: changing the strings the request points to later
+ * does not change what is sent.  After changing method, target or headers,
+ * prepare again, or drop the prepared head with @p buf NULL.  A changed
+ * body_len is detected: the head is then formatted afresh at submission,
+ * as for an unprepared request.  A zero-initialised request has none.
+ *
+ * @param c     the client the request will be submitted to (host and port
+ *              go into the Host header)
+ * @param req   the request; not queued
+ * @param buf   caller-owned buffer that receives the head; must stay valid
+ *              and unchanged while the request may be submitted; NULL
+ *              drops a prepared head
+ * @param size  its size
+ * @return EMHTTP_OK, EMHTTP_ERR_BAD_REQUEST or EMHTTP_ERR_TX_OVERFLOW (the
+ *         request then has no prepared head), EMHTTP_ERR_ARG (NULL, or
+ *         the request is queued).
+ * Any task, as long as the request is not queued.
+ */
+int emhttp_request_prepare(const emhttp_client *c, emhttp_request *req, uint8_t *buf,
+                           size_t size);
 
 /**
  * Queue a request.  Requests are sent in order over the one connection;

@@ -26,7 +26,7 @@
  *     emhttp_jw_array_end(&w);
  *     emhttp_jw_object_end(&w);
  *     int n = emhttp_jw_finish(&w);
- *     // n == 45: {"id":"sensor-7","temp":23.45,"tags":["a","b"]}
+ *     // n == 47: {"id":"sensor-7","temp":23.45,"tags":["a","b"]}
  *
  * Overflow: when the buffer runs out the writer records
  * EMHTTP_ERR_JSON_OVERFLOW and goes on counting without writing, so after

@@ -86,6 +86,7 @@ typedef struct emhttp_outbox_slot {
 /** The ring.  Fields are private. */
 typedef struct emhttp_outbox {
     emhttp_outbox_slot *slots_;
+    const emhttp_client *cli_; /* heads prepared for it, or NULL */
     uint32_t n_;
     uint32_t queue_idx_;  /* application task */
     uint32_t encode_idx_; /* idle task */
@@ -96,9 +97,16 @@ typedef struct emhttp_outbox {
 /**
  * Initialise an outbox over @p n slots whose buf/size the caller has set.
  * Call before any task uses it.
+ * @param c  the client the bodies go to, or NULL.  With a client, the idle
+ *           task also prepares each request's HTTP head
+ *           (emhttp_request_prepare) in the slot, after the body, so the
+ *           loop formats nothing; leave room for it (about 100 bytes plus
+ *           the headers).  It only reads the client's host and port, which
+ *           never change after emhttp_client_init().
  * @return EMHTTP_OK or EMHTTP_ERR_ARG (NULL, n == 0, a slot without buffer).
  */
-int emhttp_outbox_init(emhttp_outbox *ob, emhttp_outbox_slot *slots, size_t n);
+int emhttp_outbox_init(emhttp_outbox *ob, emhttp_outbox_slot *slots, size_t n,
+                       const emhttp_client *c);
 
 /**
  * Queue a request whose body the idle task will encode.  Application task.

@@ -297,7 +297,7 @@ static int setup(void)
     cfg.net = emhttp_posix_port(&net);
     latency_us = calloc(opt.n, sizeof *latency_us);
     if (latency_us == NULL || emhttp_client_init(&cli, &cfg) != EMHTTP_OK ||
-        emhttp_outbox_init(&ob, slots, opt.slots) != EMHTTP_OK) {
+        emhttp_outbox_init(&ob, slots, opt.slots, &cli) != EMHTTP_OK) {
         return 1;
     }
     return 0;
