@@ -626,6 +626,16 @@ static bool scheme_ok(const emhttp_config *cfg)
     return CONFIG_EMHTTP_TLS && cfg->scheme == EMHTTP_SCHEME_HTTPS && cfg->tls != NULL;
 }
 
+static int config_ok(const emhttp_config *cfg)
+{
+    if (cfg == NULL || cfg->host == NULL || !ops_ok(cfg->net.ops) || cfg->tx_buf == NULL ||
+        cfg->rx_buf == NULL || cfg->rx_size < MIN_RX || cfg->tx_size == 0 || !scheme_ok(cfg) ||
+        (uint64_t)cfg->rx_size > UINT32_MAX || (uint64_t)cfg->tx_size > UINT32_MAX) {
+        return EMHTTP_ERR_ARG;
+    }
+    return host_ok(cfg->host, strlen(cfg->host)) ? EMHTTP_OK : EMHTTP_ERR_URL;
+}
+
 static void set_address(emhttp_client *c, const emhttp_config *cfg)
 {
     if (cfg->resolve != NULL) {
@@ -639,13 +649,9 @@ static void set_address(emhttp_client *c, const emhttp_config *cfg)
 
 int emhttp_client_init(emhttp_client *c, const emhttp_config *cfg)
 {
-    if (c == NULL || cfg == NULL || cfg->host == NULL || !ops_ok(cfg->net.ops) ||
-        cfg->tx_buf == NULL || cfg->rx_buf == NULL || cfg->rx_size < MIN_RX || cfg->tx_size == 0 ||
-        !scheme_ok(cfg)) {
-        return EMHTTP_ERR_ARG;
-    }
-    if (!host_ok(cfg->host, strlen(cfg->host))) {
-        return EMHTTP_ERR_URL;
+    int rc = config_ok(cfg);
+    if (c == NULL || rc != EMHTTP_OK) {
+        return c == NULL ? EMHTTP_ERR_ARG : rc;
     }
     memset(c, 0, sizeof *c);
     c->host_ = cfg->host;

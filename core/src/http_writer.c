@@ -152,6 +152,16 @@ static void put_host(out_buf *o, const emhttp_head *h)
     put(o, "\r\n", 2);
 }
 
+/* Everything is checked before anything is written. */
+static int check_head(const emhttp_head *h, size_t mlen, size_t tlen, bool *custom_host)
+{
+    if (!is_token(h->method, mlen) || !is_target(h->target, tlen) ||
+        !is_field_value(h->host, h->host_len)) {
+        return EMHTTP_ERR_BAD_REQUEST;
+    }
+    return check_headers(h, custom_host);
+}
+
 long emhttp_write_head(uint8_t *buf, size_t size, const emhttp_head *h)
 {
     bool custom_host;
@@ -160,9 +170,9 @@ long emhttp_write_head(uint8_t *buf, size_t size, const emhttp_head *h)
         return EMHTTP_ERR_ARG;
     }
     size_t mlen = strlen(h->method), tlen = strlen(h->target);
-    if (!is_token(h->method, mlen) || !is_target(h->target, tlen) ||
-        !is_field_value(h->host, h->host_len) || check_headers(h, &custom_host) != EMHTTP_OK) {
-        return EMHTTP_ERR_BAD_REQUEST;
+    int rc = check_head(h, mlen, tlen, &custom_host);
+    if (rc != EMHTTP_OK) {
+        return rc;
     }
     out_buf o = {buf, buf + size};
     put(&o, h->method, mlen);

@@ -65,54 +65,56 @@ static size_t parse_hex16(const char *s, size_t len, unsigned *v)
     return (i < len && hex_value(s[i]) >= 0) ? 0 : i;
 }
 
-static int parse_ipv6(const char *s, size_t len, uint8_t out[16])
+/* Colon-separated hex groups (the last may be a dotted IPv4 address when
+ * @p v4_ok) into out[]; returns the bytes written, or -1. */
+static int parse_groups(const char *s, size_t len, uint8_t *out, size_t max, bool v4_ok)
 {
-    uint8_t words[16];
     size_t n = 0, i = 0;
-    int gap = -1;
-    if (len >= 2 && s[0] == ':' && s[1] == ':') {
-        gap = 0;
-        i = 2;
-    }
-    while (i < len && n < 16) {
+    while (i < len) {
         unsigned v;
         size_t used = parse_hex16(s + i, len - i, &v);
-        if (used > 0 && i + used < len && s[i + used] == '.') {
-            if (n > 12 || parse_ipv4(s + i, len - i, words + n) != EMHTTP_OK) {
-                return EMHTTP_ERR_ARG;
+        if (v4_ok && used > 0 && i + used < len && s[i + used] == '.') {
+            if (n + 4 > max || parse_ipv4(s + i, len - i, out + n) != EMHTTP_OK) {
+                return -1;
             }
-            n += 4;
-            i = len;
-            break;
+            return (int)(n + 4);
         }
-        if (used == 0) {
-            return EMHTTP_ERR_ARG;
+        if (used == 0 || n + 2 > max) {
+            return -1;
         }
-        words[n++] = (uint8_t)(v >> 8);
-        words[n++] = (uint8_t)v;
+        out[n++] = (uint8_t)(v >> 8);
+        out[n++] = (uint8_t)v;
         i += used;
-        if (i == len) {
-            break;
-        }
-        if (s[i] != ':' || ++i == len) {
-            return EMHTTP_ERR_ARG;
-        }
-        if (s[i] == ':') {
-            if (gap >= 0) {
-                return EMHTTP_ERR_ARG;
-            }
-            gap = (int)n;
-            i++;
+        if (i < len && (s[i] != ':' || ++i == len)) {
+            return -1; /* not a colon, or a trailing one */
         }
     }
-    if (i != len || (gap < 0 && n != 16) || (gap >= 0 && n > 14)) {
+    return (int)n;
+}
+
+/* "head::tail" or a full address of eight groups. */
+static int parse_ipv6(const char *s, size_t len, uint8_t out[16])
+{
+    uint8_t head[16], tail[16];
+    const char *gap = NULL;
+    for (size_t i = 0; i + 1 < len; i++) {
+        if (s[i] == ':' && s[i + 1] == ':') {
+            gap = s + i;
+            break;
+        }
+    }
+    if (gap == NULL) {
+        return parse_groups(s, len, out, 16, true) == 16 ? EMHTTP_OK : EMHTTP_ERR_ARG;
+    }
+    size_t hlen = (size_t)(gap - s), tlen = len - hlen - 2;
+    int h = parse_groups(s, hlen, head, 14, false);
+    int t = parse_groups(gap + 2, tlen, tail, 14, true);
+    if (h < 0 || t < 0 || h + t > 14 || (hlen > 0 && h == 0) || (tlen > 0 && t == 0)) {
         return EMHTTP_ERR_ARG;
     }
-    size_t tail = gap < 0 ? 0 : n - (size_t)gap;
-    size_t head = n - tail;
     memset(out, 0, 16);
-    memcpy(out, words, head);
-    memcpy(out + 16 - tail, words + head, tail);
+    memcpy(out, head, (size_t)h);
+    memcpy(out + 16 - t, tail, (size_t)t);
     return EMHTTP_OK;
 }
 
@@ -182,6 +184,37 @@ static int parse_host(const char *s, emhttp_url *out, const char **end)
                                                                                : EMHTTP_OK;
 }
 
+static int parse_scheme(const char *url, emhttp_url *out, const char **end)
+{
+    if (prefix_nocase(url, "http://")) {
+        out->scheme = EMHTTP_SCHEME_HTTP;
+        out->port = 80;
+        *end = url + 7;
+    } else if (prefix_nocase(url, "https://")) {
+        out->scheme = EMHTTP_SCHEME_HTTPS;
+        out->port = 443;
+        *end = url + 8;
+    } else {
+        return EMHTTP_ERR_URL;
+    }
+    return EMHTTP_OK;
+}
+
+/* Path and query up to the fragment: no CTL, space or DEL. */
+static int parse_target(const char *p, emhttp_url *out)
+{
+    const char *frag = strchr(p, '#');
+    size_t len = frag ? (size_t)(frag - p) : strlen(p);
+    for (size_t i = 0; i < len; i++) {
+        if ((unsigned char)p[i] <= ' ' || p[i] == 0x7f) {
+            return EMHTTP_ERR_URL;
+        }
+    }
+    out->target = p;
+    out->target_len = len;
+    return EMHTTP_OK;
+}
+
 int emhttp_url_parse(const char *url, emhttp_url *out)
 {
     const char *p;
@@ -189,18 +222,7 @@ int emhttp_url_parse(const char *url, emhttp_url *out)
         return EMHTTP_ERR_URL;
     }
     memset(out, 0, sizeof *out);
-    if (prefix_nocase(url, "http://")) {
-        out->scheme = EMHTTP_SCHEME_HTTP;
-        out->port = 80;
-        p = url + 7;
-    } else if (prefix_nocase(url, "https://")) {
-        out->scheme = EMHTTP_SCHEME_HTTPS;
-        out->port = 443;
-        p = url + 8;
-    } else {
-        return EMHTTP_ERR_URL;
-    }
-    if (parse_host(p, out, &p) != EMHTTP_OK) {
+    if (parse_scheme(url, out, &p) != EMHTTP_OK || parse_host(p, out, &p) != EMHTTP_OK) {
         return EMHTTP_ERR_URL;
     }
     if (*p == ':') {
@@ -215,14 +237,5 @@ int emhttp_url_parse(const char *url, emhttp_url *out)
     if (*p != '\0' && *p != '/' && *p != '?' && *p != '#') {
         return EMHTTP_ERR_URL; /* userinfo, bad host character, junk */
     }
-    const char *frag = strchr(p, '#');
-    size_t len = frag ? (size_t)(frag - p) : strlen(p);
-    for (size_t i = 0; i < len; i++) {
-        if ((unsigned char)p[i] <= ' ' || p[i] == 0x7f) {
-            return EMHTTP_ERR_URL;
-        }
-    }
-    out->target = p;
-    out->target_len = len;
-    return EMHTTP_OK;
+    return parse_target(p, out);
 }

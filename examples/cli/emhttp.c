@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,37 +122,53 @@ static int add_header(options *o, const char *line)
     return EXIT_OK;
 }
 
+typedef enum { V_STRING, V_HEADER, V_JSON, V_COUNT, V_SECONDS } value_kind;
+
+typedef struct {
+    const char *short_name, *long_name;
+    value_kind kind;
+    size_t offset; /* of the field in options */
+} value_option;
+
+static const value_option value_options[] = {
+    {"-X", "--request", V_STRING, offsetof(options, method)},
+    {"-H", "--header", V_HEADER, 0},
+    {"-d", "--data", V_STRING, offsetof(options, data)},
+    {NULL, "--json", V_JSON, offsetof(options, data)},
+    {"-n", "--repeat", V_COUNT, offsetof(options, repeat)},
+    {"-o", "--output", V_STRING, offsetof(options, output)},
+    {NULL, "--connect-timeout", V_SECONDS, offsetof(options, connect_timeout)},
+    {NULL, "--max-time", V_SECONDS, offsetof(options, max_time)},
+    {NULL, "--resolve", V_STRING, offsetof(options, resolve)},
+};
+
+static int set_value(options *o, const value_option *vo, const char *v)
+{
+    char *field = (char *)o + vo->offset, *end;
+    switch (vo->kind) {
+    case V_HEADER: return add_header(o, v);
+    case V_JSON: o->json = true; /* fall through */
+    case V_STRING: *(const char **)(void *)field = v; return EXIT_OK;
+    case V_SECONDS:
+        return parse_seconds(v, (double *)(void *)field) ? EXIT_OK : usage_error("bad timeout", v);
+    default:
+        errno = 0;
+        o->repeat = strtoul(v, &end, 10);
+        return (errno || *end || o->repeat == 0 || v[0] == '-') ? usage_error("bad repeat count", v)
+                                                                 : EXIT_OK;
+    }
+}
+
 /* Options that take a value; returns -1 when @p name is not one of them. */
 static int take_value(options *o, const char *name, const char *v)
 {
-    char *end;
-    if (!strcmp(name, "-X") || !strcmp(name, "--request")) {
-        o->method = v;
-    } else if (!strcmp(name, "-H") || !strcmp(name, "--header")) {
-        return add_header(o, v);
-    } else if (!strcmp(name, "-d") || !strcmp(name, "--data")) {
-        o->data = v;
-    } else if (!strcmp(name, "--json")) {
-        o->data = v;
-        o->json = true;
-    } else if (!strcmp(name, "-n") || !strcmp(name, "--repeat")) {
-        errno = 0;
-        o->repeat = strtoul(v, &end, 10);
-        if (errno || *end || o->repeat == 0 || v[0] == '-') {
-            return usage_error("bad repeat count", v);
+    for (size_t i = 0; i < sizeof value_options / sizeof value_options[0]; i++) {
+        const value_option *vo = &value_options[i];
+        if ((vo->short_name && !strcmp(name, vo->short_name)) || !strcmp(name, vo->long_name)) {
+            return set_value(o, vo, v);
         }
-    } else if (!strcmp(name, "-o") || !strcmp(name, "--output")) {
-        o->output = v;
-    } else if (!strcmp(name, "--connect-timeout")) {
-        return parse_seconds(v, &o->connect_timeout) ? EXIT_OK : usage_error("bad timeout", v);
-    } else if (!strcmp(name, "--max-time")) {
-        return parse_seconds(v, &o->max_time) ? EXIT_OK : usage_error("bad timeout", v);
-    } else if (!strcmp(name, "--resolve")) {
-        o->resolve = v;
-    } else {
-        return -1;
     }
-    return EXIT_OK;
+    return -1;
 }
 
 static bool take_flag(options *o, const char *a)

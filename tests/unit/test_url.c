@@ -69,10 +69,20 @@ static void test_ip_literals(void)
           (const uint8_t[]){0, 1, 0, 2, 0, 3, 0, 4, 0, 5, 0, 6, 0, 7, 0, 8});
     ip_ok("::ffff:192.0.2.1", EMHTTP_AF_INET6,
           (const uint8_t[]){0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 192, 0, 2, 1});
+    ip_ok("1:2::3:4", EMHTTP_AF_INET6,
+          (const uint8_t[]){0, 1, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 4});
+    ip_ok("1:2:3:4:5:6:7::", EMHTTP_AF_INET6,
+          (const uint8_t[]){0, 1, 0, 2, 0, 3, 0, 4, 0, 5, 0, 6, 0, 7, 0, 0});
+    ip_ok("1:2:3:4:5:6:1.2.3.4", EMHTTP_AF_INET6,
+          (const uint8_t[]){0, 1, 0, 2, 0, 3, 0, 4, 0, 5, 0, 6, 1, 2, 3, 4});
+    ip_ok("::1.2.3.4", EMHTTP_AF_INET6,
+          (const uint8_t[]){0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4});
     ip_ok("fe80::", EMHTTP_AF_INET6, (const uint8_t[]){0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0});
     static const char *const bad[] = {"256.0.0.1", "1.2.3", "1.2.3.4.5", "1..2.3", "a.b.c.d",
                                       "1:2:3:4:5:6:7:8:9", "1::2::3", ":1", "1:", "12345::",
-                                      "::1%eth0", "", "localhost", "1.2.3.04x"};
+                                      "::1%eth0", "", "localhost", "1.2.3.04x",
+                                      "1:2:3:4:5:6:7:8::", ":::", "1:::2", "1.2.3.4::",
+                                      "1:2:3:4:5:6:7:1.2.3.4", "::1:"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         emhttp_ip_addr a;
         int rc = emhttp_ip_parse(bad[i], strlen(bad[i]), &a);

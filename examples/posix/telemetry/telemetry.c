@@ -41,7 +41,7 @@ typedef struct {
     unsigned long n;
     unsigned long body_kb;
     bool inline_encode;
-    unsigned slots;
+    unsigned long slots;
     unsigned long slot_bytes; /* 0: big enough for --body-kb */
     const char *url;
 } options;
@@ -248,19 +248,35 @@ static int cmp_u32(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* "-n N" style options: name and where the number goes. */
+static const struct {
+    const char *name;
+    unsigned long *value;
+} number_options[] = {
+    {"-n", &opt.n},
+    {"--body-kb", &opt.body_kb},
+    {"--slot-bytes", &opt.slot_bytes},
+    {"--slots", &opt.slots},
+};
+
+static bool take_number(const char *name, const char *value)
+{
+    for (size_t k = 0; k < sizeof number_options / sizeof number_options[0]; k++) {
+        if (!strcmp(name, number_options[k].name)) {
+            *number_options[k].value = strtoul(value, NULL, 10);
+            return true;
+        }
+    }
+    return false;
+}
+
 static int parse_args(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-n") && i + 1 < argc) {
-            opt.n = strtoul(argv[++i], NULL, 10);
-        } else if (!strcmp(argv[i], "--body-kb") && i + 1 < argc) {
-            opt.body_kb = strtoul(argv[++i], NULL, 10);
-        } else if (!strcmp(argv[i], "--slots") && i + 1 < argc) {
-            opt.slots = (unsigned)strtoul(argv[++i], NULL, 10);
-        } else if (!strcmp(argv[i], "--slot-bytes") && i + 1 < argc) {
-            opt.slot_bytes = strtoul(argv[++i], NULL, 10);
-        } else if (!strcmp(argv[i], "--inline")) {
+        if (!strcmp(argv[i], "--inline")) {
             opt.inline_encode = true;
+        } else if (i + 1 < argc && take_number(argv[i], argv[i + 1])) {
+            i++;
         } else if (argv[i][0] != '-' && opt.url == NULL) {
             opt.url = argv[i];
         } else {
