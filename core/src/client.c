@@ -73,6 +73,10 @@ static const char *req_method(const emhttp_request *r)
 /* The sender asks for "the next bytes of the body" (room for producers). */
 static size_t body_next(const emhttp_request *r, uint32_t off, const uint8_t **p)
 {
+    if (r->body == NULL) {
+        *p = NULL;
+        return 0;
+    }
     *p = r->body + off;
     return r->body_len - off;
 }
@@ -703,7 +707,8 @@ int emhttp_request_prepare(const emhttp_client *c, emhttp_request *req, uint8_t 
 
 int emhttp_submit(emhttp_client *c, emhttp_request *req)
 {
-    if (c == NULL || req == NULL) {
+    if (c == NULL || req == NULL || (req->body == NULL && req->body_len > 0) ||
+        (req->headers == NULL && req->header_count > 0)) {
         return EMHTTP_ERR_ARG;
     }
     if (req->flags_ & RQ_QUEUED) {
@@ -779,13 +784,26 @@ static uint32_t remaining(const emhttp_client *c, uint32_t since, uint32_t limit
 
 static uint32_t min_u32(uint32_t a, uint32_t b) { return a < b ? a : b; }
 
+/* TLS work that needs no I/O: a handshake step to run, or decrypted bytes
+ * of a record that did not fit the receive buffer. */
+static bool tls_ready(const emhttp_client *c)
+{
+#if CONFIG_EMHTTP_TLS
+    return c->tls_ != NULL && (c->state_ == ST_TLS_HANDSHAKE || c->state_ == ST_RECEIVING) &&
+           emhttp_tls_ready(c->tls_);
+#else
+    (void)c;
+    return false;
+#endif
+}
+
 uint32_t emhttp_next_timeout_ms(const emhttp_client *c)
 {
     const emhttp_request *r = c->queue_;
     if (r == NULL) {
         return UINT32_MAX;
     }
-    if (c->state_ == ST_IDLE || c->state_ == ST_KEEPALIVE) {
+    if (c->state_ == ST_IDLE || c->state_ == ST_KEEPALIVE || tls_ready(c)) {
         return 0; /* work to do right away */
     }
     uint32_t t = remaining(c, r->t_start_, c->to_request_);

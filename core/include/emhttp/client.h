@@ -237,8 +237,9 @@ int emhttp_request_prepare(const emhttp_client *c, emhttp_request *req, uint8_t 
 /**
  * Queue a request.  Requests are sent in order over the one connection;
  * the client fills in req->status and req->result and calls on_complete.
- * @return EMHTTP_OK (queued), EMHTTP_ERR_ARG (NULL) or EMHTTP_ERR_BUSY
- *         (this request is already queued).
+ * @return EMHTTP_OK (queued), EMHTTP_ERR_ARG (NULL, or a body_len or
+ *         header_count without its pointer) or EMHTTP_ERR_BUSY (this
+ *         request is already queued).
  * Errors of the request itself (invalid header, DNS, connect, timeout...)
  * are reported through its completion, never by this call.
  */
