@@ -183,6 +183,10 @@ static int jr_scan_string(jr_scan *sc)
     size_t n = sc->n, i = sc->i + 1;
     for (;;) {
         int rc = 0;
+        while (i + 4 <= n && (jr_class[s[i]] | jr_class[s[i + 1]] | jr_class[s[i + 2]] |
+                              jr_class[s[i + 3]]) == S_PLAIN) {
+            i += 4;
+        }
         while (i < n && jr_class[s[i]] == S_PLAIN) {
             i++;
         }
@@ -420,6 +424,11 @@ static int jr_root_primitive(emhttp_jr *r, size_t len, size_t start)
     return 1;
 }
 
+static int jr_args_ok(const char *js, size_t len, const emhttp_json_tok *toks, unsigned ntoks)
+{
+    return (js != NULL || len == 0) && (toks != NULL || ntoks == 0) && len <= JR_INT_MAX;
+}
+
 int emhttp_jr_parse(emhttp_jr *r, const char *js, size_t len, emhttp_json_tok *toks,
                     unsigned ntoks)
 {
@@ -432,10 +441,7 @@ int emhttp_jr_parse(emhttp_jr *r, const char *js, size_t len, emhttp_json_tok *t
     r->js_ = js;
     r->tok_ = toks;
     r->ntok_ = 0;
-    if ((js == NULL && len != 0) || (toks == NULL && ntoks != 0) || len > JR_INT_MAX) {
-        return EMHTTP_ERR_ARG;
-    }
-    rc = jr_validate(js, len);
+    rc = jr_args_ok(js, len, toks, ntoks) ? jr_validate(js, len) : EMHTTP_ERR_ARG;
     if (rc != 0) {
         return rc;
     }
@@ -696,13 +702,18 @@ static int jr_dec_next(jr_dec *d)
 }
 
 /* Does the escaped string [k, k+kn) equal want (wn bytes)?  With
- * path_esc, "\x" in want stands for x. */
+ * path_esc, "\x" in want stands for x (the caller passes path_esc only
+ * when want has a '\').  Escapes only shorten, so a key shorter than want
+ * never matches and one of the same length matches only byte for byte. */
 static int jr_str_eq(const char *k, size_t kn, const char *want, size_t wn, int path_esc)
 {
     jr_dec d;
     size_t j = 0;
-    if (memchr(k, '\\', kn) == NULL && (!path_esc || memchr(want, '\\', wn) == NULL)) {
-        return kn == wn && memcmp(k, want, kn) == 0;
+    if (!path_esc && kn <= wn) {
+        return kn == wn && memcmp(k, want, kn) == 0 && memchr(k, '\\', kn) == NULL;
+    }
+    if (!path_esc && memchr(k, '\\', kn) == NULL) {
+        return 0;
     }
     memset(&d, 0, sizeof d);
     d.p = k;
@@ -787,6 +798,7 @@ static int jr_member(const emhttp_jr *r, int obj, const char *key, size_t len, i
     if (t[obj].type != JSMN_OBJECT) {
         return EMHTTP_ERR_JSON_TYPE;
     }
+    path_esc = path_esc && memchr(key, '\\', len) != NULL;
     for (m = 0; m < t[obj].size; m++) {
         if (jr_str_eq(r->js_ + t[k].start, (size_t)(t[k].end - t[k].start), key, len, path_esc)) {
             return k + 1;
@@ -922,11 +934,22 @@ typedef struct {
     int neg, plain;        /* plain: no fraction, no exponent */
 } jr_num;
 
+/* The exponent digits after 'e' / 'E', with their sign, clamped. */
+static int32_t jr_exponent(const char *p, const char *end)
+{
+    int32_t e = 0;
+    int neg = (*p == '-');
+    for (p += (*p == '-' || *p == '+'); p < end; p++) {
+        e = (e >= JR_EXP_SAT / 10) ? JR_EXP_SAT : e * 10 + (*p - '0');
+    }
+    return neg ? -e : e;
+}
+
 static int jr_number(const emhttp_jr *r, int v, jr_num *x)
 {
     const jsmntok_t *t;
     const char *p, *end;
-    int rc = jr_check(r, v), eneg;
+    int rc = jr_check(r, v);
     if (rc != 0) {
         return rc;
     }
@@ -949,15 +972,7 @@ static int jr_number(const emhttp_jr *r, int v, jr_num *x)
         p++;
     }
     x->nfrac = (int32_t)(p - x->f);
-    if (p == end) {
-        return 0;
-    }
-    p++; /* 'e' or 'E' */
-    eneg = (*p == '-');
-    for (p += (*p == '-' || *p == '+'); p < end; p++) {
-        x->exp = (x->exp >= JR_EXP_SAT / 10) ? JR_EXP_SAT : x->exp * 10 + (*p - '0');
-    }
-    x->exp = eneg ? -x->exp : x->exp;
+    x->exp = p < end ? jr_exponent(p + 1, end) : 0;
     return 0;
 }
 

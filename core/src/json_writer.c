@@ -1,68 +1,59 @@
 /*
  * json_writer.c - streaming JSON writer (see emhttp/json_writer.h).
  *
- * Output goes through jw_put()/jw_putc(): they copy into the buffer or,
- * once something did not fit, only count.  Strings are scanned with a
- * byte-class table and copied run by run; integers are formatted with
- * digit pairs; doubles use a shortest round-trip conversion in the manner
- * of Ryu (Ulf Adams, "Ryu: fast float-to-string conversion", PLDI 2018),
- * written from the paper for this file.
+ * Every value first passes jw_value_pre() (one test of flags_, which
+ * caches the innermost container type), then goes out through jw_put() /
+ * jw_putc(), which copy while it fits and then only count.  Strings are
+ * scanned with the byte-class table of http_chars.c; integers and fixed
+ * point are written backwards by emhttp_dec_back() (no 64-bit division).
+ *
+ * Fast paths (EMHTTP_FAST, see http_chars.h; left out of -Os builds): when
+ * the buffer has room for the worst case, a value is written straight into
+ * it, and integers are written with digit pairs.  Doubles use a shortest
+ * round-trip conversion in the manner of Ryu (Ulf Adams, "Ryu: fast
+ * float-to-string conversion", PLDI 2018), written from the paper for this
+ * file.
  */
 #include "emhttp/json_writer.h"
 
 #include <string.h>
 
+#include "http_chars.h"
+
 /* flags_: state of the innermost level */
-#define F_COMMA 1u /* an element was written: the next one needs a comma */
-#define F_KEY 2u   /* inside an object: a key was written, a value must follow */
-#define F_DONE 4u  /* depth 0 only: the top-level value has been written */
+#define F_OBJ 1u   /* inside an object */
+#define F_ARR 2u   /* inside an array */
+#define F_COMMA 4u /* an element was written: the next one needs a comma */
+#define F_KEY 8u   /* a key was written: a value must follow */
+#define F_DONE 16u /* depth 0: the top-level value has been written */
+#define F_ERR 32u  /* a sticky error other than overflow: every call fails */
 
-/* byte classes of string bytes */
-#define C_ESC 1u  /* control character, '"' or '\\': escaped */
-#define C_UTF8 2u /* 0x80..0xFF: must start a valid UTF-8 sequence */
+/* byte classes of string bytes (the shared table) */
+#define C_ESC HC_JESC            /* control character, '"' or '\\': escaped */
+#define C_SPECIAL (HC_JESC | HC_HIGH) /* escaped, or 0x80..0xFF: UTF-8 checked */
+#define PLAIN(c) (!(emhttp_http_chars[c] & C_SPECIAL))
 
-#define NUM_MAX 32 /* longest number text (a double: 25 bytes) */
+#define NUM_MAX 32       /* longest number text (a double: 25 bytes) */
+#define SHORT_STRING 32u /* strings up to this long are copied byte by byte */
 
 static uint8_t jw_nothing_; /* buffer of a measuring writer; never written */
 
-static const char jw_hex[] = "0123456789abcdef";
-
-static const uint8_t jw_class[256] = {
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
-    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
-    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
-    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
-    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
-    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
-    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
-    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
-};
-
-/* short escapes: \b \t \n \f \r (0 = use \u00XX) */
-static const char jw_short_esc[0x20] = {
-    0, 0, 0, 0, 0, 0, 0, 0, 'b', 't', 'n', 0, 'f', 'r', 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
-
+#if EMHTTP_FAST || CONFIG_EMHTTP_JSON_FLOAT
 static const char jw_digits2[] =
     "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
     "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
     "8081828384858687888990919293949596979899";
+#endif
 
 /* ---- output ------------------------------------------------------------ */
 
+/* Record a sticky error (an overflow is replaced, others are kept). */
 static int jw_fail(emhttp_jw *w, int err)
 {
     if (w->err_ == 0 || w->err_ == EMHTTP_ERR_JSON_OVERFLOW) {
         w->err_ = err;
     }
+    w->flags_ = F_ERR;
     return w->err_;
 }
 
@@ -76,7 +67,7 @@ static void jw_overflow(emhttp_jw *w, size_t n)
     }
 }
 
-static inline void jw_put(emhttp_jw *w, const void *p, size_t n)
+static void jw_put(emhttp_jw *w, const void *p, size_t n)
 {
     if (n <= w->size_ - w->len_) {
         memcpy(w->buf_ + w->len_, p, n);
@@ -86,7 +77,7 @@ static inline void jw_put(emhttp_jw *w, const void *p, size_t n)
     }
 }
 
-static inline void jw_putc(emhttp_jw *w, char c)
+static void jw_putc(emhttp_jw *w, char c)
 {
     if (w->len_ < w->size_) {
         w->buf_[w->len_++] = (uint8_t)c;
@@ -95,38 +86,34 @@ static inline void jw_putc(emhttp_jw *w, char c)
     }
 }
 
-/* ---- structure --------------------------------------------------------- */
+#if EMHTTP_FAST || CONFIG_EMHTTP_JSON_FLOAT
+/* At least n bytes left (n > 0: false once overflowed). */
+static int jw_room(const emhttp_jw *w, size_t n) { return w->size_ - w->len_ >= n; }
+#endif
 
-static int jw_in_object(const emhttp_jw *w)
-{
-    unsigned d = (unsigned)w->depth_ - 1u;
-    return (w->stack_[d >> 3] >> (d & 7u)) & 1u;
-}
+/* ---- structure --------------------------------------------------------- */
 
 /* Before any value: check the state and write the comma.  Returns 0 or
  * a (non-overflow) sticky error. */
-static int jw_value_pre(emhttp_jw *w)
+static inline int jw_value_pre(emhttp_jw *w)
 {
     unsigned f = w->flags_;
-    if (w->err_ != 0 && w->err_ != EMHTTP_ERR_JSON_OVERFLOW) {
-        return w->err_;
-    }
-    if (w->depth_ == 0) {
-        if (f & F_DONE) {
-            return jw_fail(w, EMHTTP_ERR_JSON_STATE);
+    if (f & F_ARR) {
+        w->flags_ = F_ARR | F_COMMA;
+        if (f & F_COMMA) {
+            jw_putc(w, ',');
         }
+        return 0;
+    }
+    if (f == (F_OBJ | F_KEY)) { /* the key wrote the comma */
+        w->flags_ = F_OBJ | F_COMMA;
+        return 0;
+    }
+    if (f == 0) { /* the top-level value */
         w->flags_ = F_DONE;
         return 0;
     }
-    if (jw_in_object(w)) {
-        if (!(f & F_KEY)) {
-            return jw_fail(w, EMHTTP_ERR_JSON_STATE);
-        }
-    } else if (f & F_COMMA) {
-        jw_putc(w, ',');
-    }
-    w->flags_ = F_COMMA;
-    return 0;
+    return jw_fail(w, EMHTTP_ERR_JSON_STATE);
 }
 
 void emhttp_jw_init(emhttp_jw *w, void *buf, size_t size)
@@ -136,7 +123,7 @@ void emhttp_jw_init(emhttp_jw *w, void *buf, size_t size)
     w->size_ = buf ? size : 0;
 }
 
-static int jw_open(emhttp_jw *w, char c, unsigned is_object)
+EMHTTP_NOINLINE static int jw_open(emhttp_jw *w, char c, unsigned is_object)
 {
     unsigned d = w->depth_;
     int rc = jw_value_pre(w);
@@ -152,21 +139,24 @@ static int jw_open(emhttp_jw *w, char c, unsigned is_object)
         w->stack_[d >> 3] &= (uint8_t)~(1u << (d & 7u));
     }
     w->depth_ = (uint8_t)(d + 1);
-    w->flags_ = 0;
+    w->flags_ = (uint8_t)(is_object ? F_OBJ : F_ARR);
     jw_putc(w, c);
     return w->err_;
 }
 
-static int jw_close(emhttp_jw *w, char c, int is_object)
+EMHTTP_NOINLINE static int jw_close(emhttp_jw *w, char c, unsigned is_object)
 {
-    if (w->err_ != 0 && w->err_ != EMHTTP_ERR_JSON_OVERFLOW) {
-        return w->err_;
-    }
-    if (w->depth_ == 0 || jw_in_object(w) != is_object || (w->flags_ & F_KEY)) {
+    unsigned f = w->flags_, d;
+    if (is_object ? (f & (F_OBJ | F_KEY)) != F_OBJ : !(f & F_ARR)) {
         return jw_fail(w, EMHTTP_ERR_JSON_STATE);
     }
-    w->depth_--;
-    w->flags_ = w->depth_ ? F_COMMA : F_DONE;
+    d = --w->depth_;
+    if (d == 0) {
+        w->flags_ = F_DONE;
+    } else {
+        d--;
+        w->flags_ = (uint8_t)((((w->stack_[d >> 3] >> (d & 7u)) & 1u) ? F_OBJ : F_ARR) | F_COMMA);
+    }
     jw_putc(w, c);
     return w->err_;
 }
@@ -178,8 +168,8 @@ int emhttp_jw_array_end(emhttp_jw *w) { return jw_close(w, ']', 0); }
 
 int emhttp_jw_finish(emhttp_jw *w)
 {
-    if (w->err_ == 0 && (w->depth_ != 0 || !(w->flags_ & F_DONE))) {
-        w->err_ = EMHTTP_ERR_JSON_STATE;
+    if (w->flags_ != F_DONE) {
+        jw_fail(w, EMHTTP_ERR_JSON_STATE); /* keeps an earlier error */
     }
     if (w->err_ != 0) {
         return w->err_;
@@ -227,20 +217,20 @@ static size_t jw_utf8_len(const uint8_t *p, size_t avail)
     return len;
 }
 
+#if EMHTTP_FAST
 /* End of the run of bytes copied as they are, starting at i: the index of
  * the next byte to escape, or n.  Sets *bad on invalid UTF-8. */
 static size_t jw_run(const uint8_t *s, size_t i, size_t n, int *bad)
 {
     for (;;) {
         size_t len;
-        while (i + 4 <= n && (jw_class[s[i]] | jw_class[s[i + 1]] | jw_class[s[i + 2]] |
-                              jw_class[s[i + 3]]) == 0) {
+        while (i + 4 <= n && PLAIN(s[i]) && PLAIN(s[i + 1]) && PLAIN(s[i + 2]) && PLAIN(s[i + 3])) {
             i += 4;
         }
-        while (i < n && jw_class[s[i]] == 0) {
+        while (i < n && PLAIN(s[i])) {
             i++;
         }
-        if (i == n || jw_class[s[i]] == C_ESC) {
+        if (i == n || (emhttp_http_chars[s[i]] & C_ESC)) {
             return i;
         }
         len = jw_utf8_len(s + i, n - i);
@@ -251,72 +241,188 @@ static size_t jw_run(const uint8_t *s, size_t i, size_t n, int *bad)
         i += len;
     }
 }
+#endif
 
-static void jw_escape(emhttp_jw *w, unsigned c)
+/* The escape of c (a control character, '"' or '\\') at d: \b \t \n \f \r
+ * \" \\ or \u00XX; returns the end (2 or 6 bytes). */
+EMHTTP_NOINLINE static uint8_t *jw_escape(uint8_t *d, unsigned c)
 {
-    char e[6] = {'\\', (char)c, '0', '0', 0, 0};
-    if (c < 0x20 && jw_short_esc[c] == 0) {
-        e[1] = 'u';
-        e[4] = jw_hex[c >> 4];
-        e[5] = jw_hex[c & 15u];
-        jw_put(w, e, 6);
-        return;
+    d[0] = '\\';
+    d[1] = (uint8_t)c;
+    if (c >= 0x20) {
+        return d + 2;
     }
-    if (c < 0x20) {
-        e[1] = jw_short_esc[c];
+    if (c >= '\b' && c <= '\r' && c != 0x0b) {
+        d[1] = (uint8_t)"btn fr"[c - '\b'];
+        return d + 2;
     }
-    jw_put(w, e, 2);
+    d[1] = 'u';
+    d[2] = '0';
+    d[3] = '0';
+    d[4] = (uint8_t)('0' + (c >> 4));
+    c &= 15u;
+    d[5] = (uint8_t)(c < 10u ? '0' + c : 'a' - 10u + c);
+    return d + 6;
 }
 
-/* Write "s" with escapes.  Returns 0 or EMHTTP_ERR_JSON_UTF8. */
-static int jw_quoted(emhttp_jw *w, const uint8_t *s, size_t n)
+#if EMHTTP_FAST
+/* Escaped s at d, which has room for 6 * n bytes; byte by byte (short
+ * strings).  Returns the end, or NULL on invalid UTF-8. */
+static inline uint8_t *jw_escape_short(uint8_t *d, const uint8_t *s, size_t n)
+{
+    const uint8_t *e = s + n;
+    while (e - s >= 4 && PLAIN(s[0]) && PLAIN(s[1]) && PLAIN(s[2]) && PLAIN(s[3])) {
+        memcpy(d, s, 4);
+        d += 4;
+        s += 4;
+    }
+    while (s < e) {
+        unsigned c = *s++;
+        size_t len;
+        if (PLAIN(c)) {
+            *d++ = (uint8_t)c;
+            continue;
+        }
+        if (emhttp_http_chars[c] & C_ESC) {
+            d = jw_escape(d, c);
+            continue;
+        }
+        len = jw_utf8_len(s - 1, (size_t)(e - s) + 1);
+        if (len == 0) {
+            return NULL;
+        }
+        *d++ = (uint8_t)c;
+        while (--len) {
+            *d++ = *s++;
+        }
+    }
+    return d;
+}
+
+/* As jw_escape_short(), copying runs with memcpy (long strings). */
+static uint8_t *jw_escape_long(uint8_t *d, const uint8_t *s, size_t n)
 {
     size_t i = 0;
     int bad = 0;
-    jw_putc(w, '"');
     while (i < n) {
         size_t end = jw_run(s, i, n, &bad);
+        memcpy(d, s + i, end - i);
+        d += end - i;
         if (bad) {
-            return EMHTTP_ERR_JSON_UTF8;
-        }
-        if (end > i) {
-            jw_put(w, s + i, end - i);
+            return NULL;
         }
         if (end == n) {
             break;
         }
-        jw_escape(w, s[end]);
+        d = jw_escape(d, s[end]);
         i = end + 1;
+    }
+    return d;
+}
+
+/* [prefix]"s"[suffix] straight into the buffer, which has room for the
+ * worst case.  Returns 0 or EMHTTP_ERR_JSON_UTF8. */
+static int jw_quoted_fast(emhttp_jw *w, char prefix, const uint8_t *s, size_t n, char suffix)
+{
+    uint8_t *d = w->buf_ + w->len_;
+    *d = (uint8_t)prefix;
+    d += (prefix != 0);
+    *d++ = '"';
+    d = n <= SHORT_STRING ? jw_escape_short(d, s, n) : jw_escape_long(d, s, n);
+    if (d == NULL) {
+        return EMHTTP_ERR_JSON_UTF8;
+    }
+    *d++ = '"';
+    *d = (uint8_t)suffix;
+    d += (suffix != 0);
+    w->len_ = (size_t)(d - w->buf_);
+    return 0;
+}
+#endif
+
+/* Write "s" with escapes, checking the room as it goes: a run of plain
+ * bytes, an escape or a UTF-8 sequence at a time.  Returns 0 or
+ * EMHTTP_ERR_JSON_UTF8. */
+static int jw_quoted_slow(emhttp_jw *w, const uint8_t *s, size_t n)
+{
+    size_t i = 0, len;
+    uint8_t e[6];
+    jw_putc(w, '"');
+    while (i < n) {
+        unsigned cls = emhttp_http_chars[s[i]];
+        if (cls & C_ESC) {
+            jw_put(w, e, (size_t)(jw_escape(e, s[i]) - e));
+            i++;
+            continue;
+        }
+        len = 1;
+        if (cls & HC_HIGH) {
+            len = jw_utf8_len(s + i, n - i);
+            if (len == 0) {
+                return EMHTTP_ERR_JSON_UTF8;
+            }
+        } else {
+            while (i + len < n && PLAIN(s[i + len])) {
+                len++;
+            }
+        }
+        jw_put(w, s + i, len);
+        i += len;
     }
     jw_putc(w, '"');
     return 0;
 }
 
+/* Write [prefix]"s"[suffix] (prefix and suffix: one character or 0). */
+static int jw_quoted(emhttp_jw *w, char prefix, const char *s, size_t n, char suffix)
+{
+    int rc;
+#if EMHTTP_FAST
+    if (n <= SIZE_MAX / 8 && jw_room(w, 6 * n + 4)) {
+        rc = jw_quoted_fast(w, prefix, (const uint8_t *)s, n, suffix);
+        return rc != 0 ? jw_fail(w, rc) : w->err_;
+    }
+#endif
+    if (prefix) {
+        jw_putc(w, prefix);
+    }
+    rc = jw_quoted_slow(w, (const uint8_t *)s, n);
+    if (rc != 0) {
+        return jw_fail(w, rc);
+    }
+    if (suffix) {
+        jw_putc(w, suffix);
+    }
+    return w->err_;
+}
+
 int emhttp_jw_key_n(emhttp_jw *w, const char *key, size_t len)
 {
-    if (w->err_ != 0 && w->err_ != EMHTTP_ERR_JSON_OVERFLOW) {
-        return w->err_;
-    }
-    if (w->depth_ == 0 || !jw_in_object(w) || (w->flags_ & F_KEY)) {
+    unsigned f = w->flags_;
+    if ((f & (F_OBJ | F_KEY)) != F_OBJ) {
         return jw_fail(w, EMHTTP_ERR_JSON_STATE);
     }
     if (key == NULL) {
         return jw_fail(w, EMHTTP_ERR_ARG);
     }
-    if (w->flags_ & F_COMMA) {
-        jw_putc(w, ',');
+    w->flags_ = F_OBJ | F_KEY;
+#if EMHTTP_FAST
+    if (len <= SHORT_STRING && jw_room(w, 6 * SHORT_STRING + 4)) {
+        uint8_t *d = w->buf_ + w->len_; /* the common case: a short key with room */
+        *d = ',';
+        d += (f & F_COMMA) != 0;
+        *d++ = '"';
+        d = jw_escape_short(d, (const uint8_t *)key, len);
+        if (d == NULL) {
+            return jw_fail(w, EMHTTP_ERR_JSON_UTF8);
+        }
+        d[0] = '"';
+        d[1] = ':';
+        w->len_ = (size_t)(d + 2 - w->buf_);
+        return 0;
     }
-    w->flags_ = F_KEY;
-    if (jw_quoted(w, (const uint8_t *)key, len) != 0) {
-        return jw_fail(w, EMHTTP_ERR_JSON_UTF8);
-    }
-    jw_putc(w, ':');
-    return w->err_;
-}
-
-int emhttp_jw_key(emhttp_jw *w, const char *key)
-{
-    return emhttp_jw_key_n(w, key, key ? strlen(key) : 0);
+#endif
+    return jw_quoted(w, (f & F_COMMA) ? ',' : 0, key, len, ':');
 }
 
 int emhttp_jw_string_n(emhttp_jw *w, const char *s, size_t len)
@@ -328,16 +434,9 @@ int emhttp_jw_string_n(emhttp_jw *w, const char *s, size_t len)
     if (s == NULL) {
         return jw_fail(w, EMHTTP_ERR_ARG);
     }
-    if (jw_quoted(w, (const uint8_t *)s, len) != 0) {
-        return jw_fail(w, EMHTTP_ERR_JSON_UTF8);
-    }
-    return w->err_;
+    return jw_quoted(w, 0, s, len, 0);
 }
 
-int emhttp_jw_string(emhttp_jw *w, const char *s)
-{
-    return emhttp_jw_string_n(w, s, s ? strlen(s) : 0);
-}
 
 int emhttp_jw_raw(emhttp_jw *w, const char *json, size_t len)
 {
@@ -358,6 +457,13 @@ static int jw_literal(emhttp_jw *w, const char *s, size_t n)
     if (rc != 0) {
         return rc;
     }
+#if EMHTTP_FAST
+    if (jw_room(w, 8)) { /* fixed-size copy: no library call */
+        memcpy(w->buf_ + w->len_, s, 5);
+        w->len_ += n;
+        return w->err_;
+    }
+#endif
     jw_put(w, s, n);
     return w->err_;
 }
@@ -369,7 +475,58 @@ int emhttp_jw_bool(emhttp_jw *w, bool v)
 
 int emhttp_jw_null(emhttp_jw *w) { return jw_literal(w, "null", 4); }
 
-/* ---- integers ---------------------------------------------------------- */
+#if EMHTTP_FAST || CONFIG_EMHTTP_JSON_FLOAT
+/* ---- 64 x 64 -> 128-bit products --------------------------------------- */
+
+#if defined(__SIZEOF_INT128__)
+__extension__ typedef unsigned __int128 jw_u128;
+
+static uint64_t jw_umulh(uint64_t a, uint64_t b) { return (uint64_t)(((jw_u128)a * b) >> 64); }
+#else
+/* From 32-bit halves: returns the low half, *hi the high one. */
+static uint64_t jw_umul128(uint64_t a, uint64_t b, uint64_t *hi)
+{
+    uint64_t a0 = (uint32_t)a, a1 = a >> 32, b0 = (uint32_t)b, b1 = b >> 32;
+    uint64_t p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
+    uint64_t mid = (p00 >> 32) + (uint32_t)p01 + (uint32_t)p10;
+    *hi = p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32);
+    return (mid << 32) | (uint32_t)p00;
+}
+
+static uint64_t jw_umulh(uint64_t a, uint64_t b)
+{
+    uint64_t hi;
+    (void)jw_umul128(a, b, &hi);
+    return hi;
+}
+#endif
+
+/* v / 10^8 for every v: (v / 2^8) / 390625 by multiplication (no 64-bit
+ * divide, which 32-bit CPUs do in a slow library call). */
+static uint64_t jw_div1e8(uint64_t v) { return jw_umulh(v >> 8, 0x15798ee2308c39eu) >> 11; }
+
+/* ---- integers, fast path and doubles: digit pairs ---------------------- */
+
+/* Number of decimal digits of v (1..20). */
+static inline unsigned jw_dec_len(uint64_t v)
+{
+    static const uint64_t p10[] = {10000000000u, 100000000000u, 1000000000000u,
+                                   10000000000000u, 100000000000000u, 1000000000000000u,
+                                   10000000000000000u, 100000000000000000u,
+                                   1000000000000000000u, 10000000000000000000u};
+    uint32_t x = (uint32_t)v;
+    unsigned n = 10;
+    if (v > 0xFFFFFFFFu) {
+        while (n < 20 && v >= p10[n - 10]) {
+            n++;
+        }
+        return n;
+    }
+    if (x < 100000u) {
+        return x < 100u ? 1u + (x >= 10u) : x < 1000u ? 3u : 4u + (x >= 10000u);
+    }
+    return x < 10000000u ? 6u + (x >= 1000000u) : x < 100000000u ? 8u : 9u + (x >= 1000000000u);
+}
 
 /* Write the decimal digits of v backwards, ending just before end, at
  * least min_digits of them (zero-padded).  Returns the first digit. */
@@ -378,7 +535,7 @@ static char *jw_digits_back(char *end, uint64_t v, unsigned min_digits)
     char *p = end;
     uint32_t v32;
     while (v > 0xFFFFFFFFu) { /* at most twice */
-        uint64_t q = v / 100000000u;
+        uint64_t q = jw_div1e8(v);
         uint32_t r = (uint32_t)(v - q * 100000000u);
         unsigned k;
         for (k = 0; k < 4; k++) {
@@ -406,42 +563,89 @@ static char *jw_digits_back(char *end, uint64_t v, unsigned min_digits)
     return p;
 }
 
-/* Format v / 10^scale (scale <= 19 digits of padding) into out; returns
- * the length. */
-static size_t jw_fmt_fixed(char *out, uint64_t mag, int neg, unsigned scale)
+#endif /* EMHTTP_FAST || CONFIG_EMHTTP_JSON_FLOAT */
+
+#if EMHTTP_FAST
+/* Digits of v backwards, ending just before p; returns the first one. */
+static inline char *jw_u32_back(char *p, uint32_t v)
 {
-    char tmp[24];
-    char *end = tmp + sizeof tmp;
-    char *p = jw_digits_back(end, mag, scale + 1u);
-    size_t nd = (size_t)(end - p), ni = nd - scale;
-    char *o = out;
-    if (neg) {
-        *o++ = '-';
+    while (v >= 100u) {
+        p -= 2;
+        memcpy(p, jw_digits2 + (v % 100u) * 2u, 2);
+        v /= 100u;
     }
-    memcpy(o, p, ni);
-    o += ni;
-    if (scale) {
-        *o++ = '.';
-        memcpy(o, p + ni, scale);
-        o += scale;
+    if (v >= 10u) {
+        p -= 2;
+        memcpy(p, jw_digits2 + v * 2u, 2);
+    } else {
+        *--p = (char)('0' + v);
     }
-    return (size_t)(o - out);
+    return p;
 }
 
-/* Write a formatted number: straight into the buffer when there is room,
- * else through a scratch copy (which may overflow). */
-static int jw_number(emhttp_jw *w, uint64_t mag, int neg, unsigned scale)
+/* mag / 10^scale at o, for mag < 2^32 and 1 <= scale <= 9: the integer
+ * part and the zero-padded fraction.  Returns the length. */
+static size_t jw_fmt_fixed32(char *o, uint32_t mag, unsigned scale)
 {
+    static const uint32_t p10[10] = {1u, 10u, 100u, 1000u, 10000u, 100000u,
+                                     1000000u, 10000000u, 100000000u, 1000000000u};
+    uint32_t ip = mag / p10[scale], fr = mag - ip * p10[scale];
+    unsigned ni = jw_dec_len(ip);
+    char *dot = o + ni, *q;
+    jw_u32_back(dot, ip);
+    *dot = '.';
+    q = jw_u32_back(dot + 1 + scale, fr);
+    while (q > dot + 1) {
+        *--q = '0';
+    }
+    return ni + 1 + scale;
+}
+
+/* Format mag / 10^scale with its sign at d (room: NUM_MAX); returns the
+ * length. */
+static inline size_t jw_fmt_fixed(uint8_t *d, uint64_t mag, int neg, unsigned scale)
+{
+    unsigned nd, total, k;
+    char *o = (char *)d + neg;
+    d[0] = '-';
+    if (scale == 0) {
+        nd = jw_dec_len(mag);
+        jw_digits_back(o + nd, mag, 1);
+        return (size_t)neg + nd;
+    }
+    if (mag <= 0xFFFFFFFFu && scale <= 9) {
+        return (size_t)neg + jw_fmt_fixed32(o, (uint32_t)mag, scale);
+    }
+    nd = jw_dec_len(mag); /* all digits one place right, then the integer */
+    total = nd > scale ? nd : scale + 1u; /* part back left over the gap */
+    jw_digits_back(o + total + 1, mag, total);
+    for (k = 0; k < total - scale; k++) {
+        o[k] = o[k + 1];
+    }
+    o[total - scale] = '.';
+    return (size_t)neg + total + 1;
+}
+#endif /* EMHTTP_FAST */
+
+/* ---- integers and fixed point ------------------------------------------ */
+
+static inline int jw_number(emhttp_jw *w, uint64_t mag, int neg, unsigned scale)
+{
+    char tmp[NUM_MAX], *p;
     int rc = jw_value_pre(w);
     if (rc != 0) {
         return rc;
     }
-    if (w->size_ - w->len_ >= NUM_MAX) {
-        w->len_ += jw_fmt_fixed((char *)w->buf_ + w->len_, mag, neg, scale);
-    } else {
-        char tmp[NUM_MAX];
-        jw_put(w, tmp, jw_fmt_fixed(tmp, mag, neg, scale));
+#if EMHTTP_FAST
+    if (jw_room(w, NUM_MAX)) {
+        w->len_ += jw_fmt_fixed(w->buf_ + w->len_, mag, neg, scale);
+        return w->err_;
     }
+#endif
+    p = emhttp_dec_back(tmp + sizeof tmp, mag, scale);
+    *--p = '-';
+    p += !neg;
+    jw_put(w, p, (size_t)(tmp + sizeof tmp - p));
     return w->err_;
 }
 
@@ -475,10 +679,6 @@ static uint32_t jw_log10_pow5(int32_t e) { return ((uint32_t)e * 732923u) >> 20;
 static int32_t jw_pow5_bits(int32_t e) { return (int32_t)(((uint32_t)e * 1217359u) >> 19) + 1; }
 
 #if defined(__SIZEOF_INT128__)
-__extension__ typedef unsigned __int128 jw_u128;
-
-static uint64_t jw_umulh(uint64_t a, uint64_t b) { return (uint64_t)(((jw_u128)a * b) >> 64); }
-
 /* (m * t) >> j for the 128-bit t = {hi, lo}, 64 <= j < 192 */
 static uint64_t jw_mul_shift(uint64_t m, const uint64_t t[2], int32_t j)
 {
@@ -487,23 +687,6 @@ static uint64_t jw_mul_shift(uint64_t m, const uint64_t t[2], int32_t j)
     return (uint64_t)(((b0 >> 64) + b2) >> (j - 64));
 }
 #else
-/* 64 x 64 -> 128 from 32-bit halves: returns the low half, *hi the high. */
-static uint64_t jw_umul128(uint64_t a, uint64_t b, uint64_t *hi)
-{
-    uint64_t a0 = (uint32_t)a, a1 = a >> 32, b0 = (uint32_t)b, b1 = b >> 32;
-    uint64_t p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
-    uint64_t mid = (p00 >> 32) + (uint32_t)p01 + (uint32_t)p10;
-    *hi = p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32);
-    return (mid << 32) | (uint32_t)p00;
-}
-
-static uint64_t jw_umulh(uint64_t a, uint64_t b)
-{
-    uint64_t hi;
-    (void)jw_umul128(a, b, &hi);
-    return hi;
-}
-
 static uint64_t jw_mul_shift(uint64_t m, const uint64_t t[2], int32_t j)
 {
     uint64_t h0, h2, l2, mid, hi;
@@ -519,7 +702,10 @@ static uint64_t jw_mul_shift(uint64_t m, const uint64_t t[2], int32_t j)
 }
 #endif
 
+/* Division by constants through multiplication (no 64-bit divide on
+ * 32-bit CPUs). */
 static uint64_t jw_div10(uint64_t v) { return jw_umulh(v, 0xCCCCCCCCCCCCCCCDu) >> 3; }
+static uint64_t jw_div100(uint64_t v) { return jw_umulh(v >> 2, 0x28F5C28F5C28F5C3u) >> 2; }
 
 /* Is v divisible by 5^p?  (v * 5^-1 mod 2^64 <= UINT64_MAX / 5 iff 5 | v) */
 static int jw_multiple_of_pow5(uint64_t v, uint32_t p)
@@ -619,18 +805,29 @@ static uint64_t jw_trim_exact(jw_ivl *v, int accept, int32_t *removed)
     return v->vr + ((v->vr == v->vm && (!accept || !v->vm_exact)) || last >= 5);
 }
 
-/* The common case: no exactness to track. */
+/* Drop k digits (10^k = p) while the interval allows; *up: the last
+ * dropped digits were at least half of p. */
+static void jw_drop(jw_ivl *v, uint64_t (*div)(uint64_t), uint64_t p, int32_t k,
+                    int32_t *removed, unsigned *up)
+{
+    while (div(v->vp) > div(v->vm)) {
+        uint64_t q = div(v->vr);
+        *up = (v->vr - q * p) >= p / 2;
+        v->vr = q;
+        v->vp = div(v->vp);
+        v->vm = div(v->vm);
+        *removed += k;
+    }
+}
+
+/* The common case: no exactness to track; only the last dropped digit
+ * decides the rounding, so digits go 8, 2, then 1 at a time. */
 static uint64_t jw_trim_fast(jw_ivl *v, int32_t *removed)
 {
     unsigned up = 0;
-    while (jw_div10(v->vp) > jw_div10(v->vm)) {
-        uint64_t r10 = jw_div10(v->vr);
-        up = (v->vr - 10 * r10) >= 5;
-        v->vr = r10;
-        v->vp = jw_div10(v->vp);
-        v->vm = jw_div10(v->vm);
-        (*removed)++;
-    }
+    jw_drop(v, jw_div1e8, 100000000u, 8, removed, &up);
+    jw_drop(v, jw_div100, 100u, 2, removed, &up);
+    jw_drop(v, jw_div10, 10u, 1, removed, &up);
     return v->vr + (v->vr == v->vm || up);
 }
 
@@ -660,64 +857,72 @@ static uint64_t jw_shortest(uint64_t mant, uint32_t bexp, int32_t *e10)
     return out;
 }
 
-/* Place digits d (nd of them, value d * 10^e10) in plain or exponent
- * notation; returns the length. */
-static size_t jw_place(char *o, const char *d, int32_t nd, int32_t e10)
+/* d * 10^e10 in exponent notation at o: "1e-7", "1.5e300". */
+static size_t jw_place_exp(char *o, uint64_t d, int32_t nd, int32_t e10)
 {
-    int32_t k = nd + e10; /* decimal point after k digits */
-    char *s = o;
-    if (k > 0 && k <= 21) {
-        if (k >= nd) {
-            memcpy(o, d, (size_t)nd);
-            memset(o + nd, '0', (size_t)(k - nd));
-            memcpy(o + k, ".0", 2);
-            return (size_t)k + 2;
-        }
-        memcpy(o, d, (size_t)k);
-        o[k] = '.';
-        memcpy(o + k + 1, d + k, (size_t)(nd - k));
-        return (size_t)nd + 1;
+    int32_t x = nd + e10 - 1;
+    uint32_t ax = (uint32_t)(x < 0 ? -x : x);
+    char *p;
+    jw_digits_back(o + nd + 1, d, 1); /* digits at o + 1 */
+    o[0] = o[1];
+    o[1] = '.';
+    p = o + (nd > 1 ? nd + 1 : 1);
+    *p++ = 'e';
+    *p = '-';
+    p += (x < 0);
+    p += ax >= 100 ? 3 : ax >= 10 ? 2 : 1;
+    jw_digits_back(p, ax, 1);
+    return (size_t)(p - o);
+}
+
+/* d * 10^e10 (nd digits) at o: plain notation for 1e-6 <= value < 1e21,
+ * else exponent notation.  Returns the length. */
+static size_t jw_place(char *o, uint64_t d, int32_t nd, int32_t e10)
+{
+    int32_t k = nd + e10, j; /* decimal point after k digits */
+    if (k > 21 || k <= -6) {
+        return jw_place_exp(o, d, nd, e10);
     }
-    if (k <= 0 && k > -6) {
-        memcpy(o, "0.00000", (size_t)(2 - k));
-        memcpy(o + 2 - k, d, (size_t)nd);
+    if (k <= 0) { /* 0.000ddd */
+        o[0] = '0';
+        o[1] = '.';
+        for (j = 0; j < -k; j++) {
+            o[2 + j] = '0';
+        }
+        jw_digits_back(o + 2 - k + nd, d, 1);
         return (size_t)(2 - k + nd);
     }
-    *o++ = d[0];
-    if (nd > 1) {
-        *o++ = '.';
-        memcpy(o, d + 1, (size_t)nd - 1);
-        o += nd - 1;
+    if (k >= nd) { /* ddd000.0 */
+        jw_digits_back(o + nd, d, 1);
+        for (j = nd; j < k; j++) {
+            o[j] = '0';
+        }
+        o[k] = '.';
+        o[k + 1] = '0';
+        return (size_t)k + 2;
     }
-    *o++ = 'e';
-    if (k - 1 < 0) {
-        *o++ = '-';
+    jw_digits_back(o + nd + 1, d, 1); /* ddd.ddd: digits at o + 1, then */
+    for (j = 0; j < k; j++) {         /* the integer part one to the left */
+        o[j] = o[j + 1];
     }
-    {
-        char tmp[4];
-        char *p = jw_digits_back(tmp + 4, (uint64_t)(k - 1 < 0 ? 1 - k : k - 1), 1);
-        memcpy(o, p, (size_t)(tmp + 4 - p));
-        o += tmp + 4 - p;
-    }
-    return (size_t)(o - s);
+    o[k] = '.';
+    return (size_t)nd + 1;
 }
 
 /* Format a finite double; returns the length (at most 25). */
-static size_t jw_fmt_double(char *out, uint64_t bits)
+static size_t jw_fmt_double(uint8_t *out, uint64_t bits)
 {
-    uint64_t mant = bits & ((1ull << 52) - 1);
+    uint64_t mant = bits & ((1ull << 52) - 1), d;
     uint32_t bexp = (uint32_t)(bits >> 52) & 0x7FFu;
-    size_t n = (bits >> 63) ? 1 : 0;
-    char tmp[20];
-    char *end = tmp + sizeof tmp, *d;
+    size_t n = (size_t)(bits >> 63);
     int32_t e10;
     out[0] = '-';
     if (bexp == 0 && mant == 0) {
         memcpy(out + n, "0.0", 3);
         return n + 3;
     }
-    d = jw_digits_back(end, jw_shortest(mant, bexp, &e10), 1);
-    return n + jw_place(out + n, d, (int32_t)(end - d), e10);
+    d = jw_shortest(mant, bexp, &e10);
+    return n + jw_place((char *)out + n, d, (int32_t)jw_dec_len(d), e10);
 }
 
 int emhttp_jw_double(emhttp_jw *w, double v)
@@ -731,10 +936,10 @@ int emhttp_jw_double(emhttp_jw *w, double v)
     if (((bits >> 52) & 0x7FFu) == 0x7FFu) {
         return jw_fail(w, EMHTTP_ERR_JSON_NUMBER);
     }
-    if (w->size_ - w->len_ >= NUM_MAX) {
-        w->len_ += jw_fmt_double((char *)w->buf_ + w->len_, bits);
+    if (jw_room(w, NUM_MAX)) {
+        w->len_ += jw_fmt_double(w->buf_ + w->len_, bits);
     } else {
-        char tmp[NUM_MAX];
+        uint8_t tmp[NUM_MAX];
         jw_put(w, tmp, jw_fmt_double(tmp, bits));
     }
     return w->err_;

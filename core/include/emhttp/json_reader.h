@@ -27,14 +27,26 @@
  *
  * Iteration: the first element of an array, or the first key of an
  * object, is the token right after it (index + 1); a key's value is the
- * token after the key; emhttp_jr_next() steps over a whole value to its
- * next sibling.  emhttp_jr_count() gives the number of elements/members.
+ * token after the key; emhttp_jr_next() steps over a whole value to the
+ * next element or key.  emhttp_jr_count() says how many there are:
+ *
+ *     int n = emhttp_jr_count(&r, arr), e = arr + 1;
+ *     for (int k = 0; k < n; k++, e = emhttp_jr_next(&r, e)) { ... e ... }
+ *     int key = obj + 1;                       // members of an object
+ *     for (int k = 0; k < emhttp_jr_count(&r, obj); k++)
+ *         key = emhttp_jr_next(&r, key + 1);   // value at key + 1
  *
  * Tasks: a parsed document may be read by any task as long as nobody
  * parses into the same tokens meanwhile; there is no global state.
  *
- * Limits: nesting deeper than CONFIG_EMHTTP_JSON_MAX_DEPTH is refused;
- * the text may be at most INT_MAX bytes (jsmn keeps int offsets).
+ * Limits: nesting deeper than CONFIG_EMHTTP_JSON_MAX_DEPTH (the option
+ * the writer uses too) is refused; the text may be at most INT_MAX bytes
+ * (jsmn keeps int offsets: 32767 where int has 16 bits).
+ *
+ * Cost: one validating pass plus jsmn's pass over the text; lookups walk
+ * the tokens (a path step into array element i or past a large sibling
+ * scans the tokens in between).  No allocation; about 100 bytes of stack,
+ * 300 more for emhttp_jr_double() on numbers near a rounding boundary.
  */
 #ifndef EMHTTP_JSON_READER_H
 #define EMHTTP_JSON_READER_H
@@ -115,9 +127,10 @@ int emhttp_jr_type(const emhttp_jr *r, int v);
 int emhttp_jr_count(const emhttp_jr *r, int v);
 
 /**
- * The token after value @p v and everything inside it: @p v's next
- * sibling, or the next key of the enclosing object.  On a key it gives
- * the key's value.
+ * The token after value @p v and everything inside it: the next element
+ * of @p v's array or the next key of its object (after the last one: the
+ * token that follows the container, so stop with emhttp_jr_count()).  On
+ * a key it gives the key's value.
  * @return a token index, EMHTTP_ERR_JSON_NOT_FOUND at the end of the
  *         document, or a negative @p v unchanged.
  */
@@ -130,7 +143,8 @@ int emhttp_jr_next(const emhttp_jr *r, int v);
  * Inside a name, '\' takes the next character literally, so a key with a
  * dot or bracket is written "a\\.b" in C ("a\.b" in the path).  Names are
  * compared with the unescaped key (a key written "caf\u00e9" matches the
- * UTF-8 path "café").  With duplicate keys the first one wins.
+ * UTF-8 path "caf\xc3\xa9").  With duplicate keys the first one wins.  An empty
+ * key, or one containing a NUL, has no path: use emhttp_jr_member().
  * @return the value's token index, a negative @p from unchanged, or
  *         EMHTTP_ERR_JSON_PATH (empty name, unclosed bracket, non-digit
  *         index, path NULL), EMHTTP_ERR_JSON_NOT_FOUND (no such key or

@@ -6,7 +6,7 @@
  * objects and that every value in an object has a key, escapes strings,
  * refuses invalid UTF-8 and formats numbers without printf.
  *
- * Memory: the caller owns the emhttp_jw struct (about 20 bytes on a 32-bit
+ * Memory: the caller owns the emhttp_jw struct (24 bytes on a 32-bit
  * MCU) and the output buffer; nothing is allocated and nothing is kept
  * after a call except inside those two.  No byte is ever written past the
  * end of the buffer.
@@ -49,6 +49,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "emhttp/error.h"
 #include "emhttp/opt.h"
@@ -99,17 +100,21 @@ int emhttp_jw_array_end(emhttp_jw *w);
 
 /**
  * Write an object key (escaped like a string), followed by ':'.
- * @param key  NUL-terminated UTF-8 (emhttp_jw_key) or @p len bytes that
- *             may contain NUL (emhttp_jw_key_n, escaped as \u0000);
- *             read during the call only
+ * @param key  NUL-terminated UTF-8 (emhttp_jw_key, inline so that the
+ *             length of a literal is known at compile time) or @p len
+ *             bytes that may contain NUL (emhttp_jw_key_n, escaped as
+ *             \u0000); read during the call only
  * @return EMHTTP_OK or the sticky error: EMHTTP_ERR_JSON_STATE (not inside
  *         an object, or two keys in a row), EMHTTP_ERR_JSON_UTF8 (invalid
  *         UTF-8: stray continuation byte, overlong form, surrogate, code
  *         point over U+10FFFF, truncated sequence), EMHTTP_ERR_ARG (NULL
  *         key), EMHTTP_ERR_JSON_OVERFLOW.
  */
-int emhttp_jw_key(emhttp_jw *w, const char *key);
 int emhttp_jw_key_n(emhttp_jw *w, const char *key, size_t len);
+static inline int emhttp_jw_key(emhttp_jw *w, const char *key)
+{
+    return emhttp_jw_key_n(w, key, key ? strlen(key) : 0); /* folded for literals */
+}
 
 /**
  * Write a string value.  '"' and '\\' are escaped as \" and \\, the
@@ -122,8 +127,11 @@ int emhttp_jw_key_n(emhttp_jw *w, const char *key, size_t len);
  *         EMHTTP_ERR_JSON_STATE (value without key in an object, second
  *         top-level value), EMHTTP_ERR_ARG (NULL), EMHTTP_ERR_JSON_OVERFLOW.
  */
-int emhttp_jw_string(emhttp_jw *w, const char *s);
 int emhttp_jw_string_n(emhttp_jw *w, const char *s, size_t len);
+static inline int emhttp_jw_string(emhttp_jw *w, const char *s)
+{
+    return emhttp_jw_string_n(w, s, s ? strlen(s) : 0);
+}
 
 /**
  * Write an integer: every int64_t / uint64_t value, exactly, in decimal.
@@ -168,7 +176,9 @@ int emhttp_jw_null(emhttp_jw *w);
 /**
  * Write a pre-encoded value as it is, e.g. a cached sub-document.  The
  * writer adds the comma before it but does not check it: @p json must be
- * exactly one complete, valid JSON value.
+ * exactly one complete, valid JSON value.  Its own nesting is not counted
+ * against CONFIG_EMHTTP_JSON_MAX_DEPTH (a reader with the same limit
+ * refuses a document that then nests deeper).
  * @param json  @p len bytes (len > 0), read during the call only
  * @return EMHTTP_OK or the sticky error: EMHTTP_ERR_ARG (NULL or empty),
  *         EMHTTP_ERR_JSON_STATE, EMHTTP_ERR_JSON_OVERFLOW.
