@@ -4,17 +4,58 @@
  * The TLS layer sits between the client state machine and the port: it
  * reads and writes the port's one TCP connection through mbedTLS's BIO
  * callbacks, never blocking (WANT_READ / WANT_WRITE become EMHTTP_PENDING
- * or a zero byte count).
+ * or a zero byte count).  One emhttp_tls serves one client (one server).
  *
  * Two groups of functions:
- *  - setup, called by the application: emhttp_tls_init() and friends
- *    (configuration, CA chain, pinning) - see below;
+ *  - setup, called by the application: emhttp_tls_init(), emhttp_tls_free()
+ *    and friends (configuration, CA chain, pinning, static arena);
  *  - the transport, called only by the client (client.c) from the network
- *    loop: begin / handshake / send / recv / end / want / resumed.
+ *    loop: begin / handshake / send / recv / end / want / ready / resumed.
  *
- * Memory: the caller owns the emhttp_tls struct and every buffer it names;
- * mbedTLS's own allocations go to libc (Debian's build) or to the static
- * arena of an MBEDTLS_MEMORY_BUFFER_ALLOC_C build.
+ * Security defaults: TLS 1.2 only (the version mbedTLS 2.28 implements),
+ * ECDHE with AES-GCM or ChaCha20-Poly1305, the server certificate verified
+ * against the caller's CA chain with the host name checked and sent as SNI
+ * (an IP literal is checked against the certificate's iPAddress names and
+ * not sent as SNI, RFC 6066).  Turning verification off takes the explicit
+ * `insecure` field.  An optional pin (SHA-256 of the server certificate's
+ * SubjectPublicKeyInfo, curl's --pinnedpubkey sha256//...) is checked
+ * during the handshake, with or without verification.  A refused server
+ * never sees a request byte: verification happens while its Certificate
+ * message is parsed, before the client's key exchange.
+ *
+ * Reconnects resume the last session (a session ticket when the server
+ * issued one, otherwise the session ID), so they skip the certificate
+ * chain and the public-key operations: about 1% of a full handshake's
+ * client instructions.
+ *
+ * Memory: the caller owns the emhttp_tls struct (place it in .bss) and
+ * every buffer it names.  mbedTLS's own allocations (record buffers,
+ * parsed certificates, handshake state) go to libc (Debian's build) or to
+ * the static arena of an MBEDTLS_MEMORY_BUFFER_ALLOC_C build, see
+ * emhttp_tls_arena_init().  What sizes them:
+ *  - the record buffers are mbedTLS's MBEDTLS_SSL_IN_CONTENT_LEN and
+ *    MBEDTLS_SSL_OUT_CONTENT_LEN (compile time, in mbedTLS's config; each
+ *    buffer is that plus 45 bytes of record overhead with AEAD suites only,
+ *    333 when CBC suites are compiled in).  Debian's build has 16384 for
+ *    both: about 45 KB of heap per connection at the handshake's peak.
+ *  - mbedTLS 2.28 cannot reassemble a handshake message split across
+ *    records: the input buffer must hold the server's whole Certificate
+ *    message (its chain plus 7 bytes), and so must the maximum fragment
+ *    length when one is negotiated (the server fragments at it).
+ *  - mbedTLS 2.28 negotiates a maximum fragment length of at most the
+ *    smaller of its two buffers: make them equal.  Without that extension
+ *    (or with a server that ignores it) records of up to 16384 bytes
+ *    arrive, and smaller input buffers fail on the first large one.
+ *  - smallest sizes that work, measured against nginx (ECDSA P-256, chain
+ *    sent as leaf + CA): 1024/1024 with a fragment length of 1024 for a
+ *    chain under 1 KB (peak mbedTLS heap 9.9 KB), 2048/2048 with 2048 for
+ *    a chain under 2 KB (11.9 KB), both with cmake/fetch-mbedtls.sh's
+ *    configuration (no CBC, no DTLS, ECC window 2, peer certificate not
+ *    kept) and the CA given as DER (referenced, not copied).
+ *
+ * Tasks: every function here runs in the client's network task (the one
+ * that calls emhttp_poll()), except emhttp_tls_arena_init(), which runs
+ * once before any other TLS call.
  */
 #ifndef EMHTTP_TLS_H
 #define EMHTTP_TLS_H
@@ -27,55 +68,278 @@
 #include "emhttp/opt.h"
 #include "emhttp/port.h"
 
+#if CONFIG_EMHTTP_TLS
+#include <mbedtls/ctr_drbg.h>
+#include <mbedtls/entropy.h>
+#include <mbedtls/ssl.h>
+#include <mbedtls/x509_crt.h>
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 typedef struct emhttp_tls emhttp_tls;
 
-/* ---- transport: called by the client only ------------------------------ */
+/** Length of a public-key pin: a SHA-256 digest. */
+#define EMHTTP_TLS_PIN_LEN 32
+
+/**
+ * An entropy source (mbedTLS's f_source_t): fill @p out with up to @p len
+ * bytes of true randomness, set @p *olen to the number written, return 0
+ * (non-zero = failure).  On firmware this reads the hardware RNG (STM32
+ * RNG, ESP32 esp_fill_random, nRF CRACEN...).
+ */
+typedef int (*emhttp_tls_entropy_fn)(void *ctx, unsigned char *out, size_t len, size_t *olen);
+
+/**
+ * A random generator (mbedTLS's f_rng): fill @p out with @p len random
+ * bytes, return 0.  For a firmware that already runs a seeded DRBG shared
+ * by its other mbedTLS users, and for tests.
+ */
+typedef int (*emhttp_tls_rng_fn)(void *ctx, unsigned char *out, size_t len);
+
+/** TLS configuration, read by emhttp_tls_init() only (it may live on the
+ *  stack).  Zero-initialise it and set what you need. */
+typedef struct emhttp_tls_config {
+    /** The server's host name (the client's host): sent as SNI and checked
+     *  against the certificate; an IP literal is checked against its
+     *  iPAddress names instead.  NUL-terminated; copied.  Required. */
+    const char *hostname;
+    /** Trusted CA chain: PEM (one or more certificates; the buffer must
+     *  end with a NUL byte counted in @c ca_len) or one DER certificate.
+     *  PEM is parsed into mbedTLS's heap (the buffer may be freed after
+     *  init); DER is referenced without a copy (saves its size of heap; the
+     *  buffer must stay valid until emhttp_tls_free()).  More certificates:
+     *  emhttp_tls_add_ca().  Required unless @c insecure. */
+    const uint8_t *ca;
+    size_t ca_len;
+    /** Skip certificate verification (CA chain, validity, host name).
+     *  Insecure: anyone on the path can impersonate the server.  A pin is
+     *  still enforced. */
+    bool insecure;
+    /** Public-key pins: @c pin_count SHA-256 digests (EMHTTP_TLS_PIN_LEN
+     *  bytes each, back to back) of the server certificate's DER
+     *  SubjectPublicKeyInfo; the handshake fails unless one matches.
+     *  Copied; at most CONFIG_EMHTTP_TLS_MAX_PINS. */
+    const uint8_t *pins;
+    size_t pin_count;
+    /** Optional strong entropy source added to mbedTLS's entropy pool
+     *  (firmware: the hardware RNG; needed when mbedTLS is built with
+     *  MBEDTLS_NO_PLATFORM_ENTROPY).  Host builds may leave it NULL: the
+     *  pool then reads the platform source (getrandom, /dev/urandom). */
+    emhttp_tls_entropy_fn entropy;
+    void *entropy_ctx;
+    /** Optional random generator used instead of the internal CTR_DRBG
+     *  (then @c entropy is unused and no seeding happens at init). */
+    emhttp_tls_rng_fn rng;
+    void *rng_ctx;
+    /** Maximum fragment length to negotiate (RFC 6066): 512, 1024, 2048
+     *  or 4096; 0 = CONFIG_EMHTTP_TLS_MAX_FRAG_LEN; 16384 = never ask. */
+    uint16_t max_frag_len;
+    /** Zero-terminated list of IANA cipher suite ids to offer; NULL = the
+     *  default (ECDHE-ECDSA/RSA with AES-128/256-GCM, ChaCha20-Poly1305).
+     *  Borrowed for the context's lifetime. */
+    const int *ciphersuites;
+} emhttp_tls_config;
+
+/** Static arena figures (MBEDTLS_MEMORY_BUFFER_ALLOC_C builds). */
+typedef struct emhttp_tls_arena_stats {
+    size_t size;        /**< arena bytes given to emhttp_tls_arena_init() */
+    size_t used;        /**< payload bytes allocated now */
+    size_t blocks;      /**< blocks allocated now */
+    size_t peak;        /**< most payload bytes allocated at once */
+    size_t peak_blocks; /**< most blocks allocated at once */
+    size_t header;      /**< the allocator's bytes per block on top of the
+                             payload: peak use of the arena is at most
+                             peak + peak_blocks * header */
+} emhttp_tls_arena_stats;
+
+#if CONFIG_EMHTTP_TLS
+/** TLS context.  Caller-owned (place it in .bss); every field is private. */
+struct emhttp_tls {
+    mbedtls_ssl_context ssl_;
+    mbedtls_ssl_config conf_;
+    mbedtls_x509_crt ca_;          /* trusted CAs (nodes in mbedTLS's heap) */
+    mbedtls_ssl_session session_;  /* the session to resume (ticket in the heap) */
+    mbedtls_entropy_context entropy_;
+    mbedtls_ctr_drbg_context drbg_;
+    emhttp_port net_;              /* the client's port: the BIO's transport */
+    uint8_t pins_[CONFIG_EMHTTP_TLS_MAX_PINS][EMHTTP_TLS_PIN_LEN];
+    uint8_t ip_[16];               /* the host as an address, when a literal */
+    uint32_t vflags_;              /* X.509 verification flags, last handshake */
+    int last_err_;                 /* mbedTLS code of the last failure */
+    int io_err_;                   /* port error seen by the BIO, 0 = none */
+    size_t wr_pending_;            /* length of a record sent in part */
+    uint8_t npins_, ip_len_;
+    uint8_t want_;                 /* EMHTTP_WAIT_* the handshake waits for */
+    uint16_t flags_;
+};
+#endif
+
+/* ---- setup: called by the application (network task) ---------------------- */
+
+/**
+ * Initialise a TLS context: seed the random generator, parse the CA chain,
+ * prepare mbedTLS (this allocates the record buffers in mbedTLS's heap or
+ * arena).  Pass it to the client as emhttp_config.tls with scheme
+ * EMHTTP_SCHEME_HTTPS; the client borrows it until emhttp_client_close().
+ *
+ *     static emhttp_tls tls;
+ *     emhttp_tls_config tc = { .hostname = "api.example.com",
+ *                              .ca = ca_pem, .ca_len = sizeof ca_pem };
+ *     if (emhttp_tls_init(&tls, &tc) != EMHTTP_OK) { ... }
+ *     emhttp_config cfg = { .host = "api.example.com", .scheme = EMHTTP_SCHEME_HTTPS,
+ *                           .tls = &tls, ... };
+ *
+ * @param t    the context (caller-owned; must not be in use)
+ * @param cfg  configuration (read during the call only; see the fields
+ *             for what is copied and what is borrowed)
+ * @return EMHTTP_OK; EMHTTP_ERR_ARG (NULL, no host name, no CA without
+ *         insecure, too many pins, an invalid max_frag_len);
+ *         EMHTTP_ERR_TLS_CONFIG (the CA chain does not parse, no entropy,
+ *         out of memory in mbedTLS): emhttp_tls_last_error() holds the
+ *         mbedTLS code.  On failure nothing stays allocated.
+ */
+int emhttp_tls_init(emhttp_tls *t, const emhttp_tls_config *cfg);
+
+/**
+ * Add trusted CA certificates (PEM with its NUL counted in @p len, or one
+ * DER certificate, referenced without a copy as in emhttp_tls_config.ca).
+ * Only while no connection is open.
+ * @return EMHTTP_OK, EMHTTP_ERR_ARG or EMHTTP_ERR_TLS_CONFIG (not parsed).
+ */
+int emhttp_tls_add_ca(emhttp_tls *t, const uint8_t *ca, size_t len);
+
+/**
+ * Release everything mbedTLS holds for the context (record buffers,
+ * certificates, the saved session).  Call after emhttp_client_close(),
+ * when no client uses it any more.  NULL is ignored.
+ */
+void emhttp_tls_free(emhttp_tls *t);
+
+/** Drop the saved session: the next connection makes a full handshake. */
+void emhttp_tls_forget_session(emhttp_tls *t);
+
+/**
+ * Serialize the saved session (mbedTLS's session format, which holds the
+ * master secret: keep it as secret as a key), e.g. into RTC RAM before
+ * deep sleep, so the first connection after waking up resumes instead of
+ * making a full handshake.
+ * @param buf   caller-owned output of @p size bytes; @p len receives the
+ *              bytes written
+ * @return EMHTTP_OK, EMHTTP_ERR_ARG (NULL, or no session saved) or
+ *         EMHTTP_ERR_TLS_CONFIG (@p size too small: @p len is the size
+ *         needed).
+ */
+int emhttp_tls_session_save(const emhttp_tls *t, uint8_t *buf, size_t size, size_t *len);
+
+/**
+ * Restore a session written by emhttp_tls_session_save() (same mbedTLS
+ * build and configuration); the next connection offers it.  Only while no
+ * connection is open.
+ * @return EMHTTP_OK, EMHTTP_ERR_ARG or EMHTTP_ERR_TLS_CONFIG (not a valid
+ *         session for this build).
+ */
+int emhttp_tls_session_load(emhttp_tls *t, const uint8_t *buf, size_t len);
+
+/**
+ * The mbedTLS error code (negative) of the last failed TLS call, 0 if
+ * none: for logs, next to emhttp_strerror() of the emhttp code.
+ */
+int emhttp_tls_last_error(const emhttp_tls *t);
+
+/**
+ * X.509 verification flags (MBEDTLS_X509_BADCERT_*) of the last
+ * handshake's server certificate; 0 when it verified.  The emhttp error of
+ * a refused certificate names the most important one (see error.h).
+ */
+uint32_t emhttp_tls_verify_flags(const emhttp_tls *t);
+
+/**
+ * Give mbedTLS a static arena: from here on every mbedTLS allocation of
+ * the process comes from @p buf (mbedTLS's buffer allocator).  Call once,
+ * before any other TLS call and before any other mbedTLS use.  Only in an
+ * mbedTLS built with MBEDTLS_MEMORY_BUFFER_ALLOC_C and
+ * MBEDTLS_PLATFORM_MEMORY (cmake/fetch-mbedtls.sh builds one).
+ * @param buf  caller-owned, e.g. a static array; must stay valid for the
+ *             life of the program
+ * @return EMHTTP_OK, EMHTTP_ERR_ARG (NULL or too small) or
+ *         EMHTTP_ERR_TLS_CONFIG (this mbedTLS has no buffer allocator: it
+ *         uses the C library's heap).
+ */
+int emhttp_tls_arena_init(uint8_t *buf, size_t len);
+
+/**
+ * Figures of the static arena (peaks need MBEDTLS_MEMORY_DEBUG in
+ * mbedTLS's config; they read 0 without it).
+ * @return EMHTTP_OK or EMHTTP_ERR_TLS_CONFIG (no arena in this build).
+ */
+int emhttp_tls_arena_get_stats(emhttp_tls_arena_stats *out);
+
+/* ---- transport: called by the client only -------------------------------- */
 
 /**
  * A new TCP connection to the server is up on @p net: reset the session
- * state and start a handshake, offering the cached session (resumption)
- * when there is one.
- * @return EMHTTP_OK or EMHTTP_ERR_TLS_CONFIG.
+ * state and start a handshake, offering the saved session (resumption)
+ * when there is one.  @p net is copied.
+ * @return EMHTTP_OK or EMHTTP_ERR_TLS_CONFIG (out of memory in mbedTLS).
  */
 int emhttp_tls_begin(emhttp_tls *t, const emhttp_port *net);
 
 /**
- * Advance the handshake (bounded work, never blocks).
- * @return EMHTTP_PENDING (wait for emhttp_tls_want()), EMHTTP_OK (done;
- *         certificate verified unless verification was turned off),
- *         EMHTTP_ERR_TLS_CERT, EMHTTP_ERR_TLS_PIN, EMHTTP_ERR_TLS_HANDSHAKE,
- *         or a port error (EMHTTP_ERR_CLOSED, EMHTTP_ERR_RESET).
+ * Advance the handshake by one step (bounded work: at most one public-key
+ * operation; never blocks).
+ * @return EMHTTP_PENDING (wait for emhttp_tls_want(); when it is 0, call
+ *         again without waiting), EMHTTP_OK (done; certificate verified
+ *         unless verification was turned off; the session is saved),
+ *         EMHTTP_ERR_TLS_PIN, one of the certificate errors
+ *         EMHTTP_ERR_TLS_CERT_UNTRUSTED, _SELF_SIGNED, _EXPIRED, _HOSTNAME
+ *         or EMHTTP_ERR_TLS_CERT (any other verification failure), or
+ *         EMHTTP_ERR_TLS_HANDSHAKE (anything else, including the server
+ *         closing or resetting the connection during the handshake).
  */
 int emhttp_tls_handshake(emhttp_tls *t);
 
 /**
- * Encrypt and send up to @p len bytes.
+ * Encrypt and send up to @p len bytes (one record, at most the output
+ * buffer or the negotiated fragment length).  After a return of 0 the
+ * caller must offer the same bytes again.
  * @return bytes accepted (0 = try later), or a negative emhttp_err
- *         (EMHTTP_ERR_CLOSED, EMHTTP_ERR_RESET, EMHTTP_ERR_TLS).
+ *         (the port's EMHTTP_ERR_RESET / EMHTTP_ERR_SEND /
+ *         EMHTTP_ERR_CLOSED, or EMHTTP_ERR_TLS).
  */
 long emhttp_tls_send(emhttp_tls *t, const uint8_t *buf, size_t len);
 
 /**
  * Receive up to @p len decrypted bytes.
- * @return bytes (0 = nothing now), EMHTTP_ERR_CLOSED (close_notify or
- *         TCP EOF), EMHTTP_ERR_RESET or EMHTTP_ERR_TLS.
+ * @return bytes (0 = nothing now), EMHTTP_ERR_CLOSED (close_notify),
+ *         EMHTTP_ERR_RESET (a reset, or a TCP end of stream without
+ *         close_notify: forgeable by anyone on the path, so never taken as
+ *         the end of a body), EMHTTP_ERR_RECV, or EMHTTP_ERR_TLS (a record
+ *         failed authentication or a fatal alert).
  */
 long emhttp_tls_recv(emhttp_tls *t, uint8_t *buf, size_t len);
 
 /**
  * The connection is being closed: send close_notify (best effort, never
- * blocks), keep the session for resumption.  Does not close the port.
+ * blocks), keep the session for resumption, release the per-connection
+ * state.  Does not close the port.
  */
 void emhttp_tls_end(emhttp_tls *t);
 
-/** What the pending handshake waits for: EMHTTP_WAIT_READ or _WRITE. */
+/** What the pending handshake waits for: EMHTTP_WAIT_READ or _WRITE, or
+ *  0 when it can go on at once (see emhttp_tls_ready()). */
 unsigned emhttp_tls_want(const emhttp_tls *t);
 
-/** True when the last completed handshake resumed a cached session. */
+/**
+ * True when the TLS layer has work that needs no I/O: a handshake step to
+ * run, or decrypted bytes of a record not yet handed out.  The client then
+ * polls again without waiting for the socket.
+ */
+bool emhttp_tls_ready(const emhttp_tls *t);
+
+/** True when the last completed handshake resumed a saved session. */
 bool emhttp_tls_resumed(const emhttp_tls *t);
 
 #ifdef __cplusplus
