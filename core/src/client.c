@@ -14,6 +14,8 @@
 
 #include <string.h>
 
+#include "http_chars.h"
+
 #if CONFIG_EMHTTP_TLS
 #include "emhttp/tls.h"
 #endif
@@ -181,59 +183,41 @@ static int check_request_timers(emhttp_client *c)
 
 /* ---- request activation ------------------------------------------------ */
 
-static bool name_is(const emhttp_header *h, const char *lower, size_t len)
-{
-    if (h->name_len != len) {
-        return false;
-    }
-    for (size_t i = 0; i < len; i++) {
-        if ((h->name[i] | 0x20) != lower[i]) {
-            return false;
-        }
-    }
-    return true;
-}
-
 static bool has_idempotency_key(const emhttp_request *r)
 {
     for (size_t i = 0; i < r->header_count; i++) {
-        if (name_is(&r->headers[i], "idempotency-key", 15)) {
+        const emhttp_header *h = &r->headers[i];
+        if (h->name_len == 15 && emhttp_lower_eq(h->name, "idempotency-key", 15)) {
             return true;
         }
     }
     return false;
 }
 
-#define M_IDEMPOTENT 1u
-#define M_HAS_CONTENT 2u /* POST, PUT, PATCH: Content-Length even when 0 */
-#define M_HEAD 4u
-
-static unsigned method_flags(const char *m)
+/* Length of the host name, checked at init to be at most
+ * CONFIG_EMHTTP_MAX_HOST_LEN (a bounded loop: no strlen needed). */
+static size_t host_len(const char *h)
 {
-    switch (m[0]) {
-    case 'P':
-        if (!strcmp(m, "POST") || !strcmp(m, "PATCH")) {
-            return M_HAS_CONTENT;
-        }
-        return !strcmp(m, "PUT") ? M_HAS_CONTENT | M_IDEMPOTENT : 0u;
-    case 'H': return !strcmp(m, "HEAD") ? M_HEAD | M_IDEMPOTENT : 0u;
-    default: return emhttp_method_idempotent(m) ? M_IDEMPOTENT : 0u;
+    size_t n = 0;
+    while (n <= CONFIG_EMHTTP_MAX_HOST_LEN && h[n] != '\0') {
+        n++;
     }
+    return n;
 }
 
 static unsigned fill_head(const emhttp_client *c, const emhttp_request *r, emhttp_head *h)
 {
     const char *m = req_method(r);
-    unsigned mf = method_flags(m);
+    unsigned mf = emhttp_method_flags(m);
     *h = (emhttp_head){
         .method = m,
         .target = r->target != NULL ? r->target : "/",
         .host = c->host_,
-        .host_len = strlen(c->host_),
+        .host_len = host_len(c->host_),
         .port = c->port_ == c->default_port_ ? 0 : c->port_,
         .headers = r->headers,
         .header_count = r->header_count,
-        .send_length = r->body_len > 0 || (mf & M_HAS_CONTENT),
+        .send_length = r->body_len > 0 || (mf & EMHTTP_M_CONTENT),
         .body_len = r->body_len,
     };
     return mf;
@@ -245,11 +229,13 @@ static unsigned fill_head(const emhttp_client *c, const emhttp_request *r, emhtt
 static int activate(emhttp_client *c, emhttp_request *r)
 {
     emhttp_head h;
-    unsigned mf = fill_head(c, r, &h);
+    unsigned mf;
     if (r->head_ != NULL && r->head_body_len_ == r->body_len) {
+        mf = emhttp_method_flags(req_method(r)); /* prepared: no head to fill */
         c->head_ = r->head_;
         c->tx_len_ = r->head_len_;
     } else {
+        mf = fill_head(c, r, &h);
         long n = emhttp_write_head(c->tx_, c->tx_size_, &h);
         if (n < 0) {
             return finish(c, (int)n);
@@ -259,10 +245,10 @@ static int activate(emhttp_client *c, emhttp_request *r)
     }
     r->t_start_ = c->now_;
     r->flags_ |= RQ_ACTIVE;
-    if ((c->flags_ & CF_RETRY_ALL) || (mf & M_IDEMPOTENT) || has_idempotency_key(r)) {
+    if ((c->flags_ & CF_RETRY_ALL) || (mf & EMHTTP_M_IDEMPOTENT) || has_idempotency_key(r)) {
         r->flags_ |= RQ_RETRIABLE;
     }
-    if (mf & M_HEAD) {
+    if (mf & EMHTTP_M_HEAD) {
         r->flags_ |= RQ_HEAD;
     }
     return STEP_CONTINUE;
@@ -281,7 +267,9 @@ static bool dns_fresh(const emhttp_client *c)
            (c->dns_ttl_ms_ == EMHTTP_DNS_TTL_FOREVER || !elapsed(c, c->t_resolved_, c->dns_ttl_ms_));
 }
 
-static int st_idle(emhttp_client *c)
+/* IDLE and KEEPALIVE: a request to send, with its head ready?  STEP_WAIT
+ * (none), the result of activating it, or 0: go on, from its first byte. */
+static int next_request(emhttp_client *c)
 {
     if (c->queue_ == NULL) {
         return STEP_WAIT;
@@ -291,13 +279,22 @@ static int st_idle(emhttp_client *c)
     }
     c->tx_off_ = 0;
     c->body_off_ = 0;
+    return 0;
+}
+
+static int st_idle(emhttp_client *c)
+{
+    int rc = next_request(c);
+    if (rc != 0) {
+        return rc;
+    }
     if (dns_fresh(c)) {
         return start_connect(c);
     }
     c->flags_ &= (uint8_t)~CF_DNS_VALID;
     c->stats_.dns_queries++;
     emit(c, EMHTTP_EV_RESOLVE, NULL, 0);
-    int rc = c->net_.ops->resolve_start(c->net_.ctx, c->host_);
+    rc = c->net_.ops->resolve_start(c->net_.ctx, c->host_);
     if (rc < 0) {
         return finish(c, EMHTTP_ERR_DNS);
     }
@@ -334,11 +331,13 @@ static int st_resolving(emhttp_client *c)
 
 static int connected(emhttp_client *c)
 {
-    emhttp_ip_addr *a = &c->addrs_[c->addr_idx_];
-    if (c->addr_idx_ != 0) { /* remember the address that works */
-        emhttp_ip_addr tmp = c->addrs_[0];
-        c->addrs_[0] = *a;
-        *a = tmp;
+    if (CONFIG_EMHTTP_DNS_MAX_ADDRS > 1 && c->addr_idx_ != 0) { /* remember the working address */
+        uint8_t *a = (uint8_t *)&c->addrs_[c->addr_idx_], *b = (uint8_t *)&c->addrs_[0];
+        for (size_t i = 0; i < sizeof c->addrs_[0]; i++) { /* swap them */
+            uint8_t t = a[i];
+            a[i] = b[i];
+            b[i] = t;
+        }
         c->addr_idx_ = 0;
     }
     c->stats_.connects++;
@@ -433,11 +432,9 @@ static uint32_t ka_limit(uint32_t ka_ms)
 
 static int st_keepalive(emhttp_client *c)
 {
-    if (c->queue_ == NULL) {
-        return STEP_WAIT;
-    }
-    if (!(c->queue_->flags_ & RQ_ACTIVE)) {
-        return activate(c, c->queue_);
+    int rc = next_request(c);
+    if (rc != 0) {
+        return rc;
     }
     if (c->ka_ms_ != 0 && elapsed(c, c->t_idle_, ka_limit(c->ka_ms_))) {
         c->stats_.ka_expired++;
@@ -459,8 +456,6 @@ static int st_keepalive(emhttp_client *c)
     c->stats_.reuses++;
     emit(c, EMHTTP_EV_REUSE, NULL, 0);
     c->flags_ |= CF_REUSED;
-    c->tx_off_ = 0;
-    c->body_off_ = 0;
     c->state_ = ST_SENDING;
     return STEP_CONTINUE;
 }
@@ -564,8 +559,10 @@ static int st_receiving(emhttp_client *c)
         close_conn(c, rc);
         return finish(c, rc);
     }
-    memmove(c->rx_, c->rx_ + used, c->rx_len_ - used);
     c->rx_len_ -= (uint32_t)used;
+    for (uint32_t i = 0; i < c->rx_len_; i++) { /* the unconsumed rest to the front */
+        c->rx_[i] = c->rx_[used + i];
+    }
     return STEP_WAIT;
 }
 
@@ -604,9 +601,7 @@ static bool host_ok(const char *h, size_t len)
         return true;
     }
     for (size_t i = 0; i < len; i++) {
-        char ch = h[i];
-        if (!((ch >= '0' && ch <= '9') || ((ch | 0x20) >= 'a' && (ch | 0x20) <= 'z') ||
-              ch == '-' || ch == '.' || ch == '_')) {
+        if (!(emhttp_http_chars[(uint8_t)h[i]] & HC_HOST)) { /* ALPHA DIGIT - . _ */
             return false;
         }
     }
@@ -630,21 +625,32 @@ static bool scheme_ok(const emhttp_config *cfg)
     return CONFIG_EMHTTP_TLS && cfg->scheme == EMHTTP_SCHEME_HTTPS && cfg->tls != NULL;
 }
 
+/* Buffer sizes are kept in 32 bits (a check only where size_t is wider). */
+static bool size_fits(size_t n)
+{
+#if SIZE_MAX > UINT32_MAX
+    return n <= UINT32_MAX;
+#else
+    (void)n;
+    return true;
+#endif
+}
+
 static int config_ok(const emhttp_config *cfg)
 {
     if (cfg == NULL || cfg->host == NULL || !ops_ok(cfg->net.ops) || cfg->tx_buf == NULL ||
         cfg->rx_buf == NULL || cfg->rx_size < MIN_RX || cfg->tx_size == 0 || !scheme_ok(cfg) ||
-        (uint64_t)cfg->rx_size > UINT32_MAX || (uint64_t)cfg->tx_size > UINT32_MAX) {
+        !size_fits(cfg->rx_size) || !size_fits(cfg->tx_size)) {
         return EMHTTP_ERR_ARG;
     }
-    return host_ok(cfg->host, strlen(cfg->host)) ? EMHTTP_OK : EMHTTP_ERR_URL;
+    return host_ok(cfg->host, host_len(cfg->host)) ? EMHTTP_OK : EMHTTP_ERR_URL;
 }
 
 static void set_address(emhttp_client *c, const emhttp_config *cfg)
 {
     if (cfg->resolve != NULL) {
         c->addrs_[0] = *cfg->resolve;
-    } else if (emhttp_ip_parse(cfg->host, strlen(cfg->host), &c->addrs_[0]) != EMHTTP_OK) {
+    } else if (emhttp_ip_parse(cfg->host, host_len(cfg->host), &c->addrs_[0]) != EMHTTP_OK) {
         return;
     }
     c->naddrs_ = 1;

@@ -52,6 +52,10 @@ static const err_name names[] = {
     {EMHTTP_ERR_TLS_PIN, "server public key does not match the pin"},
     {EMHTTP_ERR_TLS, "TLS error"},
     {EMHTTP_ERR_TLS_CONFIG, "TLS configuration error"},
+    {EMHTTP_ERR_TLS_CERT_UNTRUSTED, "server certificate not trusted (unknown CA)"},
+    {EMHTTP_ERR_TLS_CERT_SELF_SIGNED, "server certificate not trusted (self-signed)"},
+    {EMHTTP_ERR_TLS_CERT_EXPIRED, "server certificate expired"},
+    {EMHTTP_ERR_TLS_CERT_HOSTNAME, "server certificate does not match the host name"},
     {EMHTTP_ERR_OUTBOX_FULL, "outbox full"},
     {EMHTTP_ERR_OUTBOX_ENCODE, "body encoding failed"},
 };

@@ -6,10 +6,12 @@
  * in one pass: the name through a 256-byte class table up to the colon,
  * the value a machine word at a time (looking for a CTL: its CR / LF ends
  * the line), so finding the line end also validates it.  Chunk-size lines
- * are found with memchr().  A line that is not complete yet is left
- * unconsumed and scanned again from its start on the next call (lines are
- * short; the head is never rescanned as a whole).  Body bytes are handed to
- * on_body straight from the input.
+ * and the CRLF after chunk data go through the same line check.  (The
+ * word-at-a-time scans are left out of -Os builds: EMHTTP_FAST, see
+ * http_chars.h.)  A line that is not complete yet is left unconsumed and
+ * scanned again from its start on the next call (lines are short; the
+ * head is never rescanned as a whole).  Body bytes are handed to on_body
+ * straight from the input.
  *
  * Problems are found from left to right, also in a line still incomplete
  * (a bad character, a reply not starting with "HTTP/1.", a section that
@@ -38,6 +40,8 @@
 
 #include <string.h>
 
+#include "http_chars.h"
+
 /* States (p->state_).  An error is stored as ST_ERR | -code. */
 enum {
     ST_STATUS,      /* expecting a status line */
@@ -65,39 +69,19 @@ enum {
 };
 
 #define NEXT 2 /* internal: a step made progress, go on */
-#define TOO_LONG ((size_t)-1)
 #define CL_MAX UINT64_C(0x7fffffffffffffff)
 #define KA_MAX 86400u
 
-/* Character classes: tchar (RFC 9110 5.6.2), field-value byte (HTAB, SP,
- * VCHAR, obs-text: no CTL), hex digit. */
-#define C_TCHAR 1
-#define C_FIELD 2
-#define C_HEX 4
-
-static const uint8_t cls[256] = {
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, /* 00 */
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 10 */
-    2, 3, 2, 3, 3, 3, 3, 3, 2, 2, 3, 3, 2, 3, 3, 2, /* 20 */
-    7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 2, 2, 2, 2, 2, 2, /* 30 */
-    2, 7, 7, 7, 7, 7, 7, 3, 3, 3, 3, 3, 3, 3, 3, 3, /* 40 */
-    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 3, 3, /* 50 */
-    3, 7, 7, 7, 7, 7, 7, 3, 3, 3, 3, 3, 3, 3, 3, 3, /* 60 */
-    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 2, 3, 2, 3, 0, /* 70 */
-    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 80 */
-    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 90 */
-    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* a0 */
-    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* b0 */
-    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* c0 */
-    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* d0 */
-    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* e0 */
-    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* f0 */
-};
+/* Character classes (http_chars.h): tchar, field-value byte, hex digit. */
+#define C_TCHAR HC_TCHAR
+#define C_FIELD HC_FIELD
+#define C_HEX HC_HEX
 
 #define IS_OWS(c) ((c) == ' ' || (c) == '\t')
 
 /* ---- character helpers ---------------------------------------------- */
 
+#if EMHTTP_FAST
 /* Word-at-a-time constants (size_t is the machine word). */
 #define W_ONES ((size_t)-1 / 255)
 #define W_HIGH (W_ONES * 0x80)
@@ -115,19 +99,23 @@ static const uint8_t cls[256] = {
  * 0 elsewhere, and the caller then steps byte by byte. */
 #if defined(__BYTE_ORDER__) && defined(__ORDER_LITTLE_ENDIAN__) && \
     __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#if defined(__GNUC__)
-#define W_FIRST(m) ((size_t)__builtin_ctzll((unsigned long long)(m)) >> 3)
+#if defined(__GNUC__) /* ctzl where size_t is a long: no library call on 32-bit CPUs */
+#define W_FIRST(m)                                                                     \
+    ((size_t)(sizeof(size_t) > sizeof(long) ? __builtin_ctzll((unsigned long long)(m)) \
+                                            : __builtin_ctzl((unsigned long)(m))) >> 3)
 #else
 #define W_FIRST(m) ((((((m) & (~(m) + 1)) - 1) & W_ONES) * W_ONES >> (8 * sizeof(size_t) - 8)) - 1)
 #endif
 #else
 #define W_FIRST(m) 0
 #endif
+#endif /* EMHTTP_FAST */
 
 /* Index of the first byte of s[i..lim) that is no field byte (a CTL other
  * than HTAB, or DEL), lim if none.  A word at a time while it can. */
 static inline size_t scan_field(const uint8_t *s, size_t i, size_t lim)
 {
+#if EMHTTP_FAST
     size_t w, m;
 
     while (i + sizeof w <= lim) {
@@ -138,26 +126,24 @@ static inline size_t scan_field(const uint8_t *s, size_t i, size_t lim)
             continue;
         }
         i += W_FIRST(m);
-        if (!(cls[s[i]] & C_FIELD)) {
+        if (!(emhttp_http_chars[s[i]] & C_FIELD)) {
             return i;
         }
         i++; /* HTAB, or a false positive after obs-text */
     }
-    while (i < lim && (cls[s[i]] & C_FIELD)) {
+#endif
+    while (i < lim && (emhttp_http_chars[s[i]] & C_FIELD)) {
         i++;
     }
     return i;
 }
 
-/* True when s[0..n) holds no CTL other than HTAB (and no DEL). */
-static bool field_ok(const uint8_t *s, size_t n)
-{
-    return scan_field(s, 0, n) == n;
-}
-
 /* Case-insensitive compare of s[0..n) with the lower-case literal lit,
  * 4 <= n.  OR-ing 0x20 is exact here: lit holds letters, '-' and '=',
  * whose other 0x20-aliases (CR, 0x1d) never reach this point. */
+#if !EMHTTP_FAST
+#define eq_ci(s, lit, n) emhttp_lower_eq((const char *)(s), lit, n)
+#else
 static bool eq_ci(const uint8_t *s, const char *lit, size_t n)
 {
     uint64_t a, b;
@@ -185,6 +171,7 @@ static bool eq_ci(const uint8_t *s, const char *lit, size_t n)
     memcpy(&b, lit + n - 8, 8);
     return (a | UINT64_C(0x2020202020202020)) == b;
 }
+#endif
 
 /* Next element of a comma-separated list v[*i..n), without surrounding
  * OWS: start in *start, length returned.  Loop while *i <= n. */
@@ -207,151 +194,142 @@ static size_t list_next(const uint8_t *v, size_t n, size_t *i, size_t *start)
 
 /* ---- header values the parser cares about --------------------------- */
 
-/* Content-Length as a list ("5, 5"): every element the same number. */
-static int parse_length_list(emhttp_parser *p, const uint8_t *v, size_t n)
-{
-    size_t i = 0, s, k, len;
+/* The headers the parser acts on. */
+enum { H_OTHER, H_CONNECTION, H_KEEP_ALIVE, H_CONTENT_LENGTH, H_TRANSFER_ENCODING };
 
-    while (i <= n) {
-        uint64_t x = 0;
-        len = list_next(v, n, &i, &s);
-        if (len == 0) {
-            return EMHTTP_ERR_BAD_LENGTH;
+/* Classify a header name, by its length first. */
+static unsigned header_id(const uint8_t *name, size_t nlen)
+{
+    switch (nlen) {
+    case 10:
+        if (eq_ci(name, "connection", 10)) {
+            return H_CONNECTION;
         }
-        for (k = s; k < s + len; k++) {
-            unsigned d = (unsigned)v[k] - '0';
-            if (d > 9 || x > CL_MAX / 10 || (x == CL_MAX / 10 && d > CL_MAX % 10)) {
-                return EMHTTP_ERR_BAD_LENGTH;
-            }
-            x = x * 10 + d;
-        }
-        if ((p->flags_ & F_CL) && x != p->remaining_) {
-            return EMHTTP_ERR_BAD_LENGTH;
-        }
-        p->remaining_ = x;
-        p->flags_ |= F_CL;
+        return eq_ci(name, "keep-alive", 10) ? H_KEEP_ALIVE : H_OTHER;
+    case 14: return eq_ci(name, "content-length", 14) ? H_CONTENT_LENGTH : H_OTHER;
+    case 17: return eq_ci(name, "transfer-encoding", 17) ? H_TRANSFER_ENCODING : H_OTHER;
+    default: return H_OTHER;
     }
-    return NEXT;
 }
 
-static int parse_content_length(emhttp_parser *p, const uint8_t *v, size_t n)
+/* Content-Length, one element of the list ("5, 5"): every element must be
+ * the same number. */
+static int length_element(emhttp_parser *p, const uint8_t *e, size_t n)
 {
     uint64_t x = 0;
     size_t k;
 
-    for (k = 0; k < n && k < 18 && (unsigned)v[k] - '0' <= 9; k++) {
-        x = x * 10 + (v[k] - '0'); /* 18 digits cannot overflow */
+    if (n == 0) {
+        return EMHTTP_ERR_BAD_LENGTH;
     }
-    if (k != n || n == 0 || ((p->flags_ & F_CL) && x != p->remaining_)) {
-        return parse_length_list(p, v, n); /* the rare cases, and errors */
+    for (k = 0; k < n; k++) {
+        unsigned d = (unsigned)e[k] - '0';
+        if (d > 9 || x > CL_MAX / 10 || (x == CL_MAX / 10 && d > CL_MAX % 10)) {
+            return EMHTTP_ERR_BAD_LENGTH;
+        }
+        x = x * 10 + d;
+    }
+    if ((p->flags_ & F_CL) && x != p->remaining_) {
+        return EMHTTP_ERR_BAD_LENGTH;
     }
     p->remaining_ = x;
     p->flags_ |= F_CL;
     return NEXT;
 }
 
-static void parse_transfer_encoding(emhttp_parser *p, const uint8_t *v, size_t n)
+/* Keep-Alive, one element: "timeout=N" sets the timeout. */
+static void keep_alive_element(emhttp_parser *p, const uint8_t *e, size_t n)
 {
-    size_t i = 0, s, len;
+    uint32_t x = 0;
+    size_t k;
 
-    p->flags_ |= F_TE;
-    while (i <= n) {
-        len = list_next(v, n, &i, &s);
-        if (len == 7 && eq_ci(v + s, "chunked", 7)) {
-            p->flags_ |= F_CHUNKED;
-        } else if (len != 0) {
-            p->flags_ &= (uint8_t)~F_CHUNKED;
-        }
+    if (n <= 8 || !eq_ci(e, "timeout=", 8)) {
+        return;
+    }
+    for (k = 8; k < n && (unsigned)e[k] - '0' <= 9; k++) {
+        x = x * 10 + (e[k] - '0');
+        x = x > KA_MAX ? KA_MAX : x;
+    }
+    if (k == n) {
+        p->ka_timeout_s_ = x;
     }
 }
 
-static void parse_connection(emhttp_parser *p, const uint8_t *v, size_t n)
+/* One element e[0..n) of the comma-separated value of header id. */
+static int list_element(emhttp_parser *p, unsigned id, const uint8_t *e, size_t n)
 {
-    size_t i = 0, s, len;
-
-    if (n < 5 || (n == 10 && eq_ci(v, "keep-alive", 10))) {
-        return; /* the usual cases, quickly */
-    }
-    while (i <= n) {
-        len = list_next(v, n, &i, &s);
-        if (len == 5 && eq_ci(v + s, "close", 5)) {
+    switch (id) {
+    case H_CONNECTION:
+        if (n == 5 && eq_ci(e, "close", 5)) {
             p->flags_ |= F_CLOSE;
         }
+        return NEXT;
+    case H_KEEP_ALIVE:
+        keep_alive_element(p, e, n);
+        return NEXT;
+    case H_CONTENT_LENGTH:
+        return length_element(p, e, n);
+    default: /* H_TRANSFER_ENCODING: is chunked the final coding? */
+        if (n == 7 && eq_ci(e, "chunked", 7)) {
+            p->flags_ |= F_CHUNKED;
+        } else if (n != 0) {
+            p->flags_ &= (uint8_t)~F_CHUNKED;
+        }
+        return NEXT;
     }
 }
 
-static void parse_keep_alive(emhttp_parser *p, const uint8_t *v, size_t n)
+#if EMHTTP_FAST
+/* The usual values, quickly: a Content-Length of up to 18 digits (cannot
+ * overflow) that does not contradict an earlier one, "keep-alive" or
+ * something shorter than "close" in Connection.  True when handled. */
+static bool interpret_fast(emhttp_parser *p, unsigned id, const uint8_t *v, size_t n)
 {
-    size_t i = 0, s, k, len;
+    uint64_t x = 0;
+    size_t k;
 
-    while (i <= n) {
-        uint32_t x = 0;
-        len = list_next(v, n, &i, &s);
-        if (len <= 8 || !eq_ci(v + s, "timeout=", 8)) {
-            continue;
-        }
-        for (k = s + 8; k < s + len && (unsigned)v[k] - '0' <= 9; k++) {
-            x = x * 10 + (v[k] - '0');
-            x = x > KA_MAX ? KA_MAX : x;
-        }
-        if (k == s + len) {
-            p->ka_timeout_s_ = x;
-        }
+    if (id == H_CONNECTION) {
+        return n < 5 || (n == 10 && eq_ci(v, "keep-alive", 10));
     }
+    if (id != H_CONTENT_LENGTH) {
+        return false;
+    }
+    for (k = 0; k < n && k < 18 && (unsigned)v[k] - '0' <= 9; k++) {
+        x = x * 10 + (v[k] - '0');
+    }
+    if (k != n || n == 0 || ((p->flags_ & F_CL) && x != p->remaining_)) {
+        return false; /* the rare cases, and errors */
+    }
+    p->remaining_ = x;
+    p->flags_ |= F_CL;
+    return true;
 }
+#else
+#define interpret_fast(p, id, v, n) ((void)(p), (void)(v), (id) == H_CONNECTION && (n) < 5)
+#endif
 
-/* Act on a header of the final response; classify by name length first. */
+/* Act on a header of the final response: each element of its value. */
 static int interpret(emhttp_parser *p, const uint8_t *name, size_t nlen,
                      const uint8_t *v, size_t vlen)
 {
-    switch (nlen) {
-    case 10:
-        if (eq_ci(name, "connection", 10)) {
-            parse_connection(p, v, vlen);
-        } else if (eq_ci(name, "keep-alive", 10)) {
-            parse_keep_alive(p, v, vlen);
-        }
-        break;
-    case 14:
-        if (eq_ci(name, "content-length", 14)) {
-            return parse_content_length(p, v, vlen);
-        }
-        break;
-    case 17:
-        if (eq_ci(name, "transfer-encoding", 17)) {
-            parse_transfer_encoding(p, v, vlen);
-        }
-        break;
-    default:
-        break;
+    unsigned id = header_id(name, nlen);
+    size_t i = 0, s, len;
+    int rc = NEXT;
+
+    if (id == H_OTHER || interpret_fast(p, id, v, vlen)) {
+        return NEXT;
     }
-    return NEXT;
+    if (id == H_TRANSFER_ENCODING) {
+        p->flags_ |= F_TE;
+    }
+    while (rc == NEXT && i <= vlen) {
+        len = list_next(v, vlen, &i, &s);
+        rc = list_element(p, id, v + s, len);
+    }
+    return rc;
 }
 
 /* ---- lines ---------------------------------------------------------- */
-
-/* Chunk-size lines: length of the line at s (with its LF) if it fits in
- * room bytes; 0 when incomplete but may still fit; TOO_LONG when it
- * cannot fit. */
-static size_t line_end(const uint8_t *s, size_t avail, size_t room)
-{
-    const uint8_t *lf = (const uint8_t *)memchr(s, '\n', avail < room ? avail : room);
-
-    if (lf != NULL) {
-        return (size_t)(lf - s) + 1;
-    }
-    return avail >= room ? TOO_LONG : 0;
-}
-
-/* Length of a line of l bytes (LF included) without its CR LF / LF. */
-static size_t strip_eol(const uint8_t *line, size_t l)
-{
-    l--;
-    if (l != 0 && line[l - 1] == '\r') {
-        l--;
-    }
-    return l;
-}
 
 /* A head line (status, header, trailer line) is scanned in d[..lim),
  * where lim stops at the end of the bytes or of the room left under
@@ -380,11 +358,12 @@ static inline int line_stop(const uint8_t *d, size_t j, size_t lim, bool more, s
     return more ? EMHTTP_PENDING : EMHTTP_ERR_HEADER_TOO_LARGE;
 }
 
-#define IS_T(c) (cls[c] & C_TCHAR)
+#define IS_T(c) (emhttp_http_chars[c] & C_TCHAR)
 
 /* Index of the first byte of d[i..lim) that is no tchar, lim if none. */
 static inline size_t name_end(const uint8_t *d, size_t i, size_t lim)
 {
+#if EMHTTP_FAST
     for (; i + 4 <= lim; i += 4) { /* unrolled, leaving at the exact byte */
         if (!IS_T(d[i])) {
             return i;
@@ -399,6 +378,7 @@ static inline size_t name_end(const uint8_t *d, size_t i, size_t lim)
             return i + 3;
         }
     }
+#endif
     while (i < lim && IS_T(d[i])) {
         i++;
     }
@@ -408,12 +388,12 @@ static inline size_t name_end(const uint8_t *d, size_t i, size_t lim)
 /* ---- states --------------------------------------------------------- */
 
 /* Status code of the status line l[0..n) ("HTTP/1.x SSS[ reason]", no CTL
- * in it), or 0 when it is malformed. */
+ * in it, starting with "HTTP/1." when n >= 7: st_status() checked), or 0
+ * when it is malformed. */
 static unsigned status_code(const uint8_t *l, size_t n)
 {
-    if (n < 12 || memcmp(l, "HTTP/1.", 7) != 0 || (unsigned)l[7] - '0' > 9 || l[8] != ' ' ||
-        (unsigned)l[9] - '1' > 8 || (unsigned)l[10] - '0' > 9 || (unsigned)l[11] - '0' > 9 ||
-        (n > 12 && l[12] != ' ')) {
+    if (n < 12 || (unsigned)l[7] - '0' > 9 || l[8] != ' ' || (unsigned)l[9] - '1' > 8 ||
+        (unsigned)l[10] - '0' > 9 || (unsigned)l[11] - '0' > 9 || (n > 12 && l[12] != ' ')) {
         return 0;
     }
     return (l[9] - '0') * 100u + (l[10] - '0') * 10u + (l[11] - '0');
@@ -427,9 +407,17 @@ static int st_status(emhttp_parser *p, const uint8_t *d, size_t len, size_t *pos
     unsigned st;
     int rc;
 
+#if EMHTTP_FAST
     if (memcmp(s, "HTTP/1.", avail < 7 ? avail : 7) != 0) {
         return EMHTTP_ERR_PROTOCOL; /* fail early on a non-HTTP reply */
     }
+#else
+    for (j = 0; j < avail && j < 7; j++) { /* no memcmp() to link */
+        if (s[j] != "HTTP/1."[j]) {
+            return EMHTTP_ERR_PROTOCOL;
+        }
+    }
+#endif
     j = scan_field(s, 0, lim);
     rc = line_stop(s, j, lim, avail < room, &n); /* n: line length */
     if (rc != NEXT) {
@@ -582,21 +570,27 @@ static int st_body(emhttp_parser *p, const uint8_t *d, size_t len, size_t *pos)
     return NEXT;
 }
 
+/* A line problem in the chunk framing: EMHTTP_ERR_BAD_CHUNK. */
+static int chunk_rc(int rc)
+{
+    return rc == NEXT || rc == EMHTTP_PENDING ? rc : EMHTTP_ERR_BAD_CHUNK;
+}
+
+/* chunk-size [ chunk-ext ] CRLF, the line checked as a header line (no CTL
+ * but HTAB, at most max_head bytes); the extension is skipped. */
 static int st_chunk_size(emhttp_parser *p, const uint8_t *d, size_t len, size_t *pos)
 {
     const uint8_t *l = d + *pos;
-    size_t n = line_end(l, len - *pos, p->max_head_), i = 0;
+    size_t avail = len - *pos, lim = avail < p->max_head_ ? avail : p->max_head_, i = 0, next;
+    size_t n = scan_field(l, 0, lim);
+    int rc = line_stop(l, n, lim, avail < p->max_head_, &next);
     uint64_t x = 0;
 
-    if (n == 0) {
-        return EMHTTP_PENDING;
+    if (rc != NEXT) {
+        return chunk_rc(rc);
     }
-    if (n == TOO_LONG) {
-        return EMHTTP_ERR_BAD_CHUNK;
-    }
-    *pos += n;
-    n = strip_eol(l, n);
-    for (; i < n && (cls[l[i]] & C_HEX); i++) {
+    *pos += next;
+    for (; i < n && (emhttp_http_chars[l[i]] & C_HEX); i++) {
         if (x >> 60) {
             return EMHTTP_ERR_BAD_CHUNK; /* over 64 bits */
         }
@@ -608,8 +602,8 @@ static int st_chunk_size(emhttp_parser *p, const uint8_t *d, size_t len, size_t 
     while (i < n && IS_OWS(l[i])) {
         i++;
     }
-    if (i < n && (l[i] != ';' || !field_ok(l + i, n - i))) {
-        return EMHTTP_ERR_BAD_CHUNK; /* chunk-ext is skipped, only checked for CTLs */
+    if (i < n && l[i] != ';') {
+        return EMHTTP_ERR_BAD_CHUNK;
     }
     p->remaining_ = x;
     p->head_bytes_ = 0; /* the trailer section is counted on its own */
@@ -617,23 +611,17 @@ static int st_chunk_size(emhttp_parser *p, const uint8_t *d, size_t len, size_t 
     return NEXT;
 }
 
+/* The empty line after chunk data. */
 static int st_chunk_crlf(emhttp_parser *p, const uint8_t *d, size_t len, size_t *pos)
 {
-    size_t n = len - *pos;
-    const uint8_t *s = d + *pos;
+    size_t n = len - *pos, next = 0;
+    int rc = line_stop(d + *pos, 0, n < 2 ? n : 2, n < 2, &next);
 
-    if (n == 0 || (n == 1 && s[0] == '\r')) {
-        return EMHTTP_PENDING;
+    if (rc == NEXT) {
+        *pos += next;
+        p->state_ = ST_CHUNK_SIZE;
     }
-    if (s[0] == '\n') {
-        *pos += 1;
-    } else if (s[0] == '\r' && s[1] == '\n') {
-        *pos += 2;
-    } else {
-        return EMHTTP_ERR_BAD_CHUNK;
-    }
-    p->state_ = ST_CHUNK_SIZE;
-    return NEXT;
+    return chunk_rc(rc);
 }
 
 /* One step of the state machine. */

@@ -2,38 +2,18 @@
  * http_writer.c - HTTP/1.1 request head writer.
  *
  * Everything is validated before the first byte is written, then the head
- * is assembled with memcpy: no printf, no per-byte function calls.
+ * is assembled with memcpy: no printf, no per-byte function calls.  The
+ * method and target are measured and checked in one pass (no strlen).
  */
 #include "emhttp/http_writer.h"
 
 #include <string.h>
 
-/* Character classes, one lookup per byte:
- *   C_TOKEN  RFC 9110 tchar ("!#$%&'*+-.^_`|~", DIGIT, ALPHA)
- *   C_VALUE  field-value byte: HTAB, SP, VCHAR, obs-text (no CTL, no DEL)
- *   C_TARGET request-target byte: VCHAR or obs-text (no CTL, SP or DEL) */
-#define C_TOKEN 1u
-#define C_VALUE 2u
-#define C_TARGET 4u
+#include "http_chars.h"
 
-static const uint8_t char_class[256] = {
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, /* 0x00 */
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x10 */
-    2, 7, 6, 7, 7, 7, 7, 7, 6, 6, 7, 7, 6, 7, 7, 6, /* 0x20 */
-    7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 6, 6, 6, 6, 6, 6, /* 0x30 */
-    6, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, /* 0x40 */
-    7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 6, 6, 6, 7, 7, /* 0x50 */
-    7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, /* 0x60 */
-    7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 6, 7, 6, 7, 0, /* 0x70 */
-    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, /* 0x80 */
-    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, /* 0x90 */
-    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, /* 0xa0 */
-    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, /* 0xb0 */
-    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, /* 0xc0 */
-    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, /* 0xd0 */
-    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, /* 0xe0 */
-    6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, /* 0xf0 */
-};
+#define C_TOKEN HC_TCHAR
+#define C_VALUE HC_FIELD
+#define C_TARGET HC_TARGET
 
 /* True when every byte of s[0..n) has class @p cls (and n > 0 unless
  * @p empty_ok).  Branch-free inner loop. */
@@ -41,56 +21,57 @@ static bool all_of(const char *s, size_t n, unsigned cls, bool empty_ok)
 {
     unsigned ok = cls;
     for (size_t i = 0; i < n; i++) {
-        ok &= char_class[(uint8_t)s[i]];
+        ok &= emhttp_http_chars[(uint8_t)s[i]];
     }
     return (ok & cls) && (n > 0 || empty_ok);
 }
 
+/* Length of the NUL-terminated s; *ok becomes false unless it is
+ * non-empty and every byte has class @p cls. */
+static size_t cstr_of(const char *s, unsigned cls, bool *ok)
+{
+    size_t n = 0;
+    unsigned all = cls;
+    for (; s[n] != '\0'; n++) {
+        all &= emhttp_http_chars[(uint8_t)s[n]];
+    }
+    *ok = *ok && (all & cls) && n > 0;
+    return n;
+}
+
+#if EMHTTP_FAST
 /* Word-at-a-time pre-scan (the "has less than" / "has byte" bit tricks):
- * skips the words that certainly hold no byte below @p lo and no DEL; the
+ * skips the words that certainly hold no byte below 0x20 and no DEL; the
  * table decides the rest.  Returns how many leading bytes are clean. */
 #define ONES ((size_t)-1 / 255u)
 #define HIGHS (ONES * 0x80u)
 
-static size_t clean_prefix(const char *s, size_t n, unsigned lo)
+static size_t clean_prefix(const char *s, size_t n)
 {
     size_t i = 0;
     for (; i + sizeof(size_t) <= n; i += sizeof(size_t)) {
         size_t x, y;
         memcpy(&x, s + i, sizeof x);
         y = x ^ (ONES * 0x7fu);
-        if ((((x - ONES * lo) & ~x) | ((y - ONES) & ~y)) & HIGHS) {
+        if ((((x - ONES * 0x20u) & ~x) | ((y - ONES) & ~y)) & HIGHS) {
             break;
         }
     }
     return i;
 }
-
-static bool is_token(const char *s, size_t n) { return all_of(s, n, C_TOKEN, false); }
+#else
+#define clean_prefix(s, n) ((void)(s), (void)(n), (size_t)0)
+#endif
 
 static bool is_field_value(const char *s, size_t n)
 {
-    size_t i = clean_prefix(s, n, 0x20u); /* HTAB, if any, is left to the table */
+    size_t i = clean_prefix(s, n); /* HTAB, if any, is left to the table */
     return all_of(s + i, n - i, C_VALUE, true);
 }
 
-static bool is_target(const char *s, size_t n)
+static bool name_is(const emhttp_header *h, const char *lower, size_t len)
 {
-    size_t i = clean_prefix(s, n, 0x21u);
-    return n > 0 && all_of(s + i, n - i, C_TARGET, true);
-}
-
-static bool name_is(const emhttp_header *h, const char *lit, size_t len)
-{
-    if (h->name_len != len) {
-        return false;
-    }
-    for (size_t i = 0; i < len; i++) {
-        if ((h->name[i] | 0x20) != lit[i]) {
-            return false;
-        }
-    }
-    return true;
+    return h->name_len == len && emhttp_lower_eq(h->name, lower, len);
 }
 
 /* Validate caller headers; *custom_host tells whether one is named Host. */
@@ -100,7 +81,8 @@ static int check_headers(const emhttp_head *h, bool *custom_host)
     for (size_t i = 0; i < h->header_count; i++) {
         const emhttp_header *x = &h->headers[i];
         if (x->name == NULL || (x->value == NULL && x->value_len != 0) ||
-            !is_token(x->name, x->name_len) || !is_field_value(x->value, x->value_len)) {
+            !all_of(x->name, x->name_len, C_TOKEN, false) ||
+            !is_field_value(x->value, x->value_len)) {
             return EMHTTP_ERR_BAD_REQUEST;
         }
         if (name_is(x, "content-length", 14) || name_is(x, "transfer-encoding", 17)) {
@@ -126,37 +108,38 @@ static void put(out_buf *o, const void *s, size_t n)
     o->p += n;
 }
 
-static void put_u64(out_buf *o, uint64_t v)
+/* Append @p pre, then v in decimal. */
+static void put_u64(out_buf *o, const char *pre, size_t pre_len, uint64_t v)
 {
-    char tmp[20];
-    size_t i = sizeof tmp;
-    do {
-        tmp[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v != 0);
-    put(o, tmp + i, sizeof tmp - i);
+    char tmp[24];
+    char *d = emhttp_dec_back(tmp + sizeof tmp, v, 0);
+    put(o, pre, pre_len);
+    put(o, d, (size_t)(tmp + sizeof tmp - d));
 }
 
 static void put_host(out_buf *o, const emhttp_head *h)
 {
-    bool v6 = memchr(h->host, ':', h->host_len) != NULL;
+    bool v6 = false;
+    for (size_t i = 0; i < h->host_len; i++) {
+        v6 |= h->host[i] == ':';
+    }
     put(o, "Host: [", v6 ? 7 : 6);
     put(o, h->host, h->host_len);
-    if (v6) {
-        put(o, "]", 1);
-    }
+    put(o, "]", v6);
     if (h->port != 0) {
-        put(o, ":", 1);
-        put_u64(o, h->port);
+        put_u64(o, ":", 1, h->port);
     }
     put(o, "\r\n", 2);
 }
 
-/* Everything is checked before anything is written. */
-static int check_head(const emhttp_head *h, size_t mlen, size_t tlen, bool *custom_host)
+/* Everything is checked before anything is written; *mlen and *tlen get
+ * the lengths of the method and the target. */
+static int check_head(const emhttp_head *h, size_t *mlen, size_t *tlen, bool *custom_host)
 {
-    if (!is_token(h->method, mlen) || !is_target(h->target, tlen) ||
-        !is_field_value(h->host, h->host_len)) {
+    bool ok = true;
+    *mlen = cstr_of(h->method, C_TOKEN, &ok);
+    *tlen = cstr_of(h->target, C_TARGET, &ok);
+    if (!ok || !is_field_value(h->host, h->host_len)) {
         return EMHTTP_ERR_BAD_REQUEST;
     }
     return check_headers(h, custom_host);
@@ -165,12 +148,12 @@ static int check_head(const emhttp_head *h, size_t mlen, size_t tlen, bool *cust
 long emhttp_write_head(uint8_t *buf, size_t size, const emhttp_head *h)
 {
     bool custom_host;
+    size_t mlen, tlen;
     if (buf == NULL || h == NULL || h->method == NULL || h->target == NULL ||
         (h->header_count != 0 && h->headers == NULL) || (h->host == NULL && h->host_len != 0)) {
         return EMHTTP_ERR_ARG;
     }
-    size_t mlen = strlen(h->method), tlen = strlen(h->target);
-    int rc = check_head(h, mlen, tlen, &custom_host);
+    int rc = check_head(h, &mlen, &tlen, &custom_host);
     if (rc != EMHTTP_OK) {
         return rc;
     }
@@ -183,8 +166,7 @@ long emhttp_write_head(uint8_t *buf, size_t size, const emhttp_head *h)
         put_host(&o, h);
     }
     if (h->send_length) {
-        put(&o, "Content-Length: ", 16);
-        put_u64(&o, h->body_len);
+        put_u64(&o, "Content-Length: ", 16, h->body_len);
         put(&o, "\r\n", 2);
     }
     for (size_t i = 0; i < h->header_count; i++) {
@@ -198,16 +180,32 @@ long emhttp_write_head(uint8_t *buf, size_t size, const emhttp_head *h)
     return o.p == NULL ? EMHTTP_ERR_TX_OVERFLOW : (long)(o.p - buf);
 }
 
-bool emhttp_method_idempotent(const char *m)
+/* The methods that have flags, the common ones first, each name NUL-padded
+ * to 8 bytes; then their flags, three bits per method in the same order. */
+static const char methods[8][8] = {"GET", "POST", "PUT", "HEAD", "DELETE", "PATCH", "OPTIONS",
+                                   "TRACE"};
+#define MB(i, f) ((uint32_t)(f) << (3 * (i)))
+#define IDEM EMHTTP_M_IDEMPOTENT
+#define METHOD_BITS                                                                            \
+    (MB(0, IDEM) | MB(1, EMHTTP_M_CONTENT) | MB(2, IDEM | EMHTTP_M_CONTENT) |                    \
+     MB(3, IDEM | EMHTTP_M_HEAD) | MB(4, IDEM) | MB(5, EMHTTP_M_CONTENT) | MB(6, IDEM) | MB(7, IDEM))
+
+unsigned emhttp_method_flags(const char *m)
 {
-    static const char *const idem[] = {"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"};
-    if (m == NULL) {
-        return false;
-    }
-    for (size_t i = 0; i < sizeof idem / sizeof idem[0]; i++) {
-        if (strcmp(m, idem[i]) == 0) {
-            return true;
+    for (unsigned i = 0; i < 8; i++) {
+        const char *p = methods[i], *q = m;
+        while (*q != '\0' && *q == *p) {
+            q++;
+            p++;
+        }
+        if (*q == *p) {
+            return (METHOD_BITS >> (3 * i)) & 7u;
         }
     }
-    return false;
+    return 0;
+}
+
+bool emhttp_method_idempotent(const char *m)
+{
+    return m != NULL && (emhttp_method_flags(m) & EMHTTP_M_IDEMPOTENT) != 0;
 }

@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "http_chars.h"
+
 static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 static int hex_value(char c)
@@ -17,11 +19,11 @@ static int hex_value(char c)
     return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
 }
 
-/* Characters allowed in a registered host name (no percent-encoding). */
+/* Characters allowed in a registered host name (no percent-encoding):
+ * ALPHA, DIGIT, '-', '.', '_', '~'. */
 static bool is_host_char(char c)
 {
-    return is_digit(c) || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') || c == '-' || c == '.' ||
-           c == '_' || c == '~';
+    return (emhttp_http_chars[(uint8_t)c] & HC_HOST) || c == '~';
 }
 
 static bool prefix_nocase(const char *s, const char *lit)
@@ -203,10 +205,9 @@ static int parse_scheme(const char *url, emhttp_url *out, const char **end)
 /* Path and query up to the fragment: no CTL, space or DEL. */
 static int parse_target(const char *p, emhttp_url *out)
 {
-    const char *frag = strchr(p, '#');
-    size_t len = frag ? (size_t)(frag - p) : strlen(p);
-    for (size_t i = 0; i < len; i++) {
-        if ((unsigned char)p[i] <= ' ' || p[i] == 0x7f) {
+    size_t len = 0;
+    for (; p[len] != '\0' && p[len] != '#'; len++) {
+        if (!(emhttp_http_chars[(uint8_t)p[len]] & HC_TARGET)) {
             return EMHTTP_ERR_URL;
         }
     }

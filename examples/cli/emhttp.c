@@ -3,9 +3,12 @@
  * POSIX port.  Its flags and its --stats line are a public contract:
  *
  *   stats: requests=N ok=N errors=N connects=N dns_queries=N secs=F
- *          req_per_s=F p50_us=F p99_us=F
+ *          req_per_s=F p50_us=F p99_us=F tls_handshakes=N tls_resumed=N
  *
- * (one line).  Exit codes follow curl's.  This is a host program: unlike
+ * (one line; new fields are only ever appended).  Exit codes follow
+ * curl's; TLS: 35 handshake failed, 60 server certificate or pinned
+ * public key refused (curl itself exits 90 on a pin mismatch), 77 CA
+ * certificates unusable.  This is a host program: unlike
  * core/ and port/ it may allocate (the body file and the latency samples).
  */
 #define _POSIX_C_SOURCE 200809L
@@ -21,6 +24,12 @@
 
 #include "emhttp/client.h"
 #include "emhttp/port_posix.h"
+#if CONFIG_EMHTTP_TLS
+#include "emhttp/tls.h"
+#if defined(MBEDTLS_ERROR_C)
+#include <mbedtls/error.h>
+#endif
+#endif
 
 #define MAX_HEADERS 64
 
@@ -37,8 +46,11 @@ enum {
     EXIT_WRITE = 23,
     EXIT_READ_FILE = 26,
     EXIT_TIMEOUT = 28,
+    EXIT_SSL_CONNECT = 35,
     EXIT_SEND = 55,
-    EXIT_RECV = 56
+    EXIT_RECV = 56,
+    EXIT_PEER_VERIFY = 60,
+    EXIT_SSL_CACERT = 77
 };
 
 typedef struct {
@@ -53,6 +65,8 @@ typedef struct {
     const char *output;
     double connect_timeout, max_time;
     const char *resolve;
+    const char *cacert, *pinned; /* --cacert FILE, --pinnedpubkey sha256//B64[;...] */
+    bool insecure;               /* -k */
 } options;
 
 typedef struct {
@@ -83,7 +97,12 @@ static void usage(FILE *f)
           "      --stats                 at the end, one line of statistics on stderr\n"
           "      --connect-timeout SEC   --max-time SEC (per request)\n"
           "      --fail                  exit 22 on HTTP status >= 400\n"
-          "      --resolve HOST:PORT:ADDR  use ADDR for HOST:PORT instead of DNS\n",
+          "      --resolve HOST:PORT:ADDR  use ADDR for HOST:PORT instead of DNS\n"
+          "      --cacert FILE           trusted CA certificates, PEM or DER (https;\n"
+          "                              default /etc/ssl/certs/ca-certificates.crt)\n"
+          "  -k, --insecure              do not verify the server certificate (https)\n"
+          "      --pinnedpubkey sha256//BASE64[;sha256//BASE64]  require the server's\n"
+          "                              public key (SHA-256 of its SubjectPublicKeyInfo)\n",
           f);
 }
 
@@ -140,6 +159,8 @@ static const value_option value_options[] = {
     {NULL, "--connect-timeout", V_SECONDS, offsetof(options, connect_timeout)},
     {NULL, "--max-time", V_SECONDS, offsetof(options, max_time)},
     {NULL, "--resolve", V_STRING, offsetof(options, resolve)},
+    {NULL, "--cacert", V_STRING, offsetof(options, cacert)},
+    {NULL, "--pinnedpubkey", V_STRING, offsetof(options, pinned)},
 };
 
 static int set_value(options *o, const value_option *vo, const char *v)
@@ -184,6 +205,8 @@ static bool take_flag(options *o, const char *a)
         flag = &o->stats;
     } else if (!strcmp(a, "--fail") || !strcmp(a, "-f")) {
         flag = &o->fail;
+    } else if (!strcmp(a, "-k") || !strcmp(a, "--insecure")) {
+        flag = &o->insecure;
     }
     if (flag != NULL) {
         *flag = true;
@@ -363,11 +386,12 @@ static void print_stats(const emhttp_stats *st, unsigned long ok, double secs, u
     qsort(lat, n, sizeof *lat, cmp_u32);
     fprintf(stderr,
             "stats: requests=%lu ok=%lu errors=%lu connects=%lu dns_queries=%lu secs=%.3f "
-            "req_per_s=%.1f p50_us=%.1f p99_us=%.1f\n",
+            "req_per_s=%.1f p50_us=%.1f p99_us=%.1f tls_handshakes=%lu tls_resumed=%lu\n",
             (unsigned long)st->requests, ok, (unsigned long)st->errors,
             (unsigned long)st->connects, (unsigned long)st->dns_queries, secs,
             secs > 0 ? (double)st->requests / secs : 0.0, percentile(lat, n, 0.50),
-            percentile(lat, n, 0.99));
+            percentile(lat, n, 0.99), (unsigned long)st->tls_handshakes,
+            (unsigned long)st->tls_resumed);
 }
 
 /* ---- main -------------------------------------------------------------- */
@@ -387,6 +411,14 @@ static int exit_code(int err)
     case EMHTTP_ERR_RESET: return EXIT_RECV;
     case EMHTTP_ERR_BAD_REQUEST:
     case EMHTTP_ERR_TX_OVERFLOW: return EXIT_USAGE;
+    case EMHTTP_ERR_TLS_HANDSHAKE: return EXIT_SSL_CONNECT;
+    case EMHTTP_ERR_TLS_CERT:
+    case EMHTTP_ERR_TLS_PIN:
+    case EMHTTP_ERR_TLS_CERT_UNTRUSTED:
+    case EMHTTP_ERR_TLS_CERT_SELF_SIGNED:
+    case EMHTTP_ERR_TLS_CERT_EXPIRED:
+    case EMHTTP_ERR_TLS_CERT_HOSTNAME: return EXIT_PEER_VERIFY;
+    case EMHTTP_ERR_TLS: return EXIT_RECV;
     default: return EXIT_PROTOCOL;
     }
 }
@@ -424,9 +456,154 @@ typedef struct {
     uint8_t rx[16384];
     char host[CONFIG_EMHTTP_MAX_HOST_LEN + 1];
     char target[4096];
+#if CONFIG_EMHTTP_TLS
+    emhttp_tls tls;
+#endif
 } cli_state;
 
 static cli_state st; /* static: the library's memory model */
+
+/* ---- TLS (https) ------------------------------------------------------- */
+
+#if CONFIG_EMHTTP_TLS
+#define DEFAULT_CA_FILE "/etc/ssl/certs/ca-certificates.crt"
+
+/* mbedTLS's heap: this static arena when mbedTLS was built with its buffer
+ * allocator (the static-memory build), the C library's otherwise.  Large
+ * enough for the system's whole CA bundle. */
+static uint8_t tls_arena[1u << 20];
+
+static int b64_value(int ch)
+{
+    const char *abc = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const char *p = ch != '\0' ? strchr(abc, ch) : NULL;
+    return p != NULL ? (int)(p - abc) : -1;
+}
+
+/* Standard base64 of exactly one SHA-256 digest: 43 digits and one '='. */
+static bool decode_pin(const char *s, size_t len, uint8_t *out)
+{
+    uint32_t acc = 0;
+    unsigned bits = 0;
+    size_t n = 0;
+    if (len != 44 || s[43] != '=') {
+        return false;
+    }
+    for (size_t i = 0; i < 43; i++) {
+        int v = b64_value((unsigned char)s[i]);
+        if (v < 0) {
+            return false;
+        }
+        acc = (acc << 6 | (uint32_t)v) & 0xFFFFu;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out[n++] = (uint8_t)(acc >> bits);
+        }
+    }
+    return n == EMHTTP_TLS_PIN_LEN && (acc & ((1u << bits) - 1u)) == 0;
+}
+
+/* curl's --pinnedpubkey syntax: sha256//BASE64, ';'-separated. */
+static int parse_pins(const char *spec, uint8_t *pins, size_t *count)
+{
+    const char *p = spec;
+    for (*count = 0;; (*count)++) {
+        const char *end = strchr(p, ';');
+        size_t len = end != NULL ? (size_t)(end - p) : strlen(p);
+        if (len < 8 || strncmp(p, "sha256//", 8) != 0) {
+            return usage_error("--pinnedpubkey wants sha256//BASE64[;sha256//BASE64]", spec);
+        }
+        if (*count == CONFIG_EMHTTP_TLS_MAX_PINS) {
+            return usage_error("too many --pinnedpubkey digests", spec);
+        }
+        if (!decode_pin(p + 8, len - 8, pins + *count * EMHTTP_TLS_PIN_LEN)) {
+            return usage_error("bad --pinnedpubkey digest (base64 of 32 bytes)", spec);
+        }
+        if (end == NULL) {
+            (*count)++;
+            return EXIT_OK;
+        }
+        p = end + 1;
+    }
+}
+
+/* The whole file, into a static buffer (DER is referenced, not copied, by
+ * the TLS context); NUL-terminated, and the NUL counted, when it is PEM, as
+ * mbedTLS wants.  The system bundle is about 220 KB. */
+static int read_ca(const char *path, uint8_t **buf, size_t *len)
+{
+    static uint8_t file[1u << 20];
+    FILE *f = fopen(path, "rb");
+    size_t n = f != NULL ? fread(file, 1, sizeof file, f) : 0;
+    bool ok = f != NULL && !ferror(f) && n > 0 && n < sizeof file;
+    if (f != NULL) {
+        fclose(f);
+    }
+    if (!ok) {
+        fprintf(stderr, "emhttp: cannot read CA certificates from %s\n", path);
+        return EXIT_SSL_CACERT;
+    }
+    file[n] = '\0';
+    *buf = file;
+    *len = strstr((char *)file, "-----BEGIN") != NULL ? n + 1 : n;
+    return EXIT_OK;
+}
+
+static int setup_tls(const options *o)
+{
+    static uint8_t pins[CONFIG_EMHTTP_TLS_MAX_PINS * EMHTTP_TLS_PIN_LEN];
+    emhttp_tls_config tc = {.hostname = st.host, .insecure = o->insecure, .pins = pins};
+    const char *cafile = o->cacert != NULL ? o->cacert : (o->insecure ? NULL : DEFAULT_CA_FILE);
+    uint8_t *ca = NULL;
+    int rc;
+    (void)emhttp_tls_arena_init(tls_arena, sizeof tls_arena); /* only with an arena build */
+    if (o->pinned != NULL && (rc = parse_pins(o->pinned, pins, &tc.pin_count)) != EXIT_OK) {
+        return rc;
+    }
+    if (cafile != NULL && (rc = read_ca(cafile, &ca, &tc.ca_len)) != EXIT_OK) {
+        return rc;
+    }
+    tc.ca = ca;
+    rc = emhttp_tls_init(&st.tls, &tc);
+    if (rc != EMHTTP_OK) {
+        fprintf(stderr, "emhttp: %s: %s (mbedTLS -0x%04x)\n", cafile ? cafile : "TLS",
+                emhttp_strerror(rc), (unsigned)-emhttp_tls_last_error(&st.tls));
+        return rc == EMHTTP_ERR_TLS_CONFIG ? EXIT_SSL_CACERT : EXIT_USAGE;
+    }
+    return EXIT_OK;
+}
+
+/* -v: the static arena's figures (arena builds only). */
+static void report_tls_memory(const options *o)
+{
+    emhttp_tls_arena_stats a;
+    if (o->verbose && emhttp_tls_arena_get_stats(&a) == EMHTTP_OK) {
+        fprintf(stderr,
+                "* tls arena: peak %zu bytes in %zu blocks (+%zu header bytes each), "
+                "%zu bytes in use, arena %zu\n",
+                a.peak, a.peak_blocks, a.header, a.used, a.size);
+    }
+}
+#endif
+
+/* The error of a failed request on one line (TLS: with mbedTLS's reason). */
+static void report_error(const char *url, int rc)
+{
+#if CONFIG_EMHTTP_TLS
+    if (rc == EMHTTP_ERR_TLS_HANDSHAKE || rc == EMHTTP_ERR_TLS) {
+        char why[160] = "";
+        int e = emhttp_tls_last_error(&st.tls);
+#if defined(MBEDTLS_ERROR_C)
+        mbedtls_strerror(e, why, sizeof why);
+#endif
+        fprintf(stderr, "emhttp: %s: %s (mbedTLS -0x%04x%s%s)\n", url, emhttp_strerror(rc),
+                (unsigned)-e, why[0] ? ": " : "", why);
+        return;
+    }
+#endif
+    fprintf(stderr, "emhttp: %s: %s\n", url, emhttp_strerror(rc));
+}
 
 static int setup_client(const options *o, const emhttp_url *u)
 {
@@ -452,6 +629,14 @@ static int setup_client(const options *o, const emhttp_url *u)
         fprintf(stderr, "emhttp: cannot initialise the network port\n");
         return EXIT_UNSUPPORTED;
     }
+#if CONFIG_EMHTTP_TLS
+    if (u->scheme == EMHTTP_SCHEME_HTTPS) {
+        int rc = setup_tls(o);
+        if (rc != EXIT_OK) {
+            return rc;
+        }
+    }
+#endif
     uint32_t ct = (uint32_t)(o->connect_timeout * 1000.0), mt = (uint32_t)(o->max_time * 1000.0);
     emhttp_config cfg = {
         .host = st.host, .port = u->port, .scheme = u->scheme, .net = emhttp_posix_port(&st.net),
@@ -460,6 +645,9 @@ static int setup_client(const options *o, const emhttp_url *u)
         .resolve = use_fixed ? &fixed : NULL,
         .on_event = o->verbose ? on_event : NULL, .event_arg = st.host,
     };
+#if CONFIG_EMHTTP_TLS
+    cfg.tls = u->scheme == EMHTTP_SCHEME_HTTPS ? &st.tls : NULL;
+#endif
     int rc = emhttp_client_init(&st.cli, &cfg);
     if (rc != EMHTTP_OK) {
         fprintf(stderr, "emhttp: %s: %s\n", o->url, emhttp_strerror(rc));
@@ -513,7 +701,7 @@ static void run_requests(const options *o, emhttp_request *req, response_sink *s
             res->lat[res->nlat++] = dt > UINT32_MAX ? UINT32_MAX : (uint32_t)dt;
         }
         if (rc != EMHTTP_OK) {
-            fprintf(stderr, "emhttp: %s: %s\n", o->url, emhttp_strerror(rc));
+            report_error(o->url, rc);
             res->last_err = exit_code(rc);
         } else if (req->status >= 200 && req->status < 400) {
             res->ok++;
@@ -538,10 +726,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "emhttp: malformed URL: %s\n", o.url);
         return EXIT_URL;
     }
+#if !CONFIG_EMHTTP_TLS
     if (u.scheme != EMHTTP_SCHEME_HTTP) {
         fprintf(stderr, "emhttp: https is not supported by this build\n");
         return EXIT_UNSUPPORTED;
     }
+#endif
     if (o.data != NULL && (rc = load_body(o.data, &body, &body_len)) != EXIT_OK) {
         return rc;
     }
@@ -575,6 +765,14 @@ int main(int argc, char **argv)
         fclose(sink.out);
     }
     emhttp_client_close(&st.cli);
+#if CONFIG_EMHTTP_TLS
+    report_tls_memory(&o);
+    emhttp_tls_free(&st.tls);
+#endif
     emhttp_posix_deinit(&st.net);
+    free(res.lat);
+    if (o.data != NULL && o.data[0] == '@') {
+        free(body); /* read from a file by load_body() */
+    }
     return res.last_err;
 }

@@ -1,12 +1,26 @@
 #!/bin/bash
-# Benchmarks (never fail the build): emhttp vs libcurl vs a raw socket
-# client against one local nginx, side by side; JSON writer vs cJSON.
+# Benchmarks, side by side with their peers in one run, printed as ratios.
+# They never fail on a figure (only on a setup failure).
+#   run_bench.py   emhttp vs libcurl vs a raw socket client (req/s, instr/req)
+#   bench_stall.py longest loop step: idle-task vs inline JSON encoding
+#   bench_json     JSON writer and reader vs cJSON
+#   bench_tls.py   full vs resumed handshake instructions, TLS memory
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 if [ "$(id -u)" = 0 ]; then
   bash .ci/deps.sh
 fi
-cmake -S . -B build/bench -DCMAKE_BUILD_TYPE=Release -DEMHTTP_BENCH=ON >/dev/null
-cmake --build build/bench -j"$(nproc)" >/dev/null
-/usr/bin/python3 tests/bench/run_bench.py --emhttp build/bench/emhttp \
-  --raw build/bench/tests/raw_client --curl build/bench/tests/curl_client
+B=build/bench
+cmake -S . -B $B -DCMAKE_BUILD_TYPE=Release -DEMHTTP_BENCH=ON >/dev/null
+cmake --build $B -j"$(nproc)" >/dev/null
+/usr/bin/python3 tests/bench/run_bench.py --emhttp $B/emhttp \
+  --raw $B/tests/raw_client --curl $B/tests/curl_client
+echo
+/usr/bin/python3 tests/bench/bench_stall.py --telemetry $B/telemetry
+echo
+taskset -c 0 $B/tests/bench_json
+if [ -x $B/tests/tls/tls_driver ]; then
+  echo
+  /usr/bin/python3 tests/bench/bench_tls.py --driver $B/tests/tls/tls_driver \
+    --heap-driver $B/tests/tls/tls_heap_driver
+fi

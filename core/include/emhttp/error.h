@@ -75,6 +75,10 @@ typedef enum emhttp_err {
     EMHTTP_ERR_TLS_PIN = -98,           /**< server public key does not match the pin */
     EMHTTP_ERR_TLS = -99,               /**< TLS record layer error */
     EMHTTP_ERR_TLS_CONFIG = -100,       /**< TLS setup failed (bad CA, no entropy) */
+    EMHTTP_ERR_TLS_CERT_UNTRUSTED = -101, /**< server certificate not issued by a trusted CA (unknown CA) */
+    EMHTTP_ERR_TLS_CERT_SELF_SIGNED = -102, /**< server certificate is self-signed and not trusted */
+    EMHTTP_ERR_TLS_CERT_EXPIRED = -103, /**< server certificate (or its chain) has expired */
+    EMHTTP_ERR_TLS_CERT_HOSTNAME = -104,/**< server certificate does not name the host */
 
     /* -- outbox (-128 .. -159) -- */
     EMHTTP_ERR_OUTBOX_FULL = -128,      /**< every slot is taken */

@@ -107,6 +107,32 @@
 #define CONFIG_EMHTTP_TLS 0
 #endif
 
+/** Maximum fragment length (RFC 6066) the TLS client asks the server for:
+ *  512, 1024, 2048 or 4096 bytes; 16384 never asks; 0 (default) asks for
+ *  the largest of those that fits both of mbedTLS's record buffers
+ *  (MBEDTLS_SSL_IN_CONTENT_LEN / _OUT_CONTENT_LEN, mbedTLS options) when
+ *  they are smaller than 16384, and never with 16384-byte buffers.
+ *  mbedTLS 2.28 cannot reassemble a handshake message split across
+ *  records, so the input buffer and the fragment length must both hold the
+ *  server's whole Certificate message (its chain + 7 bytes).  Smallest
+ *  sizes that work against nginx with an ECDSA P-256 chain: 1024 (buffers
+ *  and fragment length) for a chain under 1 KB, 2048 under 2 KB; see
+ *  emhttp/tls.h.  Overridable per context (emhttp_tls_config). */
+#ifndef CONFIG_EMHTTP_TLS_MAX_FRAG_LEN
+#define CONFIG_EMHTTP_TLS_MAX_FRAG_LEN 0
+#endif
+
+/** Public-key pins one TLS context holds (32 bytes each). */
+#ifndef CONFIG_EMHTTP_TLS_MAX_PINS
+#define CONFIG_EMHTTP_TLS_MAX_PINS 2
+#endif
+
+/** Resume the previous TLS session on reconnect (session ticket, else
+ *  session ID): a reconnect then costs about 1% of a full handshake. */
+#ifndef CONFIG_EMHTTP_TLS_RESUME
+#define CONFIG_EMHTTP_TLS_RESUME 1
+#endif
+
 /* ---- outbox and logging ------------------------------------------------ */
 
 /** Body slots of the outbox (request bodies serialized ahead of time by an
@@ -153,8 +179,8 @@
 #if CONFIG_EMHTTP_DNS_TIMEOUT_MS < 1 || CONFIG_EMHTTP_DNS_TIMEOUT_MS > 86400000
 #error "CONFIG_EMHTTP_DNS_TIMEOUT_MS must be between 1 and 86400000 (one day)"
 #endif
-#if CONFIG_EMHTTP_SEND_CHUNK < 256
-#error "CONFIG_EMHTTP_SEND_CHUNK must be at least 256"
+#if CONFIG_EMHTTP_SEND_CHUNK < 256 || CONFIG_EMHTTP_SEND_CHUNK > 1048576
+#error "CONFIG_EMHTTP_SEND_CHUNK must be between 256 and 1048576"
 #endif
 #if CONFIG_EMHTTP_DNS_MAX_ADDRS < 1 || CONFIG_EMHTTP_DNS_MAX_ADDRS > 8
 #error "CONFIG_EMHTTP_DNS_MAX_ADDRS must be between 1 and 8"
@@ -173,6 +199,17 @@
 #endif
 #if !EMHTTP_OPT_BOOL_(CONFIG_EMHTTP_TLS)
 #error "CONFIG_EMHTTP_TLS must be 0 or 1"
+#endif
+#if CONFIG_EMHTTP_TLS_MAX_FRAG_LEN != 0 && CONFIG_EMHTTP_TLS_MAX_FRAG_LEN != 512 && \
+    CONFIG_EMHTTP_TLS_MAX_FRAG_LEN != 1024 && CONFIG_EMHTTP_TLS_MAX_FRAG_LEN != 2048 && \
+    CONFIG_EMHTTP_TLS_MAX_FRAG_LEN != 4096 && CONFIG_EMHTTP_TLS_MAX_FRAG_LEN != 16384
+#error "CONFIG_EMHTTP_TLS_MAX_FRAG_LEN must be 0 (auto), 512, 1024, 2048, 4096 or 16384 (never)"
+#endif
+#if CONFIG_EMHTTP_TLS_MAX_PINS < 1 || CONFIG_EMHTTP_TLS_MAX_PINS > 16
+#error "CONFIG_EMHTTP_TLS_MAX_PINS must be between 1 and 16"
+#endif
+#if !EMHTTP_OPT_BOOL_(CONFIG_EMHTTP_TLS_RESUME)
+#error "CONFIG_EMHTTP_TLS_RESUME must be 0 or 1"
 #endif
 #if CONFIG_EMHTTP_OUTBOX_SLOTS < 1 || CONFIG_EMHTTP_OUTBOX_SLOTS > 64
 #error "CONFIG_EMHTTP_OUTBOX_SLOTS must be between 1 and 64"
