@@ -28,6 +28,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "body_sum.h"
 #include "emhttp/client.h"
 #include "emhttp/port_posix.h"
 #include "emhttp/tls.h"
@@ -198,18 +199,9 @@ static void print_peak_sizes(void)
 
 /* ---- the client ---------------------------------------------------------- */
 
-typedef struct {
-    uint64_t fnv;
-    size_t len;
-} body_sum;
-
 static int on_body(emhttp_request *req, const uint8_t *d, size_t n)
 {
-    body_sum *s = req->user;
-    for (size_t i = 0; i < n; i++) {
-        s->fnv = (s->fnv ^ d[i]) * 0x100000001b3ull;
-    }
-    s->len += n;
+    body_sum_add(req->user, d, n);
     return 0;
 }
 
@@ -300,7 +292,7 @@ static void run_request(const char *step)
     memcpy(method, spec, (size_t)(colon - spec));
     method[colon - spec] = '\0';
     strcpy(path, colon + 1);
-    body_sum sum = {0xcbf29ce484222325ull, 0};
+    body_sum sum = BODY_SUM_INIT;
     bool post = !strcmp(method, "POST");
     emhttp_request req = {.method = method, .target = path, .cbs = &cbs, .user = &sum,
                           .body = post ? json : NULL, .body_len = post ? sizeof json - 1 : 0};
