@@ -57,7 +57,7 @@ TARGETS = {  # name: (tool prefix, cpu flags, link flags)
 CFLAGS = ["-std=c99", "-Os", "-ffunction-sections", "-fdata-sections", "-fno-common",
           "-Wall", "-Wextra", "-Werror", "-Wshadow", "-Wstrict-prototypes"]
 
-OPTIONAL_MODULES = {"tls", "json_reader", "outbox"}  # left out of the minimal build
+OPTIONAL_MODULES = {"tls", "json_reader", "json_response", "outbox"}  # left out of the minimal build
 CONFIGS = {
     "minimal": {"defines": {"TLS": 0, "JSON_FLOAT": 0, "IPV6": 0, "LOG_LEVEL": 0},
                 "modules": lambda m: m not in OPTIONAL_MODULES},

@@ -7,6 +7,7 @@
  *   peer_driver HOST PORT [--first-byte MS] [--max-time MS] [--retry-all]
  *               STEP...
  *   STEP: METHOD:PATH     e.g. GET:/ok  POST:/eof-before-response
+ *         JSON:PATH       GET, body collected and parsed as JSON
  *         sleep:MS        pause (connection idle)
  *
  * POST steps carry a small JSON body.  The body of each response is
@@ -21,6 +22,7 @@
 
 #include "body_sum.h"
 #include "emhttp/client.h"
+#include "emhttp/json_response.h"
 #include "emhttp/port_posix.h"
 
 static int on_body(emhttp_request *req, const uint8_t *d, size_t n)
@@ -41,6 +43,25 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
+/* JSON:PATH - GET with the JSON collector (64-byte buffer, 32 tokens);
+ * prints its result and the value of "n" when there is one. */
+static void run_json_step(const char *step, const char *path)
+{
+    static char body[64];
+    static emhttp_json_tok toks[32];
+    emhttp_json_response resp;
+    int64_t n = -1;
+    emhttp_json_response_init(&resp, body, sizeof body, toks, 32, NULL, NULL);
+    emhttp_request req = {.method = "GET", .target = path, .cbs = &emhttp_json_response_cbs,
+                          .user = &resp};
+    int rc = emhttp_request_sync(&cli, &req);
+    (void)emhttp_jr_int(&resp.doc, emhttp_jr_find(&resp.doc, 0, "n"), &n);
+    printf("{\"step\":\"%s\",\"rc\":%d,\"json_rc\":%d,\"status\":%d,\"is_json\":%d,"
+           "\"len\":%zu,\"needed\":%zu,\"n\":%lld}\n",
+           step, rc, resp.result, resp.status, resp.is_json, resp.len, resp.needed, (long long)n);
+    fflush(stdout);
+}
+
 static void run_step(const char *step)
 {
     static const uint8_t json[] = "{\"t\":1}";
@@ -55,6 +76,10 @@ static void run_step(const char *step)
     strcpy(path, colon + 1);
     if (!strcmp(method, "sleep")) {
         sleep_ms(atol(path));
+        return;
+    }
+    if (!strcmp(method, "JSON")) {
+        run_json_step(step, path);
         return;
     }
     body_sum sum = BODY_SUM_INIT;

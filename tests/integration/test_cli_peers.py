@@ -120,6 +120,26 @@ class OneClientManyFaults(unittest.TestCase):
             self.assertEqual([r["rc"] for r in res], [0, 0, 0], res)
             self.assertEqual(st["connects"], 2)
 
+    def test_json_responses_collected_and_parsed(self):
+        with fixtures.PeerServer() as peer:
+            steps = ["JSON:/json?n=3", "JSON:/json?n=4&problem=1", "JSON:/big?n=10",
+                     "JSON:/json?n=100", "JSON:/ok", "JSON:/json?n=5"]
+            res, st = self.run_steps(peer, steps)
+            self.assertEqual([r["rc"] for r in res], [0] * 6, res)
+            ok, problem, octets, big, plain, again = res
+            self.assertEqual((ok["json_rc"], ok["is_json"], ok["n"]), (0, 1, 3))
+            self.assertEqual((problem["json_rc"], problem["n"]), (0, 4))
+            self.assertEqual((octets["json_rc"], octets["is_json"], octets["len"]),
+                             (-72, 0, 10))  # EMHTTP_ERR_JSON_TYPE
+            # 100 items do not fit 64 bytes: an error with the size it needs,
+            # never a truncated document - and the connection goes on
+            body = b'{"n":100,"items":[%s]}' % b",".join(b"%d" % i for i in range(100))
+            self.assertEqual((big["json_rc"], big["needed"], big["n"]),
+                             (-64, len(body), -1))  # EMHTTP_ERR_JSON_OVERFLOW
+            self.assertEqual((plain["json_rc"], plain["n"]), (0, -1))  # {"ok":true}
+            self.assertEqual((again["json_rc"], again["n"]), (0, 5))
+            self.assertEqual(st["connects"], 1)
+
     def test_cli_exit_codes(self):
         with fixtures.PeerServer() as peer:
             cases = [("/garbage", 8), ("/bad-cl", 8), ("/reset-mid-body", 56),
