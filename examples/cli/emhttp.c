@@ -712,34 +712,57 @@ static void run_requests(const options *o, emhttp_request *req, response_sink *s
     }
 }
 
+/* Everything before the first request: options, URL, body, client. */
+static int prepare(options *o, emhttp_url *u, int argc, char **argv, uint8_t **body,
+                   size_t *body_len)
+{
+    int rc = parse_args(o, argc, argv);
+    if (rc != EXIT_OK) {
+        return rc;
+    }
+    if (emhttp_url_parse(o->url, u) != EMHTTP_OK) {
+        fprintf(stderr, "emhttp: malformed URL: %s\n", o->url);
+        return EXIT_URL;
+    }
+    if (!CONFIG_EMHTTP_TLS && u->scheme != EMHTTP_SCHEME_HTTP) {
+        fprintf(stderr, "emhttp: https is not supported by this build\n");
+        return EXIT_UNSUPPORTED;
+    }
+    if (o->data != NULL && (rc = load_body(o->data, body, body_len)) != EXIT_OK) {
+        return rc;
+    }
+    if (o->json) {
+        o->headers[o->nheaders++] = (emhttp_header)EMHTTP_HEADER("Content-Type", "application/json");
+        o->headers[o->nheaders++] = (emhttp_header)EMHTTP_HEADER("Accept", "application/json");
+    }
+    return setup_client(o, u);
+}
+
+static void finish_up(const options *o, response_sink *sink, run_result *res, uint8_t *body)
+{
+    if (sink->out != NULL && sink->out != stdout) {
+        fclose(sink->out);
+    }
+    emhttp_client_close(&st.cli);
+#if CONFIG_EMHTTP_TLS
+    report_tls_memory(o);
+    emhttp_tls_free(&st.tls);
+#endif
+    emhttp_posix_deinit(&st.net);
+    free(res->lat);
+    if (o->data != NULL && o->data[0] == '@') {
+        free(body); /* read from a file by load_body() */
+    }
+}
+
 int main(int argc, char **argv)
 {
     options o;
     emhttp_url u;
     uint8_t *body = NULL;
     size_t body_len = 0;
-    int rc = parse_args(&o, argc, argv);
+    int rc = prepare(&o, &u, argc, argv, &body, &body_len);
     if (rc != EXIT_OK) {
-        return rc;
-    }
-    if (emhttp_url_parse(o.url, &u) != EMHTTP_OK) {
-        fprintf(stderr, "emhttp: malformed URL: %s\n", o.url);
-        return EXIT_URL;
-    }
-#if !CONFIG_EMHTTP_TLS
-    if (u.scheme != EMHTTP_SCHEME_HTTP) {
-        fprintf(stderr, "emhttp: https is not supported by this build\n");
-        return EXIT_UNSUPPORTED;
-    }
-#endif
-    if (o.data != NULL && (rc = load_body(o.data, &body, &body_len)) != EXIT_OK) {
-        return rc;
-    }
-    if (o.json) {
-        o.headers[o.nheaders++] = (emhttp_header)EMHTTP_HEADER("Content-Type", "application/json");
-        o.headers[o.nheaders++] = (emhttp_header)EMHTTP_HEADER("Accept", "application/json");
-    }
-    if ((rc = setup_client(&o, &u)) != EXIT_OK) {
         return rc;
     }
     response_sink sink = {&o, open_output(&o), false};
@@ -761,18 +784,6 @@ int main(int argc, char **argv)
     if (o.stats) {
         print_stats(emhttp_client_stats(&st.cli), res.ok, secs, res.lat, res.nlat);
     }
-    if (sink.out != NULL && sink.out != stdout) {
-        fclose(sink.out);
-    }
-    emhttp_client_close(&st.cli);
-#if CONFIG_EMHTTP_TLS
-    report_tls_memory(&o);
-    emhttp_tls_free(&st.tls);
-#endif
-    emhttp_posix_deinit(&st.net);
-    free(res.lat);
-    if (o.data != NULL && o.data[0] == '@') {
-        free(body); /* read from a file by load_body() */
-    }
+    finish_up(&o, &sink, &res, body);
     return res.last_err;
 }
