@@ -52,6 +52,7 @@ CONFIG_CHANGES=(
   "set MBEDTLS_ECP_WINDOW_SIZE 2"            # smaller ECC tables
   "set MBEDTLS_ECP_FIXED_POINT_OPTIM 0"
   "set MBEDTLS_MPI_WINDOW_SIZE 2"
+  "set MBEDTLS_ECP_RESTARTABLE"              # ECC split across polls
   # TLS 1.2 with AEAD suites only, no DTLS: no CBC padding and MAC room in
   # the record buffers (288 bytes each), no DTLS state in the handshake.
   "unset MBEDTLS_SSL_PROTO_TLS1"

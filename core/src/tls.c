@@ -22,6 +22,10 @@
 #include "emhttp/url.h"
 #include "tls_compat.h"
 
+#if defined(MBEDTLS_ECP_RESTARTABLE)
+#include "mbedtls/ecp.h"
+#endif
+
 /* flags_ */
 #define TF_INIT 0x001u        /* contexts initialised (free them) */
 #define TF_INSECURE 0x002u
@@ -253,6 +257,13 @@ static int configure(emhttp_tls *t, const emhttp_tls_config *cfg)
     mbedtls_ssl_conf_session_tickets(&t->conf_, CONFIG_EMHTTP_TLS_RESUME
                                                     ? MBEDTLS_SSL_SESSION_TICKETS_ENABLED
                                                     : MBEDTLS_SSL_SESSION_TICKETS_DISABLED);
+#endif
+#if defined(MBEDTLS_ECP_RESTARTABLE)
+    /* Bounded work per poll: an ECC operation (ECDHE, ECDSA verify, about
+     * a second of a Cortex-M4 in a full handshake) stops after this many
+     * basic operations and resumes at the next poll.  mbedTLS keeps the
+     * limit in one global: every client shares it. */
+    mbedtls_ecp_set_max_ops(CONFIG_EMHTTP_TLS_ECP_MAX_OPS);
 #endif
     int mfl = mfl_code(cfg->max_frag_len);
 #if defined(MBEDTLS_SSL_MAX_FRAGMENT_LENGTH)

@@ -8,6 +8,7 @@
 #include "check.h"
 #include "tls_pair.h"
 
+#include <mbedtls/ecp.h>
 #include <mbedtls/sha256.h>
 
 static emhttp_tls tls;
@@ -75,6 +76,42 @@ static void test_full_then_resumed(void)
     CHECK_EQ_INT(pair_handshake(&tls, NULL), EMHTTP_OK);
     CHECK(!emhttp_tls_resumed(&tls));
 }
+
+#if defined(MBEDTLS_ECP_RESTARTABLE)
+/* Full handshake; counts the steps that returned with nothing to wait
+ * for (no I/O: a handshake state, or an ECC operation that yielded). */
+static int full_handshake_idle_steps(uint64_t seed)
+{
+    int idle = 0;
+    emhttp_tls_forget_session(&tls);
+    connect_fresh(&tls, seed);
+    for (int i = 0; i < 4000; i++) {
+        int rc = pair_handshake_step(&tls);
+        if (rc != EMHTTP_PENDING) {
+            CHECK_EQ_INT(rc, EMHTTP_OK);
+            break;
+        }
+        idle += emhttp_tls_want(&tls) == 0;
+    }
+    emhttp_tls_end(&tls);
+    return idle;
+}
+
+/* With a restartable mbedTLS, a poll never runs a whole ECC operation:
+ * the same handshake takes many more no-I/O steps with the limit on. */
+static void test_ecc_split_across_polls(void)
+{
+    CHECK_EQ_INT(init_with(&tls, pair_client_config()), EMHTTP_OK);
+    mbedtls_ecp_set_max_ops(0);
+    int whole = full_handshake_idle_steps(11);
+    mbedtls_ecp_set_max_ops(CONFIG_EMHTTP_TLS_ECP_MAX_OPS);
+    int split = full_handshake_idle_steps(12);
+    fprintf(stderr, "  full handshake, steps without I/O: %d whole, %d with %d ECC ops a poll\n",
+            whole, split, CONFIG_EMHTTP_TLS_ECP_MAX_OPS);
+    CHECK(split >= whole + 10);
+    emhttp_tls_free(&tls);
+}
+#endif
 
 /* Partial writes and "no room now": the same bytes are offered again. */
 static void test_send_partial(void)
@@ -244,5 +281,8 @@ int main(void)
     RUN(test_bad_server_bytes);
     RUN(test_pins_and_names);
     RUN(test_session_save_load);
+#if defined(MBEDTLS_ECP_RESTARTABLE)
+    RUN(test_ecc_split_across_polls);
+#endif
     return check_summary();
 }

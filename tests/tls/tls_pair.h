@@ -289,21 +289,31 @@ static void server_step(void)
 /* Run the handshake to its end.  When the client waits for bytes the
  * server will never send (it failed, or it waits itself), the client's
  * stream ends.  Returns emhttp_tls_handshake()'s final result. */
+/* One client handshake step, then the server's answer to it. */
+static int pair_handshake_step(emhttp_tls *t)
+{
+    int rc = emhttp_tls_handshake(t);
+    if (rc != EMHTTP_PENDING) {
+        return rc;
+    }
+    size_t before = pipe_len(&pair.s2c);
+    server_step();
+    if (emhttp_tls_want(t) == EMHTTP_WAIT_READ && pipe_len(&pair.s2c) == before &&
+        before == 0 && (pair.srv_state != 0 || pipe_len(&pair.c2s) == 0)) {
+        pair.s2c.eof = 1;
+    }
+    return rc;
+}
+
 static int pair_handshake(emhttp_tls *t, int *steps)
 {
     for (int i = 0; i < 4000; i++) {
-        int rc = emhttp_tls_handshake(t);
+        int rc = pair_handshake_step(t);
         if (steps != NULL) {
             (*steps)++;
         }
         if (rc != EMHTTP_PENDING) {
             return rc;
-        }
-        size_t before = pipe_len(&pair.s2c);
-        server_step();
-        if (emhttp_tls_want(t) == EMHTTP_WAIT_READ && pipe_len(&pair.s2c) == before &&
-            before == 0 && (pair.srv_state != 0 || pipe_len(&pair.c2s) == 0)) {
-            pair.s2c.eof = 1;
         }
     }
     return EMHTTP_PENDING; /* never reached unless the handshake loops */

@@ -118,6 +118,15 @@
  *  sizes that work against nginx with an ECDSA P-256 chain: 1024 (buffers
  *  and fragment length) for a chain under 1 KB, 2048 under 2 KB; see
  *  emhttp/tls.h.  Overridable per context (emhttp_tls_config). */
+/** With an mbedTLS built with MBEDTLS_ECP_RESTARTABLE (the static-arena
+ *  build of cmake/fetch-mbedtls.sh): the most basic ECC operations one
+ *  poll may run before the handshake step yields and resumes at the next
+ *  poll, so no poll blocks for a whole ECDHE or ECDSA operation.  0 = no
+ *  limit.  Ignored by an mbedTLS without MBEDTLS_ECP_RESTARTABLE. */
+#ifndef CONFIG_EMHTTP_TLS_ECP_MAX_OPS
+#define CONFIG_EMHTTP_TLS_ECP_MAX_OPS 1000
+#endif
+
 #ifndef CONFIG_EMHTTP_TLS_MAX_FRAG_LEN
 #define CONFIG_EMHTTP_TLS_MAX_FRAG_LEN 0
 #endif
@@ -178,6 +187,9 @@
 #endif
 #if CONFIG_EMHTTP_DNS_TIMEOUT_MS < 1 || CONFIG_EMHTTP_DNS_TIMEOUT_MS > 86400000
 #error "CONFIG_EMHTTP_DNS_TIMEOUT_MS must be between 1 and 86400000 (one day)"
+#endif
+#if CONFIG_EMHTTP_TLS_ECP_MAX_OPS < 0 || CONFIG_EMHTTP_TLS_ECP_MAX_OPS > 1000000
+#error "CONFIG_EMHTTP_TLS_ECP_MAX_OPS must be between 0 and 1000000"
 #endif
 #if CONFIG_EMHTTP_SEND_CHUNK < 256 || CONFIG_EMHTTP_SEND_CHUNK > 1048576
 #error "CONFIG_EMHTTP_SEND_CHUNK must be between 256 and 1048576"
