@@ -18,10 +18,10 @@ build() {
   local name=$1
   shift
   echo "=== build: $name"
-  cmake -S . -B "build/$name" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >"build-$name.log" 2>&1 ||
-    { cat "build-$name.log"; exit 1; }
+  cmake -S . -B "build/$name" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >"build/$name.log" 2>&1 ||
+    { cat "build/$name.log"; exit 1; }
   cmake --build "build/$name" -j"$JOBS" 2>&1 | tail -n 20
-  rm -f "build-$name.log"
+  rm -f "build/$name.log"
 }
 
 run_suite() {

@@ -131,7 +131,6 @@ static int finish(emhttp_client *c, int rc)
     if (c->queue_ == NULL) {
         c->tail_ = NULL;
     }
-    c->send_ = c->queue_;
     r->next_ = NULL;
     r->flags_ = 0;
     r->result = rc;
@@ -161,7 +160,9 @@ static int conn_failed(emhttp_client *c, int err)
     return finish(c, err);
 }
 
-static int timed_out(emhttp_client *c, int err)
+/* Fail the active request and drop the connection under it (its state is
+ * unknown: a timeout, a malformed response, a TLS failure). */
+static int drop(emhttp_client *c, int err)
 {
     close_conn(c, err);
     return finish(c, err);
@@ -172,11 +173,11 @@ static int check_request_timers(emhttp_client *c)
 {
     const emhttp_request *r = c->queue_;
     if (elapsed(c, r->t_start_, c->to_request_)) {
-        return timed_out(c, EMHTTP_ERR_TIMEOUT);
+        return drop(c, EMHTTP_ERR_TIMEOUT);
     }
     if (c->state_ == ST_RECEIVING && !emhttp_parser_started(&c->parser_) &&
         elapsed(c, r->t_sent_, c->to_first_)) {
-        return timed_out(c, EMHTTP_ERR_TIMEOUT_FIRST_BYTE);
+        return drop(c, EMHTTP_ERR_TIMEOUT_FIRST_BYTE);
     }
     return STEP_WAIT;
 }
@@ -213,7 +214,7 @@ static unsigned fill_head(const emhttp_client *c, const emhttp_request *r, emhtt
         .method = m,
         .target = r->target != NULL ? r->target : "/",
         .host = c->host_,
-        .host_len = host_len(c->host_),
+        .host_len = c->host_len_,
         .port = c->port_ == c->default_port_ ? 0 : c->port_,
         .headers = r->headers,
         .header_count = r->header_count,
@@ -311,7 +312,7 @@ static int st_resolving(emhttp_client *c)
     int rc = c->net_.ops->resolve_poll(c->net_.ctx, c->addrs_, CONFIG_EMHTTP_DNS_MAX_ADDRS, &n);
     if (rc == EMHTTP_PENDING) {
         if (elapsed(c, c->t_state_, c->to_dns_)) {
-            return timed_out(c, EMHTTP_ERR_DNS_TIMEOUT);
+            return drop(c, EMHTTP_ERR_DNS_TIMEOUT);
         }
         return check_request_timers(c);
     }
@@ -348,7 +349,7 @@ static int connected(emhttp_client *c)
         c->state_ = ST_TLS_HANDSHAKE;
         c->t_state_ = c->now_;
         int rc = emhttp_tls_begin(c->tls_, &c->net_);
-        return rc == EMHTTP_OK ? STEP_CONTINUE : timed_out(c, rc);
+        return rc == EMHTTP_OK ? STEP_CONTINUE : drop(c, rc);
     }
 #endif
     c->state_ = ST_SENDING;
@@ -413,10 +414,10 @@ static int st_tls_handshake(emhttp_client *c)
         return STEP_CONTINUE;
     }
     if (rc != EMHTTP_PENDING) {
-        return timed_out(c, rc);
+        return drop(c, rc);
     }
     if (elapsed(c, c->t_state_, c->to_connect_)) {
-        return timed_out(c, EMHTTP_ERR_CONNECT_TIMEOUT);
+        return drop(c, EMHTTP_ERR_CONNECT_TIMEOUT);
     }
     return check_request_timers(c);
 }
@@ -480,11 +481,7 @@ static long send_some(emhttp_client *c, const emhttp_request *r)
     if (blen == 0) {
         return conn_send(c, c->head_ + c->tx_off_, hlen, 0u);
     }
-#if CONFIG_EMHTTP_TLS
-    if (c->tls_ == NULL && c->net_.ops->sendv != NULL) {
-#else
-    if (c->net_.ops->sendv != NULL) {
-#endif
+    if (c->tls_ == NULL && c->net_.ops->sendv != NULL) { /* tls_ is NULL without TLS */
         emhttp_iov iov[2] = {{c->head_ + c->tx_off_, hlen}, {body, blen}};
         return c->net_.ops->sendv(c->net_.ctx, iov, 2);
     }
@@ -533,14 +530,13 @@ static int received_eof(emhttp_client *c)
     if (rc == EMHTTP_OK) {
         return response_done(c, c->rx_len_);
     }
-    return conn_failed(c, rc == EMHTTP_ERR_CLOSED ? EMHTTP_ERR_CLOSED : rc);
+    return conn_failed(c, rc); /* CLOSED: nothing arrived, may be retried */
 }
 
 static int st_receiving(emhttp_client *c)
 {
     if (c->rx_len_ == c->rx_size_) { /* a head line longer than the buffer */
-        close_conn(c, EMHTTP_ERR_HEADER_TOO_LARGE);
-        return finish(c, EMHTTP_ERR_HEADER_TOO_LARGE);
+        return drop(c, EMHTTP_ERR_HEADER_TOO_LARGE);
     }
     long n = conn_recv(c, c->rx_ + c->rx_len_, c->rx_size_ - c->rx_len_);
     if (n == 0) {
@@ -556,8 +552,7 @@ static int st_receiving(emhttp_client *c)
         return response_done(c, used);
     }
     if (rc != EMHTTP_PENDING) {
-        close_conn(c, rc);
-        return finish(c, rc);
+        return drop(c, rc);
     }
     c->rx_len_ -= (uint32_t)used;
     for (uint32_t i = 0; i < c->rx_len_; i++) { /* the unconsumed rest to the front */
@@ -665,6 +660,7 @@ int emhttp_client_init(emhttp_client *c, const emhttp_config *cfg)
     }
     memset(c, 0, sizeof *c);
     c->host_ = cfg->host;
+    c->host_len_ = (uint8_t)host_len(cfg->host); /* checked: <= 253 */
     c->net_ = cfg->net;
     c->tx_ = cfg->tx_buf;
     c->rx_ = cfg->rx_buf;
@@ -728,7 +724,6 @@ int emhttp_submit(emhttp_client *c, emhttp_request *req)
         c->tail_->next_ = req;
     } else {
         c->queue_ = req;
-        c->send_ = req;
     }
     c->tail_ = req;
     return EMHTTP_OK;

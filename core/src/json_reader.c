@@ -16,9 +16,7 @@
 
 #include <string.h>
 
-#if CONFIG_EMHTTP_JSON_FLOAT
-#include "emhttp/json_writer.h" /* emhttp_json_pow5_, emhttp_json_pow5inv_ */
-#endif
+#include "emhttp/json_writer.h" /* EMHTTP_JSON_MAX_SCALE; with FLOAT the pow5 tables */
 
 #define JSMN_STATIC
 #define JSMN_STRICT
@@ -1078,12 +1076,12 @@ int emhttp_jr_fixed(const emhttp_jr *r, int v, unsigned scale, int64_t *out)
 {
     jr_num x;
     uint64_t mag;
+    if (scale > EMHTTP_JSON_MAX_SCALE) {
+        return v < 0 ? v : EMHTTP_ERR_ARG;
+    }
     int rc = jr_number(r, v, &x);
     if (rc != 0) {
         return rc;
-    }
-    if (scale > 18) {
-        return EMHTTP_ERR_ARG;
     }
     rc = jr_fixed_mag(&x, scale, (uint64_t)INT64_MAX + (uint64_t)x.neg, &mag);
     if (rc != 0) {

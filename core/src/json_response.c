@@ -4,7 +4,10 @@
  */
 #include "emhttp/json_response.h"
 
+#include <limits.h>
 #include <string.h>
+
+#include "http_chars.h"
 
 void emhttp_json_response_init(emhttp_json_response *r, char *buf, size_t size,
                                emhttp_json_tok *toks, size_t ntoks, emhttp_json_done_fn done,
@@ -24,15 +27,7 @@ void *emhttp_json_response_arg(const emhttp_json_response *r) { return r->arg_; 
 
 static bool lower_prefix(const char *s, size_t n, const char *lower, size_t len)
 {
-    if (n < len) {
-        return false;
-    }
-    for (size_t i = 0; i < len; i++) {
-        if ((s[i] | 0x20) != lower[i]) {
-            return false;
-        }
-    }
-    return true;
+    return n >= len && emhttp_lower_eq(s, lower, len);
 }
 
 /* application/json or application/<anything>+json, parameters ignored. */
@@ -89,7 +84,7 @@ static int parse(emhttp_json_response *r)
     if (r->needed > r->len) {
         return EMHTTP_ERR_JSON_OVERFLOW;
     }
-    unsigned ntoks = r->ntoks_ > 0xFFFFu ? 0xFFFFu : (unsigned)r->ntoks_;
+    unsigned ntoks = r->ntoks_ > UINT_MAX ? UINT_MAX : (unsigned)r->ntoks_;
     int rc = emhttp_jr_parse(&r->doc, r->buf_, r->len, r->toks_, ntoks);
     return rc < 0 ? rc : EMHTTP_OK; /* rc >= 0: the token count */
 }

@@ -155,13 +155,12 @@ static int verify_cb(void *ctx, mbedtls_x509_crt *crt, int depth, uint32_t *flag
         if (same_buf(tlsc_subject(crt), tlsc_issuer(crt))) {
             t->flags_ |= TF_SELF_SIGNED;
         }
-        if (t->npins_ > 0 && !pin_matches(t, crt)) {
-            t->flags_ |= TF_PIN_FAILED;
-            t->vflags_ |= *flags;
-            return MBEDTLS_ERR_X509_FATAL_ERROR;
-        }
     }
     t->vflags_ |= *flags;
+    if (depth == 0 && t->npins_ > 0 && !pin_matches(t, crt)) {
+        t->flags_ |= TF_PIN_FAILED;
+        return MBEDTLS_ERR_X509_FATAL_ERROR;
+    }
     return 0;
 }
 
@@ -346,12 +345,16 @@ int emhttp_tls_init(emhttp_tls *t, const emhttp_tls_config *cfg)
 
 int emhttp_tls_add_ca(emhttp_tls *t, const uint8_t *ca, size_t len)
 {
-    if (t == NULL || !(t->flags_ & TF_INIT) || ca == NULL || len == 0) {
+    if (t == NULL || !(t->flags_ & TF_INIT) || (t->flags_ & TF_HANDSHAKING) || ca == NULL ||
+        len == 0) {
         return EMHTTP_ERR_ARG;
     }
     /* PEM ends with its NUL; anything else is one DER certificate. */
     int rc = ca[len - 1] == '\0' ? mbedtls_x509_crt_parse(&t->ca_, ca, len)
                                  : mbedtls_x509_crt_parse_der_nocopy(&t->ca_, ca, len);
+    if (rc > 0) {
+        rc = MBEDTLS_ERR_X509_INVALID_FORMAT; /* some certificates of the PEM did not parse */
+    }
     if (rc != 0) {
         return fail(t, rc, EMHTTP_ERR_TLS_CONFIG);
     }
@@ -384,11 +387,11 @@ void emhttp_tls_forget_session(emhttp_tls *t)
 
 int emhttp_tls_session_save(const emhttp_tls *t, uint8_t *buf, size_t size, size_t *len)
 {
-    if (t == NULL || len == NULL || !(t->flags_ & TF_HAVE_SESSION)) {
+    if (t == NULL || len == NULL || (buf == NULL && size > 0) || !(t->flags_ & TF_HAVE_SESSION)) {
         return EMHTTP_ERR_ARG;
     }
     int rc = mbedtls_ssl_session_save(&t->session_, buf, size, len);
-    return rc == 0 ? EMHTTP_OK : EMHTTP_ERR_TLS_CONFIG;
+    return rc == 0 ? EMHTTP_OK : EMHTTP_ERR_TLS_CONFIG; /* too small: *len = size needed */
 }
 
 int emhttp_tls_session_load(emhttp_tls *t, const uint8_t *buf, size_t len)

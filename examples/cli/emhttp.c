@@ -172,11 +172,13 @@ static int set_value(options *o, const value_option *vo, const char *v)
     case V_STRING: *(const char **)(void *)field = v; return EXIT_OK;
     case V_SECONDS:
         return parse_seconds(v, (double *)(void *)field) ? EXIT_OK : usage_error("bad timeout", v);
-    default:
+    default: {
+        unsigned long *count = (unsigned long *)(void *)field;
         errno = 0;
-        o->repeat = strtoul(v, &end, 10);
-        return (errno || *end || o->repeat == 0 || v[0] == '-') ? usage_error("bad repeat count", v)
-                                                                 : EXIT_OK;
+        *count = strtoul(v, &end, 10);
+        return (errno || *end || *count == 0 || v[0] == '-') ? usage_error("bad repeat count", v)
+                                                             : EXIT_OK;
+    }
     }
 }
 

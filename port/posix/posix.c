@@ -204,13 +204,24 @@ static size_t lookup(const char *host, emhttp_ip_addr *out)
     size_t n = 0;
 
     memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_UNSPEC;     /* both families, in the system's order */
+    hints.ai_family = CONFIG_EMHTTP_IPV6 ? AF_UNSPEC : AF_INET; /* the system's order */
     hints.ai_socktype = SOCK_STREAM; /* one entry per address; no AI_ADDRCONFIG */
     if (getaddrinfo(host, NULL, &hints, &res) != 0)
         return 0;
-    for (ai = res; ai != NULL; ai = ai->ai_next) {
-        if (ai->ai_addr != NULL && ip_from_sockaddr(ai->ai_addr, ai->ai_addrlen, &a))
+    /* First the first address of each family, in the system's order, so
+     * that a few slots never hold one family only (an IPv4-only network
+     * with a name that has several AAAA records); then the rest. */
+    for (int pass = 0; pass < 2; pass++) {
+        unsigned seen = 0; /* bit per family */
+        for (ai = res; ai != NULL; ai = ai->ai_next) {
+            if (ai->ai_addr == NULL || !ip_from_sockaddr(ai->ai_addr, ai->ai_addrlen, &a))
+                continue;
+            unsigned bit = a.family == EMHTTP_AF_INET ? 1u : 2u;
+            if (pass == 0 && (seen & bit))
+                continue;
+            seen |= bit;
             n = ip_add_unique(out, n, &a);
+        }
     }
     freeaddrinfo(res);
     return n;

@@ -172,9 +172,9 @@ struct emhttp_client {
     uint32_t to_connect_, to_first_, to_request_, to_dns_, dns_ttl_ms_;
     emhttp_event_cb on_event_;
     void *event_arg_;
-    emhttp_request *queue_;    /* head: next response to parse */
+    emhttp_request *queue_;    /* head: the request being sent and parsed (one in
+                                  flight; pipelining adds a send cursor) */
     emhttp_request *tail_;
-    emhttp_request *send_;     /* next request to send (== queue_ for now) */
     uint32_t now_;             /* clock read at the start of this poll */
     uint32_t t_state_;         /* when the current state began */
     uint32_t t_idle_;          /* when the connection went idle */
@@ -190,6 +190,7 @@ struct emhttp_client {
     uint16_t port_, default_port_;
     uint8_t state_;
     uint8_t naddrs_, addr_idx_;
+    uint8_t host_len_;
     uint8_t flags_;
 };
 

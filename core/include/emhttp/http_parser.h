@@ -75,7 +75,9 @@ void emhttp_parser_init(emhttp_parser *p, const emhttp_parser_cbs *cbs, void *us
                         size_t max_head);
 
 /**
- * Prepare for the next response on the connection.
+ * Prepare for the next response on the connection, between responses only
+ * (also clears a failed state).
+ * @param p             the parser
  * @param head_request  true when the request was HEAD (no body follows,
  *                      whatever the headers say)
  */

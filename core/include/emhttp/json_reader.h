@@ -105,7 +105,10 @@ typedef struct emhttp_jr {
  *                  escape of a lone surrogate;
  *         EMHTTP_ERR_JSON_DEPTH      nesting over CONFIG_EMHTTP_JSON_MAX_DEPTH;
  *         EMHTTP_ERR_JSON_NO_TOKENS  valid, but @p ntoks is too small;
- *         EMHTTP_ERR_ARG             NULL pointer or @p len > INT_MAX.
+ *         EMHTTP_ERR_ARG             NULL @p r, NULL @p js or @p toks with a
+ *                  non-zero @p len or @p ntoks, or @p len > INT_MAX (an
+ *                  empty text is EMHTTP_ERR_JSON_PARTIAL, no tokens
+ *                  EMHTTP_ERR_JSON_NO_TOKENS).
  *         The first problem in text order decides.  On error the document
  *         is empty (every lookup returns EMHTTP_ERR_JSON_NOT_FOUND).
  */

@@ -76,7 +76,10 @@ struct emhttp_json_response {
 
 /**
  * Prepare a collector for one response (call again before each reuse).
- * @param buf    body buffer (caller-owned)
+ * Network loop (or before submitting the request).
+ * @param r      the collector (caller-owned); passed as req->user
+ * @param buf    body buffer (caller-owned) of @p size bytes; NULL with 0
+ *               accepts only empty bodies
  * @param toks   token array for the parser (caller-owned), @p ntoks long
  * @param done   completion, may be NULL (then read the fields after
  *               emhttp_request_sync() returns)

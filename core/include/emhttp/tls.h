@@ -226,8 +226,8 @@ void emhttp_tls_forget_session(emhttp_tls *t);
  * master secret: keep it as secret as a key), e.g. into RTC RAM before
  * deep sleep, so the first connection after waking up resumes instead of
  * making a full handshake.
- * @param buf   caller-owned output of @p size bytes; @p len receives the
- *              bytes written
+ * @param buf   caller-owned output of @p size bytes (NULL with size 0 asks
+ *              for the size only); @p len receives the bytes written
  * @return EMHTTP_OK, EMHTTP_ERR_ARG (NULL, or no session saved) or
  *         EMHTTP_ERR_TLS_CONFIG (@p size too small: @p len is the size
  *         needed).

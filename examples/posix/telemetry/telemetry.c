@@ -208,10 +208,9 @@ static uint64_t loop_step(void)
 /* Sleep until the connection or the idle task has something for us. */
 static void wait_for_work(void)
 {
-    unsigned flags = emhttp_wait_flags(&cli);
-    if (flags != 0) {
+    if (emhttp_next_timeout_ms(&cli) != UINT32_MAX) { /* a request runs: socket or DNS */
         emhttp_port p = emhttp_posix_port(&net);
-        p.ops->wait(p.ctx, flags, emhttp_next_timeout_ms(&cli));
+        p.ops->wait(p.ctx, emhttp_wait_flags(&cli), emhttp_next_timeout_ms(&cli));
     } else if (!opt.inline_encode) {
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
