@@ -596,7 +596,7 @@ static bool host_ok(const char *h, size_t len)
         return true;
     }
     for (size_t i = 0; i < len; i++) {
-        if (!(emhttp_http_chars[(uint8_t)h[i]] & HC_HOST)) { /* ALPHA DIGIT - . _ */
+        if (!(HC(h[i]) & HC_HOST)) { /* ALPHA DIGIT - . _ */
             return false;
         }
     }

@@ -36,6 +36,7 @@ static const err_name names[] = {
     {EMHTTP_ERR_CANCELLED, "cancelled"},
     {EMHTTP_ERR_PORT, "platform port failure"},
     {EMHTTP_ERR_BODY, "request body source failed"},
+    {EMHTTP_ERR_UNSUPPORTED, "response needs a feature not compiled in"},
     {EMHTTP_ERR_JSON_OVERFLOW, "JSON output buffer too small"},
     {EMHTTP_ERR_JSON_UTF8, "invalid UTF-8 in JSON string"},
     {EMHTTP_ERR_JSON_DEPTH, "JSON nested too deeply"},

@@ -34,6 +34,17 @@ const uint8_t emhttp_http_chars[256] = {
      42,  42,  42,  42,  42,  42,  42,  42,  42,  42,  42,  42,  42,  42,  42,  42, /* 0xf0 */
 };
 
+#if !EMHTTP_FAST
+void emhttp_copy(void *d, const void *s, size_t n)
+{
+    uint8_t *to = d;
+    const uint8_t *from = s;
+    while (n-- != 0) {
+        *to++ = *from++;
+    }
+}
+#endif
+
 bool emhttp_lower_eq(const char *s, const char *lower, size_t n)
 {
     while (n-- != 0) {

@@ -19,6 +19,10 @@
 
 extern const uint8_t emhttp_http_chars[256];
 
+/* The HC_* bits of byte c (any integer type; only its low 8 bits count).
+ * Every core module reads the classes through this macro only. */
+#define HC(c) (emhttp_http_chars[(uint8_t)(c)])
+
 /*
  * Fast paths - word-at-a-time scans, digit pairs, writing straight into a
  * buffer known to be large enough - cost flash.  They are compiled unless
@@ -41,6 +45,18 @@ extern const uint8_t emhttp_http_chars[256];
 #define EMHTTP_NOINLINE __attribute__((noinline))
 #else
 #define EMHTTP_NOINLINE
+#endif
+
+/* Copy n bytes: memcpy() in fast builds; in -Os builds a byte loop of a
+ * few instructions (GCC does not turn it back into a memcpy() call at -Os),
+ * so that core alone does not pull the C library's ~300-byte word-wise
+ * memcpy into an image. */
+#if EMHTTP_FAST
+#include <string.h>
+#define EMHTTP_COPY(d, s, n) memcpy((d), (s), (n))
+#else
+void emhttp_copy(void *d, const void *s, size_t n);
+#define EMHTTP_COPY(d, s, n) emhttp_copy((d), (s), (n))
 #endif
 
 /* True when s[0..n) equals the lower-case literal @p lower, ignoring ASCII

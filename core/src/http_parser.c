@@ -126,13 +126,13 @@ static inline size_t scan_field(const uint8_t *s, size_t i, size_t lim)
             continue;
         }
         i += W_FIRST(m);
-        if (!(emhttp_http_chars[s[i]] & C_FIELD)) {
+        if (!(HC(s[i]) & C_FIELD)) {
             return i;
         }
         i++; /* HTAB, or a false positive after obs-text */
     }
 #endif
-    while (i < lim && (emhttp_http_chars[s[i]] & C_FIELD)) {
+    while (i < lim && (HC(s[i]) & C_FIELD)) {
         i++;
     }
     return i;
@@ -358,7 +358,7 @@ static inline int line_stop(const uint8_t *d, size_t j, size_t lim, bool more, s
     return more ? EMHTTP_PENDING : EMHTTP_ERR_HEADER_TOO_LARGE;
 }
 
-#define IS_T(c) (emhttp_http_chars[c] & C_TCHAR)
+#define IS_T(c) (HC(c) & C_TCHAR)
 
 /* Index of the first byte of d[i..lim) that is no tchar, lim if none. */
 static inline size_t name_end(const uint8_t *d, size_t i, size_t lim)
@@ -590,7 +590,7 @@ static int st_chunk_size(emhttp_parser *p, const uint8_t *d, size_t len, size_t 
         return chunk_rc(rc);
     }
     *pos += next;
-    for (; i < n && (emhttp_http_chars[l[i]] & C_HEX); i++) {
+    for (; i < n && (HC(l[i]) & C_HEX); i++) {
         if (x >> 60) {
             return EMHTTP_ERR_BAD_CHUNK; /* over 64 bits */
         }

@@ -21,7 +21,7 @@ static bool all_of(const char *s, size_t n, unsigned cls, bool empty_ok)
 {
     unsigned ok = cls;
     for (size_t i = 0; i < n; i++) {
-        ok &= emhttp_http_chars[(uint8_t)s[i]];
+        ok &= HC(s[i]);
     }
     return (ok & cls) && (n > 0 || empty_ok);
 }
@@ -33,7 +33,7 @@ static size_t cstr_of(const char *s, unsigned cls, bool *ok)
     size_t n = 0;
     unsigned all = cls;
     for (; s[n] != '\0'; n++) {
-        all &= emhttp_http_chars[(uint8_t)s[n]];
+        all &= HC(s[n]);
     }
     *ok = *ok && (all & cls) && n > 0;
     return n;

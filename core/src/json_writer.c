@@ -31,7 +31,7 @@
 /* byte classes of string bytes (the shared table) */
 #define C_ESC HC_JESC            /* control character, '"' or '\\': escaped */
 #define C_SPECIAL (HC_JESC | HC_HIGH) /* escaped, or 0x80..0xFF: UTF-8 checked */
-#define PLAIN(c) (!(emhttp_http_chars[c] & C_SPECIAL))
+#define PLAIN(c) (!(HC(c) & C_SPECIAL))
 
 #define NUM_MAX 32       /* longest number text (a double: 25 bytes) */
 #define SHORT_STRING 32u /* strings up to this long are copied byte by byte */
@@ -230,7 +230,7 @@ static size_t jw_run(const uint8_t *s, size_t i, size_t n, int *bad)
         while (i < n && PLAIN(s[i])) {
             i++;
         }
-        if (i == n || (emhttp_http_chars[s[i]] & C_ESC)) {
+        if (i == n || (HC(s[i]) & C_ESC)) {
             return i;
         }
         len = jw_utf8_len(s + i, n - i);
@@ -283,7 +283,7 @@ static inline uint8_t *jw_escape_short(uint8_t *d, const uint8_t *s, size_t n)
             *d++ = (uint8_t)c;
             continue;
         }
-        if (emhttp_http_chars[c] & C_ESC) {
+        if (HC(c) & C_ESC) {
             d = jw_escape(d, c);
             continue;
         }
@@ -349,7 +349,7 @@ static int jw_quoted_slow(emhttp_jw *w, const uint8_t *s, size_t n)
     uint8_t e[6];
     jw_putc(w, '"');
     while (i < n) {
-        unsigned cls = emhttp_http_chars[s[i]];
+        unsigned cls = HC(s[i]);
         if (cls & C_ESC) {
             jw_put(w, e, (size_t)(jw_escape(e, s[i]) - e));
             i++;

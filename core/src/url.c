@@ -23,7 +23,7 @@ static int hex_value(char c)
  * ALPHA, DIGIT, '-', '.', '_', '~'. */
 static bool is_host_char(char c)
 {
-    return (emhttp_http_chars[(uint8_t)c] & HC_HOST) || c == '~';
+    return (HC(c) & HC_HOST) || c == '~';
 }
 
 static bool prefix_nocase(const char *s, const char *lit)
@@ -207,7 +207,7 @@ static int parse_target(const char *p, emhttp_url *out)
 {
     size_t len = 0;
     for (; p[len] != '\0' && p[len] != '#'; len++) {
-        if (!(emhttp_http_chars[(uint8_t)p[len]] & HC_TARGET)) {
+        if (!(HC(p[len]) & HC_TARGET)) {
             return EMHTTP_ERR_URL;
         }
     }

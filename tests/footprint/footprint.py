@@ -59,8 +59,10 @@ CFLAGS = ["-std=c99", "-Os", "-ffunction-sections", "-fdata-sections", "-fno-com
 
 OPTIONAL_MODULES = {"tls", "json_reader", "json_response", "outbox"}  # left out of the minimal build
 CONFIGS = {
-    "minimal": {"defines": {"TLS": 0, "JSON_FLOAT": 0, "IPV6": 0, "LOG_LEVEL": 0},
-                "modules": lambda m: m not in OPTIONAL_MODULES},
+    # the options of cmake/minimal/emhttp_config.h (also the *_min unit tests')
+    "minimal": {"defines": {},
+                "modules": lambda m: m not in OPTIONAL_MODULES,
+                "flags": [f'-DEMHTTP_CONFIG_FILE="{ROOT}/cmake/minimal/emhttp_config.h"']},
     "full": {"defines": {"TLS": 1, "JSON_FLOAT": 1, "IPV6": 1},
              "modules": lambda m: True,
              # Debian's mbedTLS headers, minus what needs an OS

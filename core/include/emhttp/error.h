@@ -55,6 +55,7 @@ typedef enum emhttp_err {
     EMHTTP_ERR_CANCELLED = -21, /**< request cancelled by emhttp_client_close() */
     EMHTTP_ERR_PORT = -22,      /**< port failure (no socket, no thread, ...) */
     EMHTTP_ERR_BODY = -23,      /**< the request body source failed */
+    EMHTTP_ERR_UNSUPPORTED = -24, /**< the response needs a feature compiled out (chunked: CONFIG_EMHTTP_CHUNKED) */
 
     /* -- JSON (-64 .. -95) -- */
     EMHTTP_ERR_JSON_OVERFLOW = -64,     /**< output buffer too small (writer: see needed length) */

@@ -59,6 +59,38 @@
 #define CONFIG_EMHTTP_RETRY_ALL_METHODS 0
 #endif
 
+/** Decode chunked responses (Transfer-Encoding: chunked).  Off: a response
+ *  with any Transfer-Encoding fails with EMHTTP_ERR_UNSUPPORTED and its
+ *  connection is dropped; Content-Length and close-delimited bodies work. */
+#ifndef CONFIG_EMHTTP_CHUNKED
+#define CONFIG_EMHTTP_CHUNKED 1
+#endif
+
+/** Honour a server's "Keep-Alive: timeout=N" (replace an idle connection
+ *  before the server's timeout).  Off: the header is ignored; the idle
+ *  probe and the re-send on a dead reused connection still apply. */
+#ifndef CONFIG_EMHTTP_KEEPALIVE_HINT
+#define CONFIG_EMHTTP_KEEPALIVE_HINT 1
+#endif
+
+/** Response body lengths (Content-Length, chunk sizes) up to 2^63-1.  Off:
+ *  up to 2^32-1, a larger one is EMHTTP_ERR_BAD_LENGTH / _BAD_CHUNK (32-bit
+ *  arithmetic only, smaller on 32-bit CPUs). */
+#ifndef CONFIG_EMHTTP_LENGTH_64
+#define CONFIG_EMHTTP_LENGTH_64 1
+#endif
+
+/** Connection events (emhttp_config.on_event: resolve, connect, reuse,
+ *  close, ...).  Off: the field and the calls are compiled out. */
+#ifndef CONFIG_EMHTTP_EVENTS
+#define CONFIG_EMHTTP_EVENTS 1
+#endif
+
+/** Client counters (emhttp_client_stats()).  Off: compiled out. */
+#ifndef CONFIG_EMHTTP_STATS
+#define CONFIG_EMHTTP_STATS 1
+#endif
+
 /* ---- DNS --------------------------------------------------------------- */
 
 /** How long a resolved address is used before it is resolved again, in
@@ -181,6 +213,21 @@
 #endif
 #if !EMHTTP_OPT_BOOL_(CONFIG_EMHTTP_RETRY_ALL_METHODS)
 #error "CONFIG_EMHTTP_RETRY_ALL_METHODS must be 0 or 1"
+#endif
+#if !EMHTTP_OPT_BOOL_(CONFIG_EMHTTP_CHUNKED)
+#error "CONFIG_EMHTTP_CHUNKED must be 0 or 1"
+#endif
+#if !EMHTTP_OPT_BOOL_(CONFIG_EMHTTP_KEEPALIVE_HINT)
+#error "CONFIG_EMHTTP_KEEPALIVE_HINT must be 0 or 1"
+#endif
+#if !EMHTTP_OPT_BOOL_(CONFIG_EMHTTP_LENGTH_64)
+#error "CONFIG_EMHTTP_LENGTH_64 must be 0 or 1"
+#endif
+#if !EMHTTP_OPT_BOOL_(CONFIG_EMHTTP_EVENTS)
+#error "CONFIG_EMHTTP_EVENTS must be 0 or 1"
+#endif
+#if !EMHTTP_OPT_BOOL_(CONFIG_EMHTTP_STATS)
+#error "CONFIG_EMHTTP_STATS must be 0 or 1"
 #endif
 #if CONFIG_EMHTTP_DNS_TTL_S < 0 || CONFIG_EMHTTP_DNS_TTL_S > 4294966
 #error "CONFIG_EMHTTP_DNS_TTL_S must be between 0 and 4294966"

@@ -1,0 +1,30 @@
+/*
+ * emhttp_config.h for the minimal configuration: HTTP + JSON writer, no
+ * TLS - what the footprint budget (tests/footprint) measures and what the
+ * *_min unit tests run against.  Also an example of a hand-written
+ * configuration header for a vendoring project (see README, "Options").
+ *
+ * What is left out, and what that means for the firmware:
+ *  - chunked responses: a response with Transfer-Encoding fails with
+ *    EMHTTP_ERR_UNSUPPORTED (the client stays usable);
+ *  - Keep-Alive: timeout=N: ignored (an idle connection is still probed
+ *    before reuse, and a request is re-sent once when it was dead);
+ *  - body lengths above 4 GiB-1: EMHTTP_ERR_BAD_LENGTH / _BAD_CHUNK;
+ *  - the on_event callback and the counters of emhttp_client_stats();
+ *  - a second cached address per host name, IPv6, doubles in JSON, logs.
+ */
+#ifndef EMHTTP_CONFIG_H
+#define EMHTTP_CONFIG_H
+
+#define CONFIG_EMHTTP_TLS 0
+#define CONFIG_EMHTTP_JSON_FLOAT 0
+#define CONFIG_EMHTTP_IPV6 0
+#define CONFIG_EMHTTP_LOG_LEVEL 0
+#define CONFIG_EMHTTP_CHUNKED 0
+#define CONFIG_EMHTTP_KEEPALIVE_HINT 0
+#define CONFIG_EMHTTP_LENGTH_64 0
+#define CONFIG_EMHTTP_EVENTS 0
+#define CONFIG_EMHTTP_STATS 0
+#define CONFIG_EMHTTP_DNS_MAX_ADDRS 1
+
+#endif /* EMHTTP_CONFIG_H */
