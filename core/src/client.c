@@ -60,12 +60,23 @@ static bool elapsed(const emhttp_client *c, uint32_t since, uint32_t limit)
     return (uint32_t)(c->now_ - since) >= limit;
 }
 
+#if CONFIG_EMHTTP_EVENTS
 static void emit(const emhttp_client *c, emhttp_event ev, const emhttp_ip_addr *a, int code)
 {
     if (c->on_event_ != NULL) {
         c->on_event_(c->event_arg_, ev, a, code);
     }
 }
+#else
+#define emit(c, ev, a, code) ((void)(code)) /* the reason codes are events only */
+#endif
+
+/* Counters (CONFIG_EMHTTP_STATS). */
+#if CONFIG_EMHTTP_STATS
+#define COUNT(c, field, n) ((c)->stats_.field += (n))
+#else
+#define COUNT(c, field, n) ((void)0)
+#endif
 
 static const char *req_method(const emhttp_request *r)
 {
@@ -119,7 +130,9 @@ static void close_conn(emhttp_client *c, int why)
     }
     c->state_ = ST_IDLE;
     c->rx_len_ = 0;
+#if CONFIG_EMHTTP_KEEPALIVE_HINT
     c->ka_ms_ = 0;
+#endif
     c->flags_ &= (uint8_t)~CF_REUSED;
 }
 
@@ -134,8 +147,8 @@ static int finish(emhttp_client *c, int rc)
     r->next_ = NULL;
     r->flags_ = 0;
     r->result = rc;
-    c->stats_.requests++;
-    c->stats_.errors += (rc < 0);
+    COUNT(c, requests, 1);
+    COUNT(c, errors, (rc < 0));
     if (r->cbs != NULL && r->cbs->on_complete != NULL) {
         r->cbs->on_complete(r, rc);
     }
@@ -153,7 +166,7 @@ static int conn_failed(emhttp_client *c, int err)
     close_conn(c, err);
     if (dead_reuse && (r->flags_ & RQ_RETRIABLE) && !(r->flags_ & RQ_RETRIED)) {
         r->flags_ |= RQ_RETRIED;
-        c->stats_.retries++;
+        COUNT(c, retries, 1);
         emit(c, EMHTTP_EV_RECONNECT, NULL, err);
         return STEP_CONTINUE;
     }
@@ -168,18 +181,48 @@ static int drop(emhttp_client *c, int err)
     return finish(c, err);
 }
 
-/* Nothing to do now: has a timeout of the active request passed? */
-static int check_request_timers(emhttp_client *c)
+/* ---- timers -------------------------------------------------------------
+ * The active request has one deadline at a time: that of the current
+ * phase (resolving, one connect attempt, the TLS handshake, the first
+ * response byte) or the request timeout, whichever comes first, with the
+ * error it ends in.  A state arms it when it begins; waiting states check
+ * it; emhttp_next_timeout_ms() reports it. */
+
+static int connect_failed(emhttp_client *c, int err);
+
+/* Milliseconds from the last poll's clock reading to @p since + @p limit
+ * (0 when passed). */
+static uint32_t remaining(const emhttp_client *c, uint32_t since, uint32_t limit)
 {
-    const emhttp_request *r = c->queue_;
-    if (elapsed(c, r->t_start_, c->to_request_)) {
-        return drop(c, EMHTTP_ERR_TIMEOUT);
+    uint32_t spent = (uint32_t)(c->now_ - since);
+    return spent >= limit ? 0 : limit - spent;
+}
+
+/* A phase begins that may last @p limit ms before it fails with @p err
+ * (NO_LIMIT: only the request timeout runs). */
+#define NO_LIMIT UINT32_MAX
+static EMHTTP_NOINLINE void arm(emhttp_client *c, uint32_t limit, int err)
+{
+    uint32_t left = remaining(c, c->queue_->t_start_, c->to_request_);
+    if (limit >= left) {
+        limit = left;
+        err = EMHTTP_ERR_TIMEOUT;
     }
-    if (c->state_ == ST_RECEIVING && !emhttp_parser_started(&c->parser_) &&
-        elapsed(c, r->t_sent_, c->to_first_)) {
-        return drop(c, EMHTTP_ERR_TIMEOUT_FIRST_BYTE);
+    c->t_due_ = c->now_ + limit;
+    c->due_err_ = (int8_t)err;
+}
+
+/* Nothing to do now: has the deadline passed?  A connect attempt that
+ * timed out moves on to the next address; anything else fails. */
+static int check_timer(emhttp_client *c)
+{
+    if ((int32_t)(c->now_ - c->t_due_) < 0) { /* deadlines are < 2^31 ms ahead */
+        return STEP_WAIT;
     }
-    return STEP_WAIT;
+    if (c->due_err_ == EMHTTP_ERR_CONNECT_TIMEOUT && c->state_ == ST_CONNECTING) {
+        return connect_failed(c, EMHTTP_ERR_CONNECT_TIMEOUT);
+    }
+    return drop(c, c->due_err_);
 }
 
 /* ---- request activation ------------------------------------------------ */
@@ -293,14 +336,14 @@ static int st_idle(emhttp_client *c)
         return start_connect(c);
     }
     c->flags_ &= (uint8_t)~CF_DNS_VALID;
-    c->stats_.dns_queries++;
+    COUNT(c, dns_queries, 1);
     emit(c, EMHTTP_EV_RESOLVE, NULL, 0);
     rc = c->net_.ops->resolve_start(c->net_.ctx, c->host_);
     if (rc < 0) {
         return finish(c, EMHTTP_ERR_DNS);
     }
     c->state_ = ST_RESOLVING;
-    c->t_state_ = c->now_;
+    arm(c, c->to_dns_, EMHTTP_ERR_DNS_TIMEOUT);
     return STEP_CONTINUE;
 }
 
@@ -311,10 +354,7 @@ static int st_resolving(emhttp_client *c)
     size_t n = 0;
     int rc = c->net_.ops->resolve_poll(c->net_.ctx, c->addrs_, CONFIG_EMHTTP_DNS_MAX_ADDRS, &n);
     if (rc == EMHTTP_PENDING) {
-        if (elapsed(c, c->t_state_, c->to_dns_)) {
-            return drop(c, EMHTTP_ERR_DNS_TIMEOUT);
-        }
-        return check_request_timers(c);
+        return check_timer(c);
     }
     c->state_ = ST_IDLE;
     if (rc != EMHTTP_OK || n == 0) {
@@ -341,18 +381,19 @@ static int connected(emhttp_client *c)
         }
         c->addr_idx_ = 0;
     }
-    c->stats_.connects++;
+    COUNT(c, connects, 1);
     emit(c, EMHTTP_EV_CONNECTED, &c->addrs_[0], 0);
     c->flags_ &= (uint8_t)~CF_REUSED;
 #if CONFIG_EMHTTP_TLS
     if (c->tls_ != NULL) {
         c->state_ = ST_TLS_HANDSHAKE;
-        c->t_state_ = c->now_;
+        arm(c, c->to_connect_, EMHTTP_ERR_CONNECT_TIMEOUT);
         int rc = emhttp_tls_begin(c->tls_, &c->net_);
         return rc == EMHTTP_OK ? STEP_CONTINUE : drop(c, rc);
     }
 #endif
     c->state_ = ST_SENDING;
+    arm(c, NO_LIMIT, 0);
     return STEP_CONTINUE;
 }
 
@@ -362,7 +403,7 @@ static int connect_failed(emhttp_client *c, int err)
 {
     c->net_.ops->close(c->net_.ctx);
     c->state_ = ST_IDLE;
-    if (c->addr_idx_ + 1u < c->naddrs_) {
+    if (CONFIG_EMHTTP_DNS_MAX_ADDRS > 1 && c->addr_idx_ + 1u < c->naddrs_) {
         c->addr_idx_++;
         return start_connect(c);
     }
@@ -376,7 +417,7 @@ static int start_connect(emhttp_client *c)
     const emhttp_ip_addr *a = &c->addrs_[c->addr_idx_];
     emit(c, EMHTTP_EV_CONNECT, a, 0);
     c->state_ = ST_CONNECTING;
-    c->t_state_ = c->now_;
+    arm(c, c->to_connect_, EMHTTP_ERR_CONNECT_TIMEOUT);
     int rc = c->net_.ops->connect(c->net_.ctx, a, c->port_);
     if (rc == EMHTTP_OK) {
         return connected(c);
@@ -393,10 +434,7 @@ static int st_connecting(emhttp_client *c)
     if (rc != EMHTTP_PENDING) {
         return connect_failed(c, EMHTTP_ERR_CONNECT);
     }
-    if (elapsed(c, c->t_state_, c->to_connect_)) {
-        return connect_failed(c, EMHTTP_ERR_CONNECT_TIMEOUT);
-    }
-    return check_request_timers(c);
+    return check_timer(c);
 }
 
 /* ---- TLS_HANDSHAKE ----------------------------------------------------- */
@@ -408,28 +446,28 @@ static int st_tls_handshake(emhttp_client *c)
 {
     int rc = emhttp_tls_handshake(c->tls_);
     if (rc == EMHTTP_OK) {
-        c->stats_.tls_handshakes++;
-        c->stats_.tls_resumed += emhttp_tls_resumed(c->tls_);
+        COUNT(c, tls_handshakes, 1);
+        COUNT(c, tls_resumed, emhttp_tls_resumed(c->tls_));
         c->state_ = ST_SENDING;
+        arm(c, NO_LIMIT, 0);
         return STEP_CONTINUE;
     }
     if (rc != EMHTTP_PENDING) {
         return drop(c, rc);
     }
-    if (elapsed(c, c->t_state_, c->to_connect_)) {
-        return drop(c, EMHTTP_ERR_CONNECT_TIMEOUT);
-    }
-    return check_request_timers(c);
+    return check_timer(c);
 }
 #endif
 
 /* ---- KEEPALIVE: open connection, waiting for the next request ---------- */
 
+#if CONFIG_EMHTTP_KEEPALIVE_HINT
 static uint32_t ka_limit(uint32_t ka_ms)
 {
     return ka_ms > 2u * CONFIG_EMHTTP_KEEPALIVE_MARGIN_MS ? ka_ms - CONFIG_EMHTTP_KEEPALIVE_MARGIN_MS
                                                          : ka_ms / 2u;
 }
+#endif
 
 static int st_keepalive(emhttp_client *c)
 {
@@ -437,11 +475,13 @@ static int st_keepalive(emhttp_client *c)
     if (rc != 0) {
         return rc;
     }
+#if CONFIG_EMHTTP_KEEPALIVE_HINT
     if (c->ka_ms_ != 0 && elapsed(c, c->t_idle_, ka_limit(c->ka_ms_))) {
-        c->stats_.ka_expired++;
+        COUNT(c, ka_expired, 1);
         close_conn(c, EMHTTP_OK); /* replace it rather than race the server's close */
         return STEP_CONTINUE;
     }
+#endif
     /* Probe a connection that has been idle: it must have nothing to read.
      * EOF, a reset or stray bytes mean the server is done with it: open a
      * fresh one instead of sending into it.  Within the millisecond of the
@@ -454,10 +494,11 @@ static int st_keepalive(emhttp_client *c)
             return STEP_CONTINUE;
         }
     }
-    c->stats_.reuses++;
+    COUNT(c, reuses, 1);
     emit(c, EMHTTP_EV_REUSE, NULL, 0);
     c->flags_ |= CF_REUSED;
     c->state_ = ST_SENDING;
+    arm(c, NO_LIMIT, 0);
     return STEP_CONTINUE;
 }
 
@@ -500,9 +541,9 @@ static int st_sending(emhttp_client *c)
     c->tx_off_ += (uint32_t)to_head;
     c->body_off_ += (uint32_t)((size_t)n - to_head);
     if (c->tx_off_ < c->tx_len_ || c->body_off_ < r->body_len) {
-        return check_request_timers(c); /* the rest in the next step */
+        return check_timer(c); /* the rest in the next step */
     }
-    r->t_sent_ = c->now_;
+    arm(c, c->to_first_, EMHTTP_ERR_TIMEOUT_FIRST_BYTE);
     emhttp_parser_reset(&c->parser_, (r->flags_ & RQ_HEAD) != 0);
     c->state_ = ST_RECEIVING;
     return STEP_WAIT; /* the answer takes a round trip: wait for readability */
@@ -514,7 +555,9 @@ static int response_done(emhttp_client *c, size_t used)
 {
     bool reuse = emhttp_parser_keep_alive(&c->parser_) && used == c->rx_len_;
     if (reuse) {
+#if CONFIG_EMHTTP_KEEPALIVE_HINT
         c->ka_ms_ = emhttp_parser_keepalive_timeout(&c->parser_) * 1000u;
+#endif
         c->rx_len_ = 0;
         c->t_idle_ = c->now_;
         c->state_ = ST_KEEPALIVE;
@@ -540,7 +583,10 @@ static int st_receiving(emhttp_client *c)
     }
     long n = conn_recv(c, c->rx_ + c->rx_len_, c->rx_size_ - c->rx_len_);
     if (n == 0) {
-        return check_request_timers(c);
+        return check_timer(c);
+    }
+    if (c->due_err_ == EMHTTP_ERR_TIMEOUT_FIRST_BYTE) {
+        arm(c, NO_LIMIT, 0); /* the first byte (or EOF, or an error) arrived */
     }
     if (n < 0) {
         return n == EMHTTP_ERR_CLOSED ? received_eof(c) : conn_failed(c, (int)n);
@@ -586,17 +632,12 @@ static const emhttp_parser_cbs parser_cbs = {on_status, on_header, NULL, on_body
 
 /* ---- public API -------------------------------------------------------- */
 
-static bool host_ok(const char *h, size_t len)
+/* A host name: ALPHA, DIGIT, '-', '.', '_' only (an IP literal is checked
+ * by emhttp_ip_parse() first). */
+static bool host_chars_ok(const char *h, size_t len)
 {
-    emhttp_ip_addr ip;
-    if (len == 0 || len > CONFIG_EMHTTP_MAX_HOST_LEN) {
-        return false;
-    }
-    if (emhttp_ip_parse(h, len, &ip) == EMHTTP_OK) {
-        return true;
-    }
     for (size_t i = 0; i < len; i++) {
-        if (!(HC(h[i]) & HC_HOST)) { /* ALPHA DIGIT - . _ */
+        if (!(HC(h[i]) & HC_HOST)) {
             return false;
         }
     }
@@ -631,36 +672,44 @@ static bool size_fits(size_t n)
 #endif
 }
 
-static int config_ok(const emhttp_config *cfg)
+static bool config_ok(const emhttp_config *cfg)
 {
-    if (cfg == NULL || cfg->host == NULL || !ops_ok(cfg->net.ops) || cfg->tx_buf == NULL ||
-        cfg->rx_buf == NULL || cfg->rx_size < MIN_RX || cfg->tx_size == 0 || !scheme_ok(cfg) ||
-        !size_fits(cfg->rx_size) || !size_fits(cfg->tx_size)) {
-        return EMHTTP_ERR_ARG;
-    }
-    return host_ok(cfg->host, host_len(cfg->host)) ? EMHTTP_OK : EMHTTP_ERR_URL;
+    return cfg != NULL && cfg->host != NULL && ops_ok(cfg->net.ops) && cfg->tx_buf != NULL &&
+           cfg->rx_buf != NULL && cfg->rx_size >= MIN_RX && cfg->tx_size != 0 && scheme_ok(cfg) &&
+           size_fits(cfg->rx_size) && size_fits(cfg->tx_size);
 }
 
-static void set_address(emhttp_client *c, const emhttp_config *cfg)
+/* The host: an IP literal (then never resolved) or a valid name; a
+ * configured address (cfg->resolve) replaces what is resolved. */
+static int set_host(emhttp_client *c, const emhttp_config *cfg)
 {
+    size_t len = host_len(cfg->host);
+    bool literal = emhttp_ip_parse(cfg->host, len, &c->addrs_[0]) == EMHTTP_OK;
+    if (len == 0 || len > CONFIG_EMHTTP_MAX_HOST_LEN || (!literal && !host_chars_ok(cfg->host, len))) {
+        return EMHTTP_ERR_URL;
+    }
+    c->host_ = cfg->host;
+    c->host_len_ = (uint8_t)len;
     if (cfg->resolve != NULL) {
         c->addrs_[0] = *cfg->resolve;
-    } else if (emhttp_ip_parse(cfg->host, host_len(cfg->host), &c->addrs_[0]) != EMHTTP_OK) {
-        return;
+    } else if (!literal) {
+        return EMHTTP_OK;
     }
     c->naddrs_ = 1;
     c->flags_ |= CF_FIXED_ADDR;
+    return EMHTTP_OK;
 }
 
 int emhttp_client_init(emhttp_client *c, const emhttp_config *cfg)
 {
-    int rc = config_ok(cfg);
-    if (c == NULL || rc != EMHTTP_OK) {
-        return c == NULL ? EMHTTP_ERR_ARG : rc;
+    if (c == NULL || !config_ok(cfg)) {
+        return EMHTTP_ERR_ARG;
     }
     memset(c, 0, sizeof *c);
-    c->host_ = cfg->host;
-    c->host_len_ = (uint8_t)host_len(cfg->host); /* checked: <= 253 */
+    int rc = set_host(c, cfg);
+    if (rc != EMHTTP_OK) {
+        return rc;
+    }
     c->net_ = cfg->net;
     c->tx_ = cfg->tx_buf;
     c->rx_ = cfg->rx_buf;
@@ -676,10 +725,13 @@ int emhttp_client_init(emhttp_client *c, const emhttp_config *cfg)
     c->default_port_ = cfg->scheme == EMHTTP_SCHEME_HTTPS ? 443 : 80;
     c->port_ = cfg->port != 0 ? cfg->port : c->default_port_;
     c->tls_ = cfg->tls;
+#if CONFIG_EMHTTP_EVENTS
     c->on_event_ = cfg->on_event;
     c->event_arg_ = cfg->event_arg;
-    c->flags_ = cfg->retry_all_methods ? CF_RETRY_ALL : 0;
-    set_address(c, cfg);
+#endif
+    if (cfg->retry_all_methods) {
+        c->flags_ |= CF_RETRY_ALL;
+    }
     emhttp_parser_init(&c->parser_, &parser_cbs, c, CONFIG_EMHTTP_MAX_HEADER_BYTES);
     c->state_ = ST_IDLE;
     return EMHTTP_OK;
@@ -775,16 +827,6 @@ unsigned emhttp_wait_flags(const emhttp_client *c)
     }
 }
 
-/* Measured from the last poll's clock reading: the caller waits right
- * after polling, so that reading is current to well within a millisecond. */
-static uint32_t remaining(const emhttp_client *c, uint32_t since, uint32_t limit)
-{
-    uint32_t spent = (uint32_t)(c->now_ - since);
-    return spent >= limit ? 0 : limit - spent;
-}
-
-static uint32_t min_u32(uint32_t a, uint32_t b) { return a < b ? a : b; }
-
 /* TLS work that needs no I/O: a handshake step to run, or decrypted bytes
  * of a record that did not fit the receive buffer. */
 static bool tls_ready(const emhttp_client *c)
@@ -807,18 +849,10 @@ uint32_t emhttp_next_timeout_ms(const emhttp_client *c)
     if (c->state_ == ST_IDLE || c->state_ == ST_KEEPALIVE || tls_ready(c)) {
         return 0; /* work to do right away */
     }
-    uint32_t t = remaining(c, r->t_start_, c->to_request_);
-    switch (c->state_) {
-    case ST_RESOLVING: return min_u32(t, remaining(c, c->t_state_, c->to_dns_));
-    case ST_CONNECTING:
-    case ST_TLS_HANDSHAKE: return min_u32(t, remaining(c, c->t_state_, c->to_connect_));
-    case ST_RECEIVING:
-        if (!emhttp_parser_started(&c->parser_)) {
-            return min_u32(t, remaining(c, r->t_sent_, c->to_first_));
-        }
-        return t;
-    default: return t;
-    }
+    /* Measured from the last poll's clock reading: the caller waits right
+     * after polling, so that reading is current to well within a ms. */
+    int32_t left = (int32_t)(c->t_due_ - c->now_);
+    return left > 0 ? (uint32_t)left : 0;
 }
 
 int emhttp_request_sync(emhttp_client *c, emhttp_request *req)
@@ -850,4 +884,6 @@ void emhttp_client_close(emhttp_client *c)
     }
 }
 
+#if CONFIG_EMHTTP_STATS
 const emhttp_stats *emhttp_client_stats(const emhttp_client *c) { return &c->stats_; }
+#endif

@@ -97,7 +97,6 @@ struct emhttp_request {
     uint32_t head_len_;
     emhttp_request *next_;
     uint32_t t_start_;    /* when it became the active request */
-    uint32_t t_sent_;     /* when its last byte was sent */
     uint8_t flags_;
 };
 
@@ -144,8 +143,10 @@ typedef struct emhttp_config {
                                         (curl's --resolve); copied */
     bool retry_all_methods; /**< re-send any method after a dead reused connection
                                  (default: idempotent or Idempotency-Key only) */
-    emhttp_event_cb on_event; /**< optional */
+#if CONFIG_EMHTTP_EVENTS
+    emhttp_event_cb on_event; /**< optional (CONFIG_EMHTTP_EVENTS) */
     void *event_arg;
+#endif
 } emhttp_config;
 
 /** Counters since emhttp_client_init(). */
@@ -170,15 +171,19 @@ struct emhttp_client {
     uint8_t *rx_;
     uint32_t tx_size_, rx_size_;
     uint32_t to_connect_, to_first_, to_request_, to_dns_, dns_ttl_ms_;
+#if CONFIG_EMHTTP_EVENTS
     emhttp_event_cb on_event_;
     void *event_arg_;
+#endif
     emhttp_request *queue_;    /* head: the request being sent and parsed (one in
                                   flight; pipelining adds a send cursor) */
     emhttp_request *tail_;
     uint32_t now_;             /* clock read at the start of this poll */
-    uint32_t t_state_;         /* when the current state began */
+    uint32_t t_due_;           /* the active request's deadline (see arm()) */
     uint32_t t_idle_;          /* when the connection went idle */
+#if CONFIG_EMHTTP_KEEPALIVE_HINT
     uint32_t ka_ms_;           /* server's keep-alive timeout, 0 = none */
+#endif
     const uint8_t *head_;      /* the active request's head: tx_ or prepared */
     uint32_t tx_len_, tx_off_; /* its length, bytes sent */
     uint32_t body_off_;        /* body bytes sent */
@@ -186,9 +191,12 @@ struct emhttp_client {
     emhttp_parser parser_;
     emhttp_ip_addr addrs_[CONFIG_EMHTTP_DNS_MAX_ADDRS];
     uint32_t t_resolved_;
+#if CONFIG_EMHTTP_STATS
     emhttp_stats stats_;
+#endif
     uint16_t port_, default_port_;
     uint8_t state_;
+    int8_t due_err_;           /* what passing t_due_ fails the request with */
     uint8_t naddrs_, addr_idx_;
     uint8_t host_len_;
     uint8_t flags_;
@@ -283,8 +291,12 @@ int emhttp_request_sync(emhttp_client *c, emhttp_request *req);
  */
 void emhttp_client_close(emhttp_client *c);
 
-/** Counters; the pointer stays valid for the client's lifetime. */
+#if CONFIG_EMHTTP_STATS
+/** Counters; the pointer stays valid for the client's lifetime.  Any task
+ *  may read them; values change only inside emhttp_poll().  Compiled in
+ *  with CONFIG_EMHTTP_STATS. */
 const emhttp_stats *emhttp_client_stats(const emhttp_client *c);
+#endif
 
 #ifdef __cplusplus
 }
