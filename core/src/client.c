@@ -36,7 +36,7 @@ enum {
 
 /* client flags_ */
 #define CF_DNS_VALID 0x01u /* addrs_ holds a resolved address */
-#define CF_FIXED_ADDR 0x02u /* IP literal or configured address: never resolve */
+#define CF_FIXED_ADDR 0x02u /* configured address (emhttp_config.resolve): never resolve */
 #define CF_REUSED 0x04u /* the active request runs on a reused connection */
 #define CF_RETRY_ALL 0x08u
 
@@ -632,12 +632,13 @@ static const emhttp_parser_cbs parser_cbs = {on_status, on_header, NULL, on_body
 
 /* ---- public API -------------------------------------------------------- */
 
-/* A host name: ALPHA, DIGIT, '-', '.', '_' only (an IP literal is checked
- * by emhttp_ip_parse() first). */
+/* A host name (ALPHA, DIGIT, '-', '.', '_') or an IP literal (digits and
+ * dots; hex digits and colons with IPv6).  Literals are the port's to
+ * convert: its resolver answers them at once, without a query. */
 static bool host_chars_ok(const char *h, size_t len)
 {
     for (size_t i = 0; i < len; i++) {
-        if (!(HC(h[i]) & HC_HOST)) {
+        if (!(HC(h[i]) & HC_HOST) && !(CONFIG_EMHTTP_IPV6 && h[i] == ':')) {
             return false;
         }
     }
@@ -679,24 +680,21 @@ static bool config_ok(const emhttp_config *cfg)
            size_fits(cfg->rx_size) && size_fits(cfg->tx_size);
 }
 
-/* The host: an IP literal (then never resolved) or a valid name; a
- * configured address (cfg->resolve) replaces what is resolved. */
+/* The host; a configured address (cfg->resolve) is used instead of
+ * resolving it. */
 static int set_host(emhttp_client *c, const emhttp_config *cfg)
 {
     size_t len = host_len(cfg->host);
-    bool literal = emhttp_ip_parse(cfg->host, len, &c->addrs_[0]) == EMHTTP_OK;
-    if (len == 0 || len > CONFIG_EMHTTP_MAX_HOST_LEN || (!literal && !host_chars_ok(cfg->host, len))) {
+    if (len == 0 || len > CONFIG_EMHTTP_MAX_HOST_LEN || !host_chars_ok(cfg->host, len)) {
         return EMHTTP_ERR_URL;
     }
     c->host_ = cfg->host;
     c->host_len_ = (uint8_t)len;
     if (cfg->resolve != NULL) {
         c->addrs_[0] = *cfg->resolve;
-    } else if (!literal) {
-        return EMHTTP_OK;
+        c->naddrs_ = 1;
+        c->flags_ |= CF_FIXED_ADDR;
     }
-    c->naddrs_ = 1;
-    c->flags_ |= CF_FIXED_ADDR;
     return EMHTTP_OK;
 }
 

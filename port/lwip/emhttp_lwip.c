@@ -538,7 +538,8 @@ static int lw_resolve_start(void *ctx, const char *host)
 #if LWIP_DNS
         rc = query(p, host);
 #else
-        dns_done(p, NULL); /* no DNS in this lwIP: IP literals only */
+        ip_addr_t ip; /* no DNS in this lwIP: IP literals only */
+        dns_done(p, ipaddr_aton(host, &ip) ? &ip : NULL);
 #endif
     }
     CORE_UNLOCK();

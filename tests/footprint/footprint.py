@@ -63,6 +63,11 @@ CONFIGS = {
     "minimal": {"defines": {},
                 "modules": lambda m: m not in OPTIONAL_MODULES,
                 "flags": [f'-DEMHTTP_CONFIG_FILE="{ROOT}/cmake/minimal/emhttp_config.h"']},
+    # linked only, for comparison: the minimal modules with the HTTP options at
+    # their defaults (chunked, Keep-Alive hint, 64-bit lengths, events,
+    # counters, two addresses per name)
+    "http-defaults": {"defines": {"TLS": 0, "JSON_FLOAT": 0, "IPV6": 0, "LOG_LEVEL": 0},
+                      "modules": lambda m: m not in OPTIONAL_MODULES, "linked_only": True},
     "full": {"defines": {"TLS": 1, "JSON_FLOAT": 1, "IPV6": 1},
              "modules": lambda m: True,
              # Debian's mbedTLS headers, minus what needs an OS
@@ -240,9 +245,10 @@ class Target:
                f"-Wl,-Map={elf.with_suffix('.map')}", *objs, "-lgcc", "-o", elf]
         return run(cmd)
 
-    def firmware(self, canary=False):
-        """Link the minimal firmware and the empty main; return the growth."""
-        d, cfg = self.out / "minimal", "minimal"
+    def firmware(self, canary=False, cfg="minimal"):
+        """Link the firmware of a configuration and the empty main; return
+        the growth."""
+        d = self.out / cfg
         app = []
         for name in ("fw_main", "stub_port", "empty_main") + (("uses_malloc",) if canary else ()):
             err = self.cc(HERE / f"{name}.c", d / f"{name}.o", cfg)
@@ -314,8 +320,11 @@ def report(targets, configs_sizes, struct_sizes_by, linked):
     names = [t.name for t in targets]
     totals = {}
     for config, per_target in configs_sizes.items():
-        defs = " ".join(f"{k}={v}" for k, v in CONFIGS[config]["defines"].items())
-        print(f"\n== {config} configuration (CONFIG_EMHTTP_ {defs}), per object, -Os")
+        if CONFIGS[config].get("linked_only"):
+            continue
+        defs = " ".join(f"CONFIG_EMHTTP_{k}={v}" for k, v in CONFIGS[config]["defines"].items())
+        print(f"\n== {config} configuration ({defs or 'cmake/minimal/emhttp_config.h'}), "
+              "per object, -Os")
         print("   flash = text + rodata + data, RAM = data + bss, in bytes\n")
         mods = sorted({m for s in per_target.values() for m in s})
         rows = []
@@ -346,24 +355,28 @@ def report(targets, configs_sizes, struct_sizes_by, linked):
         rows.append(row)
     print(table(rows, ["struct"] + names))
     if linked:
-        print("\n== linked: minimal firmware (fw_main.c, one request, stub port) minus an empty main")
+        print("\n== linked: firmware (fw_main.c, one request, stub port) minus an empty main")
         print("   --gc-sections; newlib-nano (Arm) or cmake/freestanding/string.c (RISC-V);")
-        print("   malloc/calloc/realloc/free/_sbrk and the printf family unavailable to the link\n")
+        print("   malloc/calloc/realloc/free/_sbrk and the printf family unavailable to the link;")
+        print("   minimal = cmake/minimal/emhttp_config.h (the budget), http-defaults = the same")
+        print("   modules with chunked, Keep-Alive hint, 64-bit lengths, events, counters, 2 addresses\n")
         rows = []
-        for n, g in linked.items():
-            o = g["by_origin"]
-            rows.append([n, g["flash"], o.get(("emhttp", "flash"), 0), o.get(("libc", "flash"), 0),
-                         o.get(("firmware", "flash"), 0), g["ram"], o.get(("emhttp", "ram"), 0),
-                         o.get(("libc", "ram"), 0), o.get(("firmware", "ram"), 0)])
-        print(table(rows, ["target", "flash", "emhttp", "libc", "fw+stub", "RAM", "emhttp",
-                           "libc", "fw+stub"]))
+        for cfg, per_target in linked.items():
+            for n, g in per_target.items():
+                o = g["by_origin"]
+                rows.append([n, cfg, g["flash"], o.get(("emhttp", "flash"), 0),
+                             o.get(("libc", "flash"), 0), o.get(("firmware", "flash"), 0), g["ram"],
+                             o.get(("emhttp", "ram"), 0), o.get(("libc", "ram"), 0),
+                             o.get(("firmware", "ram"), 0)])
+        print(table(rows, ["target", "config", "flash", "emhttp", "libc", "fw+stub", "RAM",
+                           "emhttp", "libc", "fw+stub"]))
         print("   (fw+stub RAM: the caller-owned client struct and buffers of fw_main.c)")
     return totals
 
 
 def budget_figures(totals, linked):
     fig = {"objects": totals.get("minimal", {}), "linked": {}}
-    for n, g in linked.items():
+    for n, g in linked["minimal"].items():
         fig["linked"][n] = {"flash": g["flash"], "ram": g["ram"]}
     return fig
 
@@ -423,14 +436,17 @@ def main():
     with ThreadPoolExecutor() as pool:
         configs = ["minimal"] if args.grow else list(CONFIGS)  # the self-test needs no more
         objs = {c: dict(zip(names, pool.map(lambda t, c=c: t.objects(c), targets))) for c in configs}
-        structs = {c: dict(zip(names, pool.map(lambda t, c=c: t.structs(c), targets))) for c in configs}
-        linked = dict(zip(names, pool.map(lambda t: t.firmware(), targets)))
+        structs = {c: dict(zip(names, pool.map(lambda t, c=c: t.structs(c), targets))) for c in configs
+                   if not CONFIGS[c].get("linked_only")}
+        fw_configs = ["minimal"] if args.grow else ["minimal", "http-defaults"]
+        linked = {c: dict(zip(names, pool.map(lambda t, c=c: t.firmware(cfg=c), targets)))
+                  for c in fw_configs}
     totals = report(targets, objs, structs, linked)
     rc = host_run(out, args.grow)
     print(f"\nfirmware main on the host: {'request completed (200)' if rc == 0 else f'FAILED ({rc})'}")
-    if args.verbose and "cortex-m4" in linked:
-        print("\n== cortex-m4 firmware image: the 40 largest symbols it has over the empty main\n")
-        print(table([list(r) for r in linked["cortex-m4"]["symbols"][:40]],
+    if args.verbose and "cortex-m4" in linked["minimal"]:
+        print("\n== cortex-m4 minimal firmware image: the 40 largest symbols it has over the empty main\n")
+        print(table([list(r) for r in linked["minimal"]["cortex-m4"]["symbols"][:40]],
                     ["bytes", "from", "symbol"]))
     fig = budget_figures(totals, linked)
     if args.update:

@@ -600,12 +600,20 @@ static void test_init_validation(void)
     cfg.rx_size = sizeof rx;
     cfg.host = "bad host";
     CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_ERR_URL);
-    cfg.host = "127.0.0.1"; /* IP literal: never resolved */
+    cfg.host = "127.0.0.1"; /* IP literal: the port's resolver converts it */
+    CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_OK);
+#if CONFIG_EMHTTP_IPV6
+    cfg.host = "::1";
+    CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_OK);
+#endif
+    static const emhttp_ip_addr fixed = {EMHTTP_AF_INET, {192, 0, 2, 9}};
+    cfg.resolve = &fixed; /* a configured address: never resolved */
     CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_OK);
     memset(&M, 0, sizeof M);
     script(A_DATA, 1, OK200);
     CHECK_EQ_INT(get("GET"), EMHTTP_OK);
     CHECK_EQ_INT(M.resolves, 0);
+    CHECK_EQ_INT(M.last_addr.bytes[3], 9);
     CHECK_STAT(dns_queries, 0);
 }
 

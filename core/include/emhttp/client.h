@@ -122,8 +122,10 @@ typedef void (*emhttp_event_cb)(void *arg, emhttp_event ev, const emhttp_ip_addr
  * the stack).  Zero timeouts mean the CONFIG_EMHTTP_* default.
  */
 typedef struct emhttp_config {
-    const char *host;       /**< NUL-terminated host name or IP literal; borrowed
-                                 for the client's lifetime */
+    const char *host;       /**< NUL-terminated host name or IP literal (IPv6
+                                 without brackets; the port's resolver converts
+                                 literals without a query); borrowed for the
+                                 client's lifetime */
     uint16_t port;          /**< TCP port; 0 = the scheme's default */
     emhttp_scheme scheme;   /**< EMHTTP_SCHEME_HTTP, or EMHTTP_SCHEME_HTTPS (needs
                                  CONFIG_EMHTTP_TLS and @c tls) */

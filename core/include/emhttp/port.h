@@ -9,7 +9,9 @@
  *  - No call blocks, except wait(), which only the blocking convenience API
  *    uses.  Work that cannot finish now returns EMHTTP_PENDING or 0 bytes.
  *  - A port resolves names but never caches them: caching is the core's
- *    (so every port gets it).  Every resolve_start() is a real query.
+ *    (so every port gets it).  Every resolve_start() is a real query,
+ *    except for an IP literal, which the port converts at once (the core
+ *    leaves literals to the port: no second address parser in an image).
  *  - A port allocates nothing at run time; its state lives in a struct the
  *    caller provides (see the port's own header).
  *  - All calls are made from the one task that runs emhttp_poll() for the
