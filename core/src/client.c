@@ -249,12 +249,11 @@ static size_t host_len(const char *h)
     return n;
 }
 
-static unsigned fill_head(const emhttp_client *c, const emhttp_request *r, emhttp_head *h)
+/* The head of request @p r, whose method has the flags @p mf. */
+static void fill_head(const emhttp_client *c, const emhttp_request *r, unsigned mf, emhttp_head *h)
 {
-    const char *m = req_method(r);
-    unsigned mf = emhttp_method_flags(m);
     *h = (emhttp_head){
-        .method = m,
+        .method = req_method(r),
         .target = r->target != NULL ? r->target : "/",
         .host = c->host_,
         .host_len = c->host_len_,
@@ -264,7 +263,6 @@ static unsigned fill_head(const emhttp_client *c, const emhttp_request *r, emhtt
         .send_length = r->body_len > 0 || (mf & EMHTTP_M_CONTENT),
         .body_len = r->body_len,
     };
-    return mf;
 }
 
 /* Make the head of the queue's first request ready: its prepared bytes,
@@ -272,14 +270,14 @@ static unsigned fill_head(const emhttp_client *c, const emhttp_request *r, emhtt
  * succeeds, so an invalid request never sends a byte. */
 static int activate(emhttp_client *c, emhttp_request *r)
 {
-    emhttp_head h;
-    unsigned mf;
-    if (r->head_ != NULL && r->head_body_len_ == r->body_len) {
-        mf = emhttp_method_flags(req_method(r)); /* prepared: no head to fill */
+    unsigned mf = emhttp_method_flags(req_method(r));
+    unsigned rf = r->flags_ | RQ_ACTIVE;
+    if (r->head_ != NULL && r->head_body_len_ == r->body_len) { /* prepared */
         c->head_ = r->head_;
         c->tx_len_ = r->head_len_;
     } else {
-        mf = fill_head(c, r, &h);
+        emhttp_head h;
+        fill_head(c, r, mf, &h);
         long n = emhttp_write_head(c->tx_, c->tx_size_, &h);
         if (n < 0) {
             return finish(c, (int)n);
@@ -288,13 +286,13 @@ static int activate(emhttp_client *c, emhttp_request *r)
         c->tx_len_ = (uint32_t)n;
     }
     r->t_start_ = c->now_;
-    r->flags_ |= RQ_ACTIVE;
     if ((c->flags_ & CF_RETRY_ALL) || (mf & EMHTTP_M_IDEMPOTENT) || has_idempotency_key(r)) {
-        r->flags_ |= RQ_RETRIABLE;
+        rf |= RQ_RETRIABLE;
     }
     if (mf & EMHTTP_M_HEAD) {
-        r->flags_ |= RQ_HEAD;
+        rf |= RQ_HEAD;
     }
+    r->flags_ = (uint8_t)rf;
     return STEP_CONTINUE;
 }
 
@@ -370,7 +368,7 @@ static int st_resolving(emhttp_client *c)
 
 /* ---- CONNECTING -------------------------------------------------------- */
 
-static int connected(emhttp_client *c)
+static EMHTTP_NOINLINE int connected(emhttp_client *c)
 {
     if (CONFIG_EMHTTP_DNS_MAX_ADDRS > 1 && c->addr_idx_ != 0) { /* remember the working address */
         uint8_t *a = (uint8_t *)&c->addrs_[c->addr_idx_], *b = (uint8_t *)&c->addrs_[0];
@@ -746,7 +744,7 @@ int emhttp_request_prepare(const emhttp_client *c, emhttp_request *req, uint8_t 
     if (buf == NULL) {
         return EMHTTP_OK; /* dropped */
     }
-    (void)fill_head(c, req, &h);
+    fill_head(c, req, emhttp_method_flags(req_method(req)), &h);
     long n = emhttp_write_head(buf, size, &h);
     if (n < 0) {
         return (int)n;

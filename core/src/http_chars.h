@@ -1,6 +1,14 @@
 /*
- * http_chars.h - what the core modules share: one character-class table
- * and a few small helpers.  Private to core/: not installed, not API.
+ * http_chars.h - what the core modules share: the character classes and a
+ * few small helpers.  Private to core/: not installed, not API.
+ *
+ * The classes are read through HC(c) only.  Fast builds look them up in a
+ * 256-byte table, inline.  -Os builds (EMHTTP_FAST 0) call
+ * emhttp_http_class(), which packs them into 74 bytes (a 4-bit class
+ * number per ASCII byte, one class for all of 0x80..0xFF) and 36 bytes of
+ * code on Cortex-M4: a call per byte costs a few cycles, and the calls
+ * cost about as much flash at the call sites as the inline table loads.
+ * The helpers behave the same in every build.
  */
 #ifndef EMHTTP_HTTP_CHARS_H
 #define EMHTTP_HTTP_CHARS_H
@@ -17,12 +25,6 @@
 #define HC_HIGH 32u   /* 0x80..0xFF: part of a multi-byte UTF-8 sequence */
 #define HC_HOST 64u   /* in a host name: ALPHA, DIGIT, '-', '.', '_' */
 
-extern const uint8_t emhttp_http_chars[256];
-
-/* The HC_* bits of byte c (any integer type; only its low 8 bits count).
- * Every core module reads the classes through this macro only. */
-#define HC(c) (emhttp_http_chars[(uint8_t)(c)])
-
 /*
  * Fast paths - word-at-a-time scans, digit pairs, writing straight into a
  * buffer known to be large enough - cost flash.  They are compiled unless
@@ -37,6 +39,19 @@ extern const uint8_t emhttp_http_chars[256];
 #else
 #define EMHTTP_FAST 1
 #endif
+#endif
+
+/* The HC_* bits of byte c (0..255), in every build (the unit tests call
+ * it; core modules use HC()). */
+unsigned emhttp_http_class(unsigned c);
+
+/* The HC_* bits of byte c (any integer type; only its low 8 bits count).
+ * Every core module reads the classes through this macro only. */
+#if EMHTTP_FAST
+extern const uint8_t emhttp_http_chars[256];
+#define HC(c) (emhttp_http_chars[(uint8_t)(c)])
+#else
+#define HC(c) emhttp_http_class((uint8_t)(c))
 #endif
 
 /* Keeps a helper out of line where the compiler would copy it into each

@@ -2,16 +2,44 @@
  * http_parser.c - incremental HTTP/1.1 response parser (RFC 9112).
  *
  * Line based: the head (status line, header lines, chunk-size lines,
- * trailers) is handled one complete line at a time.  A header line is read
- * in one pass: the name through a 256-byte class table up to the colon,
- * the value a machine word at a time (looking for a CTL: its CR / LF ends
- * the line), so finding the line end also validates it.  Chunk-size lines
- * and the CRLF after chunk data go through the same line check.  (The
- * word-at-a-time scans are left out of -Os builds: EMHTTP_FAST, see
- * http_chars.h.)  A line that is not complete yet is left unconsumed and
- * scanned again from its start on the next call (lines are short; the
- * head is never rescanned as a whole).  Body bytes are handed to on_body
- * straight from the input.
+ * trailers) is handled one complete line at a time.  One function
+ * (st_head) reads every status, header and trailer line: a status line is
+ * checked for "HTTP/1." and scanned as a field value; a header line is
+ * read in one pass - the name through the class table up to the colon,
+ * then the value, looking for a CTL (its CR / LF ends the line) - so
+ * finding the line end also validates the line (line_stop).  Chunk-size
+ * lines and the CRLF after chunk data go through the same line check.  A
+ * line that is not complete yet is left unconsumed and scanned again from
+ * its start on the next call (lines are short; the head is never rescanned
+ * as a whole).  Body bytes are handed to on_body straight from the input.
+ *
+ * Two builds of the same logic (EMHTTP_FAST, see http_chars.h), which
+ * behave the same:
+ *  - fast builds scan values a machine word at a time and names four
+ *    bytes per step, read all complete lines of a section in one st_head
+ *    call, compare header names word-wise with their constant lengths and
+ *    take the usual Content-Length and Connection values in one pass
+ *    (interpret_fast);
+ *  - -Os builds keep only what every case needs, in as few copies as
+ *    possible: one scan loop for names and values (scan), one line per
+ *    st_head call (step() loops), one name table walked for every header
+ *    (header_names), every value of a header the parser acts on through
+ *    the same comma-list walk with one trim() for values and elements, no
+ *    memcmp() / memcpy(), and 64-bit arithmetic only with
+ *    CONFIG_EMHTTP_LENGTH_64.
+ * Character classes are read through HC() only.
+ *
+ * Options (emhttp/opt.h):
+ *  - CONFIG_EMHTTP_CHUNKED off: no chunk states are compiled; a
+ *    Transfer-Encoding header is only noted (its value not read), and a
+ *    final response that has one and a body fails with
+ *    EMHTTP_ERR_UNSUPPORTED at the end of its header section (after every
+ *    header was reported, like the other framing errors), stickily.
+ *  - CONFIG_EMHTTP_KEEPALIVE_HINT off: the Keep-Alive header is not read;
+ *    emhttp_parser_keepalive_timeout() is 0 (and there is no field for it).
+ *  - CONFIG_EMHTTP_LENGTH_64 off: remaining_ and the length arithmetic are
+ *    32-bit; Content-Length above 2^32-1 is EMHTTP_ERR_BAD_LENGTH, a chunk
+ *    size above it EMHTTP_ERR_BAD_CHUNK (never truncated).
  *
  * Problems are found from left to right, also in a line still incomplete
  * (a bad character, a reply not starting with "HTTP/1.", a section that
@@ -22,15 +50,22 @@
  * emhttp_parser_started() is true once a feed call got len > 0 for this
  * response (bytes seen, whether consumed or not).  emhttp_parser_eof()
  * also makes the parser fail (stickily) unless it completes the response.
+ * A failed parser keeps its (negative) code in state_, as (uint8_t)code.
  *
  * Choices not fixed by the RFC (documented for the caller):
- *  - Content-Length above 2^63-1 is EMHTTP_ERR_BAD_LENGTH.
+ *  - Content-Length above 2^63-1 (2^32-1 without LENGTH_64) is
+ *    EMHTTP_ERR_BAD_LENGTH.
  *  - Content-Length together with any Transfer-Encoding is
  *    EMHTTP_ERR_BAD_LENGTH (RFC 9112 6.1 forbids sending both), also when
- *    the response has no body (HEAD, 204, 304).  A malformed Content-Length
- *    is an error even then.
- *  - A chunk size over 64 bits, or a chunk-size line longer than max_head,
- *    is EMHTTP_ERR_BAD_CHUNK; so is any malformed chunk-size line.
+ *    the response has no body (HEAD, 204, 304), and also without CHUNKED
+ *    (a malformed response is reported as malformed before a missing
+ *    feature).  A malformed Content-Length is an error even then.
+ *  - Without CHUNKED, a Transfer-Encoding alone on a response that has no
+ *    body (HEAD, 204, 304) is accepted, as with CHUNKED: nothing needs
+ *    decoding.  In an interim (1xx) response it is not interpreted.
+ *  - A chunk size over 64 bits (32 without LENGTH_64), or a chunk-size
+ *    line longer than max_head, is EMHTTP_ERR_BAD_CHUNK; so is any
+ *    malformed chunk-size line.
  *  - Interim (1xx) and trailer lines are checked for syntax but not
  *    interpreted and not reported.
  *  - Keep-Alive: timeout=N is clamped to 86400 s; a malformed parameter is
@@ -42,18 +77,21 @@
 
 #include "http_chars.h"
 
-/* States (p->state_).  An error is stored as ST_ERR | -code. */
+/* States (p->state_), the head line states first.  A failed parser holds
+ * its error code instead: (uint8_t)code, ST_ERR and above. */
 enum {
-    ST_STATUS,      /* expecting a status line */
-    ST_INTERIM,     /* header lines of a 1xx response (skipped) */
-    ST_HEADER,      /* header lines of the final response */
-    ST_BODY_LEN,    /* Content-Length body, remaining_ bytes left */
-    ST_BODY_CLOSE,  /* body delimited by the connection close */
-    ST_CHUNK_SIZE,  /* expecting a chunk-size line */
-    ST_CHUNK_DATA,  /* chunk data, remaining_ bytes left */
-    ST_CHUNK_CRLF,  /* expecting the CRLF after chunk data */
-    ST_TRAILER,     /* trailer lines (skipped) */
-    ST_DONE,        /* response complete */
+    ST_STATUS,     /* expecting a status line */
+    ST_INTERIM,    /* header lines of a 1xx response (skipped) */
+    ST_HEADER,     /* header lines of the final response */
+#if CONFIG_EMHTTP_CHUNKED
+    ST_TRAILER,    /* trailer lines (skipped) */
+    ST_CHUNK_SIZE, /* expecting a chunk-size line */
+    ST_CHUNK_CRLF, /* expecting the CRLF after chunk data */
+    ST_CHUNK_DATA, /* chunk data, remaining_ bytes left */
+#endif
+    ST_BODY_LEN,   /* Content-Length body, remaining_ bytes left */
+    ST_BODY_CLOSE, /* body delimited by the connection close */
+    ST_DONE,       /* response complete (right after ST_BODY_CLOSE) */
     ST_ERR = 0x80
 };
 
@@ -69,15 +107,31 @@ enum {
 };
 
 #define NEXT 2 /* internal: a step made progress, go on */
-#define CL_MAX UINT64_C(0x7fffffffffffffff)
 #define KA_MAX 86400u
+
+/* Body lengths: the type of remaining_, the largest Content-Length, and
+ * how many digits cannot exceed it. */
+#if CONFIG_EMHTTP_LENGTH_64
+typedef uint64_t len_t;
+#define LEN_MAX UINT64_C(0x7fffffffffffffff)
+#define LEN_SAFE_DIGITS 18
+#else
+typedef uint32_t len_t;
+#define LEN_MAX UINT32_MAX
+#define LEN_SAFE_DIGITS 9
+#endif
 
 /* Character classes (http_chars.h): tchar, field-value byte, hex digit. */
 #define C_TCHAR HC_TCHAR
 #define C_FIELD HC_FIELD
 #define C_HEX HC_HEX
 
-#define IS_OWS(c) ((c) == ' ' || (c) == '\t')
+/* SP or HTAB, in a line already checked (field bytes only: no other byte
+ * is at most SP). */
+#define IS_OWS(c) ((c) <= ' ')
+
+/* Has p the callback f? */
+#define HAS_CB(p, f) ((p)->cbs_ != NULL && (p)->cbs_->f != NULL)
 
 /* ---- character helpers ---------------------------------------------- */
 
@@ -109,13 +163,11 @@ enum {
 #else
 #define W_FIRST(m) 0
 #endif
-#endif /* EMHTTP_FAST */
 
 /* Index of the first byte of s[i..lim) that is no field byte (a CTL other
  * than HTAB, or DEL), lim if none.  A word at a time while it can. */
 static inline size_t scan_field(const uint8_t *s, size_t i, size_t lim)
 {
-#if EMHTTP_FAST
     size_t w, m;
 
     while (i + sizeof w <= lim) {
@@ -131,12 +183,49 @@ static inline size_t scan_field(const uint8_t *s, size_t i, size_t lim)
         }
         i++; /* HTAB, or a false positive after obs-text */
     }
-#endif
     while (i < lim && (HC(s[i]) & C_FIELD)) {
         i++;
     }
     return i;
 }
+
+#define IS_T(c) (HC(c) & C_TCHAR)
+
+/* Index of the first byte of d[i..lim) that is no tchar, lim if none. */
+static inline size_t name_end(const uint8_t *d, size_t i, size_t lim)
+{
+    for (; i + 4 <= lim; i += 4) { /* unrolled, leaving at the exact byte */
+        if (!IS_T(d[i])) {
+            return i;
+        }
+        if (!IS_T(d[i + 1])) {
+            return i + 1;
+        }
+        if (!IS_T(d[i + 2])) {
+            return i + 2;
+        }
+        if (!IS_T(d[i + 3])) {
+            return i + 3;
+        }
+    }
+    while (i < lim && IS_T(d[i])) {
+        i++;
+    }
+    return i;
+}
+#else
+/* Index of the first byte of s[i..lim) without any of the class bits
+ * cls, lim if none: names (tchar) and values (field bytes) alike. */
+static EMHTTP_NOINLINE size_t scan(const uint8_t *s, size_t i, size_t lim, unsigned cls)
+{
+    while (i < lim && (HC(s[i]) & cls)) {
+        i++;
+    }
+    return i;
+}
+#define scan_field(s, i, lim) scan(s, i, lim, C_FIELD)
+#define name_end(s, i, lim) scan(s, i, lim, C_TCHAR)
+#endif /* EMHTTP_FAST */
 
 /* Case-insensitive compare of s[0..n) with the lower-case literal lit,
  * 4 <= n.  OR-ing 0x20 is exact here: lit holds letters, '-' and '=',
@@ -173,31 +262,30 @@ static bool eq_ci(const uint8_t *s, const char *lit, size_t n)
 }
 #endif
 
-/* Next element of a comma-separated list v[*i..n), without surrounding
- * OWS: start in *start, length returned.  Loop while *i <= n. */
-static size_t list_next(const uint8_t *v, size_t n, size_t *i, size_t *start)
+/* Strip OWS from both ends of s[0..*n): the new start, *n its length. */
+static const uint8_t *trim(const uint8_t *s, size_t *n)
 {
-    size_t b = *i, e;
+    size_t k = *n;
 
-    while (b < n && IS_OWS(v[b])) {
-        b++;
+    while (k != 0 && IS_OWS(*s)) {
+        s++;
+        k--;
     }
-    for (e = b; e < n && v[e] != ','; e++) {
+    while (k != 0 && IS_OWS(s[k - 1])) {
+        k--;
     }
-    *i = e + 1;
-    *start = b;
-    while (e > b && IS_OWS(v[e - 1])) {
-        e--;
-    }
-    return e - b;
+    *n = k;
+    return s;
 }
 
 /* ---- header values the parser cares about --------------------------- */
 
 /* The headers the parser acts on. */
-enum { H_OTHER, H_CONNECTION, H_KEEP_ALIVE, H_CONTENT_LENGTH, H_TRANSFER_ENCODING };
+enum { H_OTHER, H_CONNECTION, H_CONTENT_LENGTH, H_TRANSFER_ENCODING, H_KEEP_ALIVE };
 
-/* Classify a header name, by its length first. */
+#if EMHTTP_FAST
+/* Classify a header name, by its length first (each compare inlined with
+ * its constant length: a few word compares). */
 static unsigned header_id(const uint8_t *name, size_t nlen)
 {
     switch (nlen) {
@@ -205,30 +293,40 @@ static unsigned header_id(const uint8_t *name, size_t nlen)
         if (eq_ci(name, "connection", 10)) {
             return H_CONNECTION;
         }
-        return eq_ci(name, "keep-alive", 10) ? H_KEEP_ALIVE : H_OTHER;
+        return CONFIG_EMHTTP_KEEPALIVE_HINT && eq_ci(name, "keep-alive", 10) ? H_KEEP_ALIVE
+                                                                             : H_OTHER;
     case 14: return eq_ci(name, "content-length", 14) ? H_CONTENT_LENGTH : H_OTHER;
     case 17: return eq_ci(name, "transfer-encoding", 17) ? H_TRANSFER_ENCODING : H_OTHER;
     default: return H_OTHER;
     }
 }
+#else
+/* Their names, in H_ order from H_CONNECTION, each after its length (an
+ * octal escape: a name starts with a letter, which cannot extend it). */
+static const char header_names[] = "\12connection\16content-length\21transfer-encoding"
+#if CONFIG_EMHTTP_KEEPALIVE_HINT
+                                   "\12keep-alive"
+#endif
+    ;
 
-/* Content-Length, one element of the list ("5, 5"): every element must be
- * the same number. */
-static int length_element(emhttp_parser *p, const uint8_t *e, size_t n)
+/* Classify a header name: by its length, then its letters. */
+static unsigned header_id(const uint8_t *name, size_t nlen)
 {
-    uint64_t x = 0;
-    size_t k;
+    const char *t = header_names;
+    unsigned id;
 
-    if (n == 0) {
-        return EMHTTP_ERR_BAD_LENGTH;
-    }
-    for (k = 0; k < n; k++) {
-        unsigned d = (unsigned)e[k] - '0';
-        if (d > 9 || x > CL_MAX / 10 || (x == CL_MAX / 10 && d > CL_MAX % 10)) {
-            return EMHTTP_ERR_BAD_LENGTH;
+    for (id = H_CONNECTION; *t != 0; id++, t += *t + 1) {
+        if ((size_t)*t == nlen && eq_ci(name, t + 1, nlen)) {
+            return id;
         }
-        x = x * 10 + d;
     }
+    return H_OTHER;
+}
+#endif
+
+/* A Content-Length value x: the first, or the same as the earlier ones. */
+static int set_length(emhttp_parser *p, len_t x)
+{
     if ((p->flags_ & F_CL) && x != p->remaining_) {
         return EMHTTP_ERR_BAD_LENGTH;
     }
@@ -237,6 +335,27 @@ static int length_element(emhttp_parser *p, const uint8_t *e, size_t n)
     return NEXT;
 }
 
+/* Content-Length, one element of the list ("5, 5"): every element must be
+ * the same number, at most LEN_MAX. */
+static int length_element(emhttp_parser *p, const uint8_t *e, size_t n)
+{
+    len_t x = 0;
+    size_t k;
+
+    if (n == 0) {
+        return EMHTTP_ERR_BAD_LENGTH;
+    }
+    for (k = 0; k < n; k++) {
+        unsigned d = (unsigned)e[k] - '0';
+        if (d > 9 || x > LEN_MAX / 10 || x * 10 > LEN_MAX - d) {
+            return EMHTTP_ERR_BAD_LENGTH;
+        }
+        x = x * 10 + d;
+    }
+    return set_length(p, x);
+}
+
+#if CONFIG_EMHTTP_KEEPALIVE_HINT
 /* Keep-Alive, one element: "timeout=N" sets the timeout. */
 static void keep_alive_element(emhttp_parser *p, const uint8_t *e, size_t n)
 {
@@ -254,38 +373,42 @@ static void keep_alive_element(emhttp_parser *p, const uint8_t *e, size_t n)
         p->ka_timeout_s_ = x;
     }
 }
+#endif
 
 /* One element e[0..n) of the comma-separated value of header id. */
 static int list_element(emhttp_parser *p, unsigned id, const uint8_t *e, size_t n)
 {
-    switch (id) {
-    case H_CONNECTION:
+    if (id == H_CONTENT_LENGTH) {
+        return length_element(p, e, n);
+    }
+    if (id == H_CONNECTION) {
         if (n == 5 && eq_ci(e, "close", 5)) {
             p->flags_ |= F_CLOSE;
         }
-        return NEXT;
-    case H_KEEP_ALIVE:
-        keep_alive_element(p, e, n);
-        return NEXT;
-    case H_CONTENT_LENGTH:
-        return length_element(p, e, n);
-    default: /* H_TRANSFER_ENCODING: is chunked the final coding? */
-        if (n == 7 && eq_ci(e, "chunked", 7)) {
-            p->flags_ |= F_CHUNKED;
-        } else if (n != 0) {
-            p->flags_ &= (uint8_t)~F_CHUNKED;
-        }
-        return NEXT;
     }
+#if CONFIG_EMHTTP_KEEPALIVE_HINT
+    else if (id == H_KEEP_ALIVE) {
+        keep_alive_element(p, e, n);
+    }
+#endif
+#if CONFIG_EMHTTP_CHUNKED
+    else if (n == 7 && eq_ci(e, "chunked", 7)) { /* Transfer-Encoding: final? */
+        p->flags_ |= F_CHUNKED;
+    } else if (n != 0) {
+        p->flags_ &= (uint8_t)~F_CHUNKED;
+    }
+#endif
+    return NEXT;
 }
 
 #if EMHTTP_FAST
-/* The usual values, quickly: a Content-Length of up to 18 digits (cannot
- * overflow) that does not contradict an earlier one, "keep-alive" or
- * something shorter than "close" in Connection.  True when handled. */
+/* The usual values, quickly: a Content-Length of up to LEN_SAFE_DIGITS
+ * digits (cannot overflow) that does not contradict an earlier one,
+ * "keep-alive" or something shorter than "close" in Connection.  True
+ * when handled. */
 static bool interpret_fast(emhttp_parser *p, unsigned id, const uint8_t *v, size_t n)
 {
-    uint64_t x = 0;
+    len_t x = 0;
     size_t k;
 
     if (id == H_CONNECTION) {
@@ -294,8 +417,8 @@ static bool interpret_fast(emhttp_parser *p, unsigned id, const uint8_t *v, size
     if (id != H_CONTENT_LENGTH) {
         return false;
     }
-    for (k = 0; k < n && k < 18 && (unsigned)v[k] - '0' <= 9; k++) {
-        x = x * 10 + (v[k] - '0');
+    for (k = 0; k < n && k < LEN_SAFE_DIGITS && (unsigned)v[k] - '0' <= 9; k++) {
+        x = x * 10 + (unsigned)(v[k] - '0');
     }
     if (k != n || n == 0 || ((p->flags_ & F_CL) && x != p->remaining_)) {
         return false; /* the rare cases, and errors */
@@ -305,7 +428,7 @@ static bool interpret_fast(emhttp_parser *p, unsigned id, const uint8_t *v, size
     return true;
 }
 #else
-#define interpret_fast(p, id, v, n) ((void)(p), (void)(v), (id) == H_CONNECTION && (n) < 5)
+#define interpret_fast(p, id, v, n) false
 #endif
 
 /* Act on a header of the final response: each element of its value. */
@@ -313,7 +436,8 @@ static int interpret(emhttp_parser *p, const uint8_t *name, size_t nlen,
                      const uint8_t *v, size_t vlen)
 {
     unsigned id = header_id(name, nlen);
-    size_t i = 0, s, len;
+    size_t i = 0, e, n;
+    const uint8_t *s;
     int rc = NEXT;
 
     if (id == H_OTHER || interpret_fast(p, id, v, vlen)) {
@@ -321,10 +445,17 @@ static int interpret(emhttp_parser *p, const uint8_t *name, size_t nlen,
     }
     if (id == H_TRANSFER_ENCODING) {
         p->flags_ |= F_TE;
+        if (!CONFIG_EMHTTP_CHUNKED) {
+            return NEXT; /* refused in headers_end() if there is a body */
+        }
     }
     while (rc == NEXT && i <= vlen) {
-        len = list_next(v, vlen, &i, &s);
-        rc = list_element(p, id, v + s, len);
+        for (e = i; e < vlen && v[e] != ','; e++) {
+        }
+        n = e - i;
+        s = trim(v + i, &n);
+        rc = list_element(p, id, s, n);
+        i = e + 1;
     }
     return rc;
 }
@@ -340,7 +471,7 @@ static int interpret(emhttp_parser *p, const uint8_t *name, size_t nlen,
  * incomplete: PENDING while more bytes may still fit, else
  * EMHTTP_ERR_HEADER_TOO_LARGE.  Bytes are judged from left to right, so
  * the outcome does not depend on how the input was split. */
-static inline int line_stop(const uint8_t *d, size_t j, size_t lim, bool more, size_t *next)
+static int line_stop(const uint8_t *d, size_t j, size_t lim, bool more, size_t *next)
 {
     if (j < lim) {
         if (d[j] == '\n') {
@@ -358,85 +489,51 @@ static inline int line_stop(const uint8_t *d, size_t j, size_t lim, bool more, s
     return more ? EMHTTP_PENDING : EMHTTP_ERR_HEADER_TOO_LARGE;
 }
 
-#define IS_T(c) (HC(c) & C_TCHAR)
-
-/* Index of the first byte of d[i..lim) that is no tchar, lim if none. */
-static inline size_t name_end(const uint8_t *d, size_t i, size_t lim)
+/* True when s[0..n) starts like "HTTP/1." (all of it when n >= 7). */
+static bool http_prefix(const uint8_t *s, size_t n)
 {
 #if EMHTTP_FAST
-    for (; i + 4 <= lim; i += 4) { /* unrolled, leaving at the exact byte */
-        if (!IS_T(d[i])) {
-            return i;
-        }
-        if (!IS_T(d[i + 1])) {
-            return i + 1;
-        }
-        if (!IS_T(d[i + 2])) {
-            return i + 2;
-        }
-        if (!IS_T(d[i + 3])) {
-            return i + 3;
-        }
-    }
-#endif
-    while (i < lim && IS_T(d[i])) {
-        i++;
-    }
-    return i;
-}
-
-/* ---- states --------------------------------------------------------- */
-
-/* Status code of the status line l[0..n) ("HTTP/1.x SSS[ reason]", no CTL
- * in it, starting with "HTTP/1." when n >= 7: st_status() checked), or 0
- * when it is malformed. */
-static unsigned status_code(const uint8_t *l, size_t n)
-{
-    if (n < 12 || (unsigned)l[7] - '0' > 9 || l[8] != ' ' || (unsigned)l[9] - '1' > 8 ||
-        (unsigned)l[10] - '0' > 9 || (unsigned)l[11] - '0' > 9 || (n > 12 && l[12] != ' ')) {
-        return 0;
-    }
-    return (l[9] - '0') * 100u + (l[10] - '0') * 10u + (l[11] - '0');
-}
-
-static int st_status(emhttp_parser *p, const uint8_t *d, size_t len, size_t *pos)
-{
-    const uint8_t *s = d + *pos;
-    size_t avail = len - *pos, room = p->max_head_ - p->head_bytes_;
-    size_t lim = avail < room ? avail : room, j, n = 0;
-    unsigned st;
-    int rc;
-
-#if EMHTTP_FAST
-    if (memcmp(s, "HTTP/1.", avail < 7 ? avail : 7) != 0) {
-        return EMHTTP_ERR_PROTOCOL; /* fail early on a non-HTTP reply */
-    }
+    return memcmp(s, "HTTP/1.", n < 7 ? n : 7) == 0;
 #else
-    for (j = 0; j < avail && j < 7; j++) { /* no memcmp() to link */
+    size_t j;
+
+    for (j = 0; j < n && j < 7; j++) { /* no memcmp() to link */
         if (s[j] != "HTTP/1."[j]) {
+            return false;
+        }
+    }
+    return true;
+#endif
+}
+
+/* The status line l[0..n) ("HTTP/1.x SSS[ reason]", no CTL in it,
+ * starting with "HTTP/1." when n >= 7: st_head() checked). */
+static int status_line(emhttp_parser *p, const uint8_t *l, size_t n)
+{
+    unsigned st = 0, k;
+    size_t rlen = n > 12 ? n - 13 : 0; /* the reason phrase ends the line */
+
+    if (n < 12 || (unsigned)l[7] - '0' > 9 || l[8] != ' ' || (n > 12 && l[12] != ' ')) {
+        return EMHTTP_ERR_PROTOCOL;
+    }
+    for (k = 9; k < 12; k++) {
+        unsigned d = (unsigned)l[k] - '0';
+        if (d > 9) {
             return EMHTTP_ERR_PROTOCOL;
         }
+        st = st * 10 + d;
     }
-#endif
-    j = scan_field(s, 0, lim);
-    rc = line_stop(s, j, lim, avail < room, &n); /* n: line length */
-    if (rc != NEXT) {
-        return rc;
-    }
-    *pos += n;
-    p->head_bytes_ += (uint32_t)n;
-    st = status_code(s, j);
     if (st < 200) {
         p->state_ = ST_INTERIM; /* 1xx: skipped; 101: the client never upgrades */
         return st < 100 || st == 101 ? EMHTTP_ERR_PROTOCOL : NEXT;
     }
     p->status_ = (uint16_t)st;
     p->state_ = ST_HEADER;
-    if (s[7] == '0') {
+    if (l[7] == '0') {
         p->flags_ |= F_CLOSE; /* HTTP/1.0 */
     }
-    if (p->cbs_ && p->cbs_->on_status &&
-        p->cbs_->on_status(p->user_, (int)st, (const char *)s + 12 + (j > 12), j - 12 - (j > 12))) {
+    if (HAS_CB(p, on_status) &&
+        p->cbs_->on_status(p->user_, (int)st, (const char *)l + n - rlen, rlen)) {
         return EMHTTP_ERR_ABORTED;
     }
     return NEXT;
@@ -445,23 +542,29 @@ static int st_status(emhttp_parser *p, const uint8_t *d, size_t len, size_t *pos
 /* The empty line ending the final header section: choose the framing. */
 static int headers_end(emhttp_parser *p)
 {
-    uint8_t f = p->flags_;
+    uint8_t f = p->flags_, st;
 
     if ((f & F_CL) && (f & F_TE)) {
         return EMHTTP_ERR_BAD_LENGTH;
     }
     if ((f & F_HEAD) || p->status_ == 204 || p->status_ == 304) {
-        p->state_ = ST_DONE;
+        st = ST_DONE;
+#if CONFIG_EMHTTP_CHUNKED
     } else if (f & F_CHUNKED) {
-        p->state_ = ST_CHUNK_SIZE;
+        st = ST_CHUNK_SIZE;
+#else
+    } else if (f & F_TE) {
+        return EMHTTP_ERR_UNSUPPORTED;
+#endif
     } else if (f & F_CL) {
-        p->state_ = p->remaining_ != 0 ? ST_BODY_LEN : ST_DONE;
+        st = p->remaining_ != 0 ? ST_BODY_LEN : ST_DONE;
     } else {
-        p->state_ = ST_BODY_CLOSE;
+        st = ST_BODY_CLOSE;
         f |= F_CLOSE;
     }
+    p->state_ = st;
     p->flags_ = f | F_HDONE;
-    if (p->cbs_ && p->cbs_->on_headers_done && p->cbs_->on_headers_done(p->user_)) {
+    if (HAS_CB(p, on_headers_done) && p->cbs_->on_headers_done(p->user_)) {
         return EMHTTP_ERR_ABORTED;
     }
     return NEXT;
@@ -473,10 +576,12 @@ static int section_end(emhttp_parser *p)
     if (p->state_ == ST_HEADER) {
         return headers_end(p);
     }
+#if CONFIG_EMHTTP_CHUNKED
     if (p->state_ == ST_TRAILER) {
         p->state_ = ST_DONE;
         return EMHTTP_OK;
     }
+#endif
     p->head_bytes_ = 0; /* end of an interim response */
     p->state_ = ST_STATUS;
     return NEXT;
@@ -486,64 +591,67 @@ static int section_end(emhttp_parser *p)
  * colon when end > nlen; the value (not trimmed yet) ends at s[end]. */
 static int field(emhttp_parser *p, const uint8_t *s, size_t nlen, size_t end)
 {
-    const uint8_t *v = s + nlen + 1;
-    size_t vlen;
+    const uint8_t *v;
+    size_t vlen = end - nlen - 1;
     int rc;
 
     if (end == nlen) {
         return EMHTTP_ERR_PROTOCOL; /* no colon */
     }
-    vlen = end - nlen - 1;
-    while (vlen != 0 && IS_OWS(*v)) {
-        v++;
-        vlen--;
-    }
-    while (vlen != 0 && IS_OWS(v[vlen - 1])) {
-        vlen--;
-    }
     if (p->state_ != ST_HEADER) {
         return NEXT; /* interim or trailer: checked, not reported */
     }
+    v = trim(s + nlen + 1, &vlen);
     rc = interpret(p, s, nlen, v, vlen);
-    if (rc == NEXT && p->cbs_ && p->cbs_->on_header &&
+    if (rc == NEXT && HAS_CB(p, on_header) &&
         p->cbs_->on_header(p->user_, (const char *)s, nlen, (const char *)v, vlen)) {
         rc = EMHTTP_ERR_ABORTED;
     }
     return rc;
 }
 
-/* ST_INTERIM, ST_HEADER, ST_TRAILER: header lines up to the empty line.
- * Indices are into d; head_bytes_ grows by what is consumed, so the limit
- * of the section is a fixed index for the whole call. */
-static int st_field(emhttp_parser *p, const uint8_t *d, size_t len, size_t *pos)
+/* ---- states --------------------------------------------------------- */
+
+/* ST_STATUS, ST_INTERIM, ST_HEADER, ST_TRAILER: the next line of a head
+ * (fast builds: every complete line up to the end of the section; -Os
+ * builds: one line per step(), no second loop).  The lines are scanned in
+ * l[0..lim), lim fixed by the end of the bytes or of the room left under
+ * max_head for the whole section. */
+static int st_head(emhttp_parser *p, const uint8_t *d, size_t len, size_t *pos)
 {
-    size_t at = *pos, room = p->max_head_ - p->head_bytes_, lim = len, i, j, next = at;
-    bool more = true; /* may more bytes come and still fit? */
+    const uint8_t *l = d + *pos;
+    size_t avail = len - *pos, room = p->max_head_ - p->head_bytes_;
+    size_t lim = avail < room ? avail : room, i, j, n = 0;
+    bool more = avail < room; /* may more bytes come and still fit? */
     int rc;
 
-    if (room <= len - at) {
-        lim = at + room;
-        more = false;
-    }
-
     do {
-        i = name_end(d, at, lim);
-        j = i;
-        if (i != at && i < lim && d[i] == ':') {
-            j = scan_field(d, i + 1, lim);
+        i = 0;
+        if (p->state_ == ST_STATUS) {
+            if (!http_prefix(l, len - *pos)) {
+                return EMHTTP_ERR_PROTOCOL; /* fail early on a non-HTTP reply */
+            }
+            j = scan_field(l, 0, lim);
+        } else {
+            i = name_end(l, 0, lim);
+            j = i;
+            if (i != 0 && i < lim && l[i] == ':') {
+                j = scan_field(l, i + 1, lim);
+            }
         }
-        rc = line_stop(d, j, lim, more, &next);
+        rc = line_stop(l, j, lim, more, &n);
         if (rc != NEXT) {
-            break;
+            return rc;
         }
-        p->head_bytes_ += (uint32_t)(next - at);
-        *pos = next;
-        if (j == at) {
+        p->head_bytes_ += (uint32_t)n;
+        *pos += n;
+        if (j == 0) {
             return section_end(p);
         }
-        rc = field(p, d + at, i - at, j - at);
-        at = next;
-    } while (rc == NEXT);
+        rc = p->state_ == ST_STATUS ? status_line(p, l, j) : field(p, l, i, j);
+        l += n;
+        lim -= n;
+    } while (EMHTTP_FAST && rc == NEXT);
     return rc;
 }
 
@@ -559,17 +667,22 @@ static int st_body(emhttp_parser *p, const uint8_t *d, size_t len, size_t *pos)
     if (p->state_ != ST_BODY_CLOSE) {
         if (p->remaining_ <= n) {
             n = (size_t)p->remaining_;
+#if CONFIG_EMHTTP_CHUNKED
             p->state_ = p->state_ == ST_BODY_LEN ? ST_DONE : ST_CHUNK_CRLF;
+#else
+            p->state_ = ST_DONE;
+#endif
         }
-        p->remaining_ -= n;
+        p->remaining_ -= (len_t)n;
     }
     *pos += n;
-    if (p->cbs_ && p->cbs_->on_body && p->cbs_->on_body(p->user_, s, n)) {
+    if (HAS_CB(p, on_body) && p->cbs_->on_body(p->user_, s, n)) {
         return EMHTTP_ERR_ABORTED;
     }
     return NEXT;
 }
 
+#if CONFIG_EMHTTP_CHUNKED
 /* A line problem in the chunk framing: EMHTTP_ERR_BAD_CHUNK. */
 static int chunk_rc(int rc)
 {
@@ -577,24 +690,25 @@ static int chunk_rc(int rc)
 }
 
 /* chunk-size [ chunk-ext ] CRLF, the line checked as a header line (no CTL
- * but HTAB, at most max_head bytes); the extension is skipped. */
+ * but HTAB, at most max_head bytes); the extension is skipped.  A size
+ * that does not fit len_t is refused, never truncated. */
 static int st_chunk_size(emhttp_parser *p, const uint8_t *d, size_t len, size_t *pos)
 {
     const uint8_t *l = d + *pos;
     size_t avail = len - *pos, lim = avail < p->max_head_ ? avail : p->max_head_, i = 0, next;
     size_t n = scan_field(l, 0, lim);
     int rc = line_stop(l, n, lim, avail < p->max_head_, &next);
-    uint64_t x = 0;
+    len_t x = 0;
 
     if (rc != NEXT) {
         return chunk_rc(rc);
     }
     *pos += next;
     for (; i < n && (HC(l[i]) & C_HEX); i++) {
-        if (x >> 60) {
-            return EMHTTP_ERR_BAD_CHUNK; /* over 64 bits */
+        if (x >> (8 * sizeof x - 4)) {
+            return EMHTTP_ERR_BAD_CHUNK; /* over 64 (32) bits */
         }
-        x = x << 4 | (uint64_t)(l[i] <= '9' ? l[i] - '0' : (l[i] | 0x20) - 'a' + 10);
+        x = x << 4 | (len_t)(l[i] <= '9' ? l[i] - '0' : (l[i] | 0x20) - 'a' + 10);
     }
     if (i == 0) {
         return EMHTTP_ERR_BAD_CHUNK;
@@ -623,28 +737,40 @@ static int st_chunk_crlf(emhttp_parser *p, const uint8_t *d, size_t len, size_t 
     }
     return chunk_rc(rc);
 }
+#endif /* CONFIG_EMHTTP_CHUNKED */
 
 /* One step of the state machine. */
 static int step(emhttp_parser *p, const uint8_t *d, size_t len, size_t *pos)
 {
     switch (p->state_) {
     case ST_STATUS:
-        return st_status(p, d, len, pos);
     case ST_INTERIM:
     case ST_HEADER:
+#if CONFIG_EMHTTP_CHUNKED
     case ST_TRAILER:
-        return st_field(p, d, len, pos);
+#endif
+        return st_head(p, d, len, pos);
     case ST_BODY_LEN:
     case ST_BODY_CLOSE:
+#if CONFIG_EMHTTP_CHUNKED
     case ST_CHUNK_DATA:
+#endif
         return st_body(p, d, len, pos);
+#if CONFIG_EMHTTP_CHUNKED
     case ST_CHUNK_SIZE:
         return st_chunk_size(p, d, len, pos);
     case ST_CHUNK_CRLF:
         return st_chunk_crlf(p, d, len, pos);
+#endif
     default:
         return EMHTTP_OK;
     }
+}
+
+/* The error a failed parser keeps (negative), 0 when it has not failed. */
+static int failed(const emhttp_parser *p)
+{
+    return p->state_ >= ST_ERR ? (int)p->state_ - 256 : 0;
 }
 
 /* ---- public --------------------------------------------------------- */
@@ -662,7 +788,9 @@ void emhttp_parser_reset(emhttp_parser *p, bool head_request)
 {
     p->remaining_ = 0;
     p->head_bytes_ = 0;
+#if CONFIG_EMHTTP_KEEPALIVE_HINT
     p->ka_timeout_s_ = 0;
+#endif
     p->status_ = 0;
     p->state_ = ST_STATUS;
     p->flags_ = head_request ? F_HEAD : 0;
@@ -671,40 +799,37 @@ void emhttp_parser_reset(emhttp_parser *p, bool head_request)
 int emhttp_parser_feed(emhttp_parser *p, const uint8_t *data, size_t len, size_t *consumed)
 {
     size_t pos = 0;
-    int rc;
+    int rc = failed(p);
 
-    if (p->state_ & ST_ERR) {
-        *consumed = 0;
-        return -(int)(p->state_ & ~ST_ERR);
+    if (rc == 0) {
+        if (len == 0) { /* nothing to do: no state waits for zero bytes */
+            rc = p->state_ == ST_DONE ? EMHTTP_OK : EMHTTP_PENDING;
+        } else {
+            p->flags_ |= F_STARTED;
+            do {
+                rc = step(p, data, len, &pos);
+            } while (rc == NEXT);
+            if (rc < 0) {
+                p->state_ = (uint8_t)rc; /* sticky */
+            }
+        }
     }
-    if (len == 0) { /* nothing to do: no state waits for zero bytes */
-        *consumed = 0;
-        return p->state_ == ST_DONE ? EMHTTP_OK : EMHTTP_PENDING;
-    }
-    p->flags_ |= F_STARTED;
-    do {
-        rc = step(p, data, len, &pos);
-    } while (rc == NEXT);
     *consumed = pos;
-    if (rc < 0) {
-        p->state_ = (uint8_t)(ST_ERR | -rc);
-    }
     return rc;
 }
 
 int emhttp_parser_eof(emhttp_parser *p)
 {
-    int rc;
+    int rc = failed(p);
 
-    if (p->state_ & ST_ERR) {
-        return -(int)(p->state_ & ~ST_ERR);
+    if (rc == 0) {
+        if (p->state_ >= ST_BODY_CLOSE) { /* or ST_DONE */
+            p->state_ = ST_DONE;
+            return EMHTTP_OK;
+        }
+        rc = (p->flags_ & F_STARTED) ? EMHTTP_ERR_PROTOCOL : EMHTTP_ERR_CLOSED;
+        p->state_ = (uint8_t)rc;
     }
-    if (p->state_ == ST_DONE || p->state_ == ST_BODY_CLOSE) {
-        p->state_ = ST_DONE;
-        return EMHTTP_OK;
-    }
-    rc = (p->flags_ & F_STARTED) ? EMHTTP_ERR_PROTOCOL : EMHTTP_ERR_CLOSED;
-    p->state_ = (uint8_t)(ST_ERR | -rc);
     return rc;
 }
 
@@ -720,12 +845,17 @@ bool emhttp_parser_headers_done(const emhttp_parser *p)
 
 bool emhttp_parser_keep_alive(const emhttp_parser *p)
 {
-    return !(p->state_ & ST_ERR) && !(p->flags_ & F_CLOSE);
+    return p->state_ < ST_ERR && !(p->flags_ & F_CLOSE);
 }
 
 uint32_t emhttp_parser_keepalive_timeout(const emhttp_parser *p)
 {
+#if CONFIG_EMHTTP_KEEPALIVE_HINT
     return p->ka_timeout_s_;
+#else
+    (void)p;
+    return 0;
+#endif
 }
 
 int emhttp_parser_status(const emhttp_parser *p)

@@ -5,6 +5,13 @@
  * at every split point and (c) one byte at a time, through an emulated
  * client receive buffer: unconsumed bytes stay at its front and new bytes
  * are appended, as the buffer contract in http_parser.h asks.
+ *
+ * The file is built with the default options and against the minimal
+ * configuration (cmake/minimal/emhttp_config.h): cases that need an option
+ * are under #if, and each option has cases for its absence
+ * (CONFIG_EMHTTP_CHUNKED: Transfer-Encoding refused with
+ * EMHTTP_ERR_UNSUPPORTED; CONFIG_EMHTTP_LENGTH_64: lengths over 2^32-1
+ * refused; CONFIG_EMHTTP_KEEPALIVE_HINT: the timeout stays 0).
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -14,6 +21,8 @@
 #include "emhttp/http_parser.h"
 
 #define RAW(s) .in = (s), .in_len = sizeof(s) - 1
+/* The Keep-Alive timeout expected for "timeout=n". */
+#define KAT(n) (CONFIG_EMHTTP_KEEPALIVE_HINT ? (n) : 0u)
 #define BUF_SIZE 4096
 
 typedef struct tcase {
@@ -78,8 +87,32 @@ static const tcase cases[] = {
      .rc = EMHTTP_OK, .status = 200, .headers = "Content-Length=5, 5\n", .body = "hello", .ka = true},
     {.name = "CL leading zeros", RAW("HTTP/1.1 200 OK\r\nContent-Length: 003\r\n\r\nabc"),
      .rc = EMHTTP_OK, .status = 200, .headers = "Content-Length=003\n", .body = "abc", .ka = true},
+    {.name = "CL 2^32-1 accepted", RAW("HTTP/1.1 200 OK\r\nContent-Length: 4294967295\r\n\r\nab"),
+     .rc = EMHTTP_PENDING, .status = 200, .headers = "Content-Length=4294967295\n", .body = "ab"},
+    {.name = "CL 2^32-1 twice, leading zeros",
+     RAW("HTTP/1.1 200 OK\r\nContent-Length: 004294967295 , 4294967295\r\n\r\nab"),
+     .rc = EMHTTP_PENDING, .status = 200, .headers = "Content-Length=004294967295 , 4294967295\n",
+     .body = "ab"},
+#if CONFIG_EMHTTP_LENGTH_64
     {.name = "CL 2^63-1 accepted", RAW("HTTP/1.1 200 OK\r\nContent-Length: 9223372036854775807\r\n\r\nab"),
      .rc = EMHTTP_PENDING, .status = 200, .headers = "Content-Length=9223372036854775807\n", .body = "ab"},
+    {.name = "CL 2^32 accepted", RAW("HTTP/1.1 200 OK\r\nContent-Length: 4294967296\r\n\r\nab"),
+     .rc = EMHTTP_PENDING, .status = 200, .headers = "Content-Length=4294967296\n", .body = "ab"},
+#else
+    {.name = "CL 2^32", RAW("HTTP/1.1 200 OK\r\nContent-Length: 4294967296\r\n\r\nab"),
+     .rc = EMHTTP_ERR_BAD_LENGTH, .status = 200, .headers = "", .body = ""},
+    {.name = "CL 2^32 + 4", RAW("HTTP/1.1 200 OK\r\nContent-Length: 4294967300\r\n\r\nab"),
+     .rc = EMHTTP_ERR_BAD_LENGTH, .status = 200, .headers = "", .body = ""},
+    {.name = "CL 11 digits", RAW("HTTP/1.1 200 OK\r\nContent-Length: 10000000000\r\n\r\nab"),
+     .rc = EMHTTP_ERR_BAD_LENGTH, .status = 200, .headers = "", .body = ""},
+    {.name = "CL 2^63-1", RAW("HTTP/1.1 200 OK\r\nContent-Length: 9223372036854775807\r\n\r\nab"),
+     .rc = EMHTTP_ERR_BAD_LENGTH, .status = 200, .headers = "", .body = ""},
+    {.name = "CL 5, 2^32 + 5", RAW("HTTP/1.1 200 OK\r\nContent-Length: 5, 4294967301\r\n\r\nhello"),
+     .rc = EMHTTP_ERR_BAD_LENGTH, .status = 200, .headers = "", .body = ""},
+    {.name = "CL 2^32, HEAD", .head = true,
+     RAW("HTTP/1.1 200 OK\r\nContent-Length: 4294967296\r\n\r\n"),
+     .rc = EMHTTP_ERR_BAD_LENGTH, .status = 200, .headers = "", .body = ""},
+#endif
     {.name = "CL different values", RAW("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nabc"),
      .rc = EMHTTP_ERR_BAD_LENGTH, .status = 200, .headers = "Content-Length=2\n", .body = ""},
     {.name = "CL list 5, 6", RAW("HTTP/1.1 200 OK\r\nContent-Length: 5, 6\r\n\r\nhello"),
@@ -110,6 +143,7 @@ static const tcase cases[] = {
      .headers = "Transfer-Encoding=chunked\nContent-Length=5\n", .body = ""},
 
     /* ---- chunked ---- */
+#if CONFIG_EMHTTP_CHUNKED
     {.name = "chunked, extensions, trailers",
      RAW("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
          "5;name=value\r\nhello\r\n6 ; q=\"a;b\\\"c\" ;x\r\n world\r\n0;last\r\n"
@@ -139,9 +173,24 @@ static const tcase cases[] = {
     {.name = "chunk size 17 f",
      RAW("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffffff\r\nx"),
      .rc = EMHTTP_ERR_BAD_CHUNK, .status = 200, .headers = "Transfer-Encoding=chunked\n", .body = ""},
+    {.name = "chunk size 8 f accepted",
+     RAW("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0ffffffff\r\nxyz"),
+     .rc = EMHTTP_PENDING, .status = 200, .headers = "Transfer-Encoding=chunked\n", .body = "xyz"},
+#if CONFIG_EMHTTP_LENGTH_64
     {.name = "chunk size 16 f accepted",
      RAW("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffff\r\nxyz"),
      .rc = EMHTTP_PENDING, .status = 200, .headers = "Transfer-Encoding=chunked\n", .body = "xyz"},
+    {.name = "chunk size 2^32 accepted",
+     RAW("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n100000000\r\nxyz"),
+     .rc = EMHTTP_PENDING, .status = 200, .headers = "Transfer-Encoding=chunked\n", .body = "xyz"},
+#else
+    {.name = "chunk size 2^32",
+     RAW("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n100000000\r\nxyz"),
+     .rc = EMHTTP_ERR_BAD_CHUNK, .status = 200, .headers = "Transfer-Encoding=chunked\n", .body = ""},
+    {.name = "chunk size 16 f",
+     RAW("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffff\r\nxyz"),
+     .rc = EMHTTP_ERR_BAD_CHUNK, .status = 200, .headers = "Transfer-Encoding=chunked\n", .body = ""},
+#endif
     {.name = "chunk size non-hex",
      RAW("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n"),
      .rc = EMHTTP_ERR_BAD_CHUNK, .status = 200, .headers = "Transfer-Encoding=chunked\n", .body = ""},
@@ -185,6 +234,47 @@ static const tcase cases[] = {
     {.name = "eof mid-chunk",
      RAW("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel"), .eof = true,
      .rc = EMHTTP_ERR_PROTOCOL, .status = 200, .headers = "Transfer-Encoding=chunked\n", .body = "hel"},
+    {.name = "pipelined after chunked",
+     RAW("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\n\r\n" OK_CL2),
+     .rc = EMHTTP_OK, .status = 200, .headers = "Transfer-Encoding=chunked\n", .body = "a", .ka = true,
+     .consumed = 58},
+    {.name = "empty Transfer-Encoding: close-delimited",
+     RAW("HTTP/1.1 200 OK\r\nTransfer-Encoding:\r\n\r\nxy"), .eof = true, .rc = EMHTTP_OK,
+     .status = 200, .headers = "Transfer-Encoding=\n", .body = "xy", .ka = false},
+#else
+    /* without CONFIG_EMHTTP_CHUNKED: any Transfer-Encoding on a response
+     * with a body is refused once the header section is complete */
+    {.name = "chunked refused",
+     RAW("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"),
+     .rc = EMHTTP_ERR_UNSUPPORTED, .status = 200, .headers = "Transfer-Encoding=chunked\n", .body = ""},
+    {.name = "chunked refused, bare LF, more headers",
+     RAW("HTTP/1.1 200 OK\nServer: x\nTransfer-Encoding: CHUNKED\nX-After: y\n\n0\n\n"),
+     .rc = EMHTTP_ERR_UNSUPPORTED, .status = 200,
+     .headers = "Server=x\nTransfer-Encoding=CHUNKED\nX-After=y\n", .body = ""},
+    {.name = "chunked refused, head only, eof", RAW("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"),
+     .eof = true, .rc = EMHTTP_ERR_UNSUPPORTED, .status = 200, .headers = "Transfer-Encoding=chunked\n",
+     .body = ""},
+    {.name = "gzip refused",
+     RAW("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nxy"), .eof = true,
+     .rc = EMHTTP_ERR_UNSUPPORTED, .status = 200, .headers = "Transfer-Encoding=gzip\n", .body = ""},
+    {.name = "empty Transfer-Encoding refused",
+     RAW("HTTP/1.1 200 OK\r\nTransfer-Encoding:\r\n\r\nxy"), .eof = true,
+     .rc = EMHTTP_ERR_UNSUPPORTED, .status = 200, .headers = "Transfer-Encoding=\n", .body = ""},
+    {.name = "chunked refused, HTTP/1.0",
+     RAW("HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\n\r\n"),
+     .rc = EMHTTP_ERR_UNSUPPORTED, .status = 200, .headers = "Transfer-Encoding=chunked\n", .body = ""},
+    {.name = "chunked refused after interim",
+     RAW("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n"
+         "1\r\na\r\n0\r\n\r\n"),
+     .rc = EMHTTP_ERR_UNSUPPORTED, .status = 201, .headers = "Transfer-Encoding=chunked\n", .body = ""},
+    {.name = "abort before chunked refused", RAW("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"),
+     .rc = EMHTTP_ERR_ABORTED, .status = 200, .headers = "Transfer-Encoding=chunked\n", .body = "",
+     .abort_on = "Transfer-Encoding"},
+#endif
+    /* with and without CONFIG_EMHTTP_CHUNKED */
+    {.name = "TE in interim response ignored",
+     RAW("HTTP/1.1 100 Continue\r\nTransfer-Encoding: chunked\r\n\r\n" OK_CL2),
+     .rc = EMHTTP_OK, .status = 200, .headers = "Content-Length=2\n", .body = "ok", .ka = true},
 
     /* ---- close-delimited, no body ---- */
     {.name = "close-delimited body", RAW("HTTP/1.1 200 OK\r\nServer: x\r\n\r\nabc\r\ndef"), .eof = true,
@@ -199,6 +289,22 @@ static const tcase cases[] = {
     {.name = "HEAD with chunked", .head = true,
      RAW("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"), .rc = EMHTTP_OK, .status = 200,
      .headers = "Transfer-Encoding=chunked\n", .body = "", .ka = true},
+    {.name = "HEAD with gzip, pipelined", .head = true,
+     RAW("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n" OK_CL2), .rc = EMHTTP_OK, .status = 200,
+     .headers = "Transfer-Encoding=gzip\n", .body = "", .ka = true, .consumed = 44},
+    {.name = "HEAD with CL and chunked", .head = true,
+     RAW("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"),
+     .rc = EMHTTP_ERR_BAD_LENGTH, .status = 200,
+     .headers = "Content-Length=5\nTransfer-Encoding=chunked\n", .body = ""},
+    {.name = "204 with chunked", RAW("HTTP/1.1 204 No Content\r\nTransfer-Encoding: chunked\r\n\r\n" OK_CL2),
+     .rc = EMHTTP_OK, .status = 204, .headers = "Transfer-Encoding=chunked\n", .body = "", .ka = true,
+     .consumed = 55},
+    {.name = "304 with chunked", RAW("HTTP/1.1 304 Not Modified\r\nTransfer-Encoding: chunked\r\n\r\n"),
+     .rc = EMHTTP_OK, .status = 304, .headers = "Transfer-Encoding=chunked\n", .body = "", .ka = true},
+    {.name = "304 with CL and chunked",
+     RAW("HTTP/1.1 304 Not Modified\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n"),
+     .rc = EMHTTP_ERR_BAD_LENGTH, .status = 304,
+     .headers = "Transfer-Encoding=chunked\nContent-Length=5\n", .body = ""},
     {.name = "HEAD without length", .head = true, RAW("HTTP/1.1 200 OK\r\n\r\n"), .rc = EMHTTP_OK,
      .status = 200, .headers = "", .body = "", .ka = true},
     {.name = "204 with CL", RAW("HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\n" OK_CL2),
@@ -248,16 +354,16 @@ static const tcase cases[] = {
     {.name = "Keep-Alive timeout, max",
      RAW("HTTP/1.1 200 OK\r\nKeep-Alive: timeout=5, max=100\r\nContent-Length: 0\r\n\r\n"), .rc = EMHTTP_OK,
      .status = 200, .headers = "Keep-Alive=timeout=5, max=100\nContent-Length=0\n", .body = "", .ka = true,
-     .kat = 5},
+     .kat = KAT(5)},
     {.name = "Keep-Alive max, TIMEOUT",
      RAW("HTTP/1.1 200 OK\r\nkeep-alive: max=100,TIMEOUT=30\r\nContent-Length: 0\r\n\r\n"), .rc = EMHTTP_OK,
      .status = 200, .headers = "keep-alive=max=100,TIMEOUT=30\nContent-Length=0\n", .body = "", .ka = true,
-     .kat = 30},
+     .kat = KAT(30)},
     {.name = "Keep-Alive huge timeout clamped",
      RAW("HTTP/1.1 200 OK\r\nKeep-Alive: timeout=99999999999999999999999\r\nContent-Length: 0\r\n\r\n"),
      .rc = EMHTTP_OK, .status = 200,
      .headers = "Keep-Alive=timeout=99999999999999999999999\nContent-Length=0\n", .body = "", .ka = true,
-     .kat = 86400},
+     .kat = KAT(86400)},
     {.name = "Keep-Alive bad timeout ignored",
      RAW("HTTP/1.1 200 OK\r\nKeep-Alive: timeout=5s, max=3\r\nContent-Length: 0\r\n\r\n"), .rc = EMHTTP_OK,
      .status = 200, .headers = "Keep-Alive=timeout=5s, max=3\nContent-Length=0\n", .body = "", .ka = true},
@@ -324,6 +430,10 @@ static const tcase cases[] = {
      .body = ""},
     {.name = "four-digit status", RAW("HTTP/1.1 2000 OK\r\n\r\n"), .rc = EMHTTP_ERR_PROTOCOL,
      .headers = "", .body = ""},
+    {.name = "byte after status, no reason", RAW("HTTP/1.1 200X\r\n\r\n"), .rc = EMHTTP_ERR_PROTOCOL,
+     .headers = "", .body = ""},
+    {.name = "four-digit status, no reason", RAW("HTTP/1.1 2000\r\n\r\n"), .rc = EMHTTP_ERR_PROTOCOL,
+     .headers = "", .body = ""},
     {.name = "status 099", RAW("HTTP/1.1 099 X\r\n\r\n"), .rc = EMHTTP_ERR_PROTOCOL, .headers = "",
      .body = ""},
     {.name = "status with letters", RAW("HTTP/1.1 2x0 X\r\n\r\n"), .rc = EMHTTP_ERR_PROTOCOL,
@@ -362,10 +472,6 @@ static const tcase cases[] = {
     /* ---- pipelining and end of stream ---- */
     {.name = "pipelined second response", RAW(OK_CL2 OK_CL2), .rc = EMHTTP_OK, .status = 200,
      .headers = "Content-Length=2\n", .body = "ok", .ka = true, .consumed = 40},
-    {.name = "pipelined after chunked",
-     RAW("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\n\r\n" OK_CL2),
-     .rc = EMHTTP_OK, .status = 200, .headers = "Transfer-Encoding=chunked\n", .body = "a", .ka = true,
-     .consumed = 58},
     {.name = "eof before any byte", RAW(""), .eof = true, .rc = EMHTTP_ERR_CLOSED, .headers = "",
      .body = ""},
     {.name = "eof mid-status line", RAW("HTTP/1.1 20"), .eof = true, .rc = EMHTTP_ERR_PROTOCOL,
@@ -553,6 +659,9 @@ static void test_table(void)
 static void test_size(void)
 {
     CHECK(sizeof(emhttp_parser) <= 2 * sizeof(void *) + 24);
+#if !CONFIG_EMHTTP_LENGTH_64 && !CONFIG_EMHTTP_KEEPALIVE_HINT
+    CHECK(sizeof(emhttp_parser) <= 2 * sizeof(void *) + 16); /* 32-bit length, no timeout */
+#endif
 }
 
 static void test_started(void)
@@ -577,28 +686,32 @@ static void test_started(void)
 
 /* Two pipelined responses through one receive buffer, with a reset in
  * between, no callbacks; then a feed after completion. */
+#define PIPE_1 "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nKeep-Alive: timeout=7\r\n\r\nabc"
+#if CONFIG_EMHTTP_CHUNKED
+#define PIPE_2 "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nde\r\n0\r\n\r\n"
+#else
+#define PIPE_2 "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nde"
+#endif
 static void test_pipeline(void)
 {
-    static const char in[] = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nKeep-Alive: timeout=7\r\n\r\nabc"
-                             "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nde\r\n0\r\n\r\n"
-                             "HTTP/1.0 204 No Content\r\n\r\n";
+    static const char in[] = PIPE_1 PIPE_2 "HTTP/1.0 204 No Content\r\n\r\n";
     const uint8_t *s = (const uint8_t *)in;
     size_t len = sizeof in - 1, c = 0;
     emhttp_parser p;
 
     emhttp_parser_init(&p, NULL, NULL, 256);
     CHECK_EQ_INT(emhttp_parser_feed(&p, s, len, &c), EMHTTP_OK);
-    CHECK_EQ_INT(c, 64);
+    CHECK_EQ_INT(c, sizeof PIPE_1 - 1);
     CHECK(emhttp_parser_keep_alive(&p));
-    CHECK_EQ_INT(emhttp_parser_keepalive_timeout(&p), 7);
+    CHECK_EQ_INT(emhttp_parser_keepalive_timeout(&p), KAT(7));
     CHECK_EQ_INT(emhttp_parser_feed(&p, s + c, len - c, &c), EMHTTP_OK);
     CHECK_EQ_INT(c, 0);
-    s += 64;
-    len -= 64;
+    s += sizeof PIPE_1 - 1;
+    len -= sizeof PIPE_1 - 1;
     emhttp_parser_reset(&p, false);
     CHECK_EQ_INT(emhttp_parser_keepalive_timeout(&p), 0);
     CHECK_EQ_INT(emhttp_parser_feed(&p, s, len, &c), EMHTTP_OK);
-    CHECK_EQ_INT(c, 59);
+    CHECK_EQ_INT(c, sizeof PIPE_2 - 1);
     s += c;
     len -= c;
     emhttp_parser_reset(&p, false);
@@ -608,6 +721,37 @@ static void test_pipeline(void)
     CHECK(!emhttp_parser_keep_alive(&p));
     CHECK_EQ_INT(emhttp_parser_eof(&p), EMHTTP_OK);
 }
+
+#if !CONFIG_EMHTTP_CHUNKED
+/* Without chunked decoding: a chunked response fails with
+ * EMHTTP_ERR_UNSUPPORTED, stickily (whatever is fed after it, and at end
+ * of stream), without keep-alive; a reset makes the parser usable again. */
+static void test_unsupported(void)
+{
+    static const char in[] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nde\r\n0\r\n\r\n";
+    const uint8_t *s = (const uint8_t *)in;
+    size_t c = 99;
+    emhttp_parser p;
+
+    emhttp_parser_init(&p, NULL, NULL, 256);
+    CHECK_EQ_INT(emhttp_parser_feed(&p, s, sizeof in - 1, &c), EMHTTP_ERR_UNSUPPORTED);
+    CHECK_EQ_INT(c, 47); /* the header section */
+    CHECK(!emhttp_parser_headers_done(&p));
+    CHECK(!emhttp_parser_keep_alive(&p));
+    CHECK_EQ_INT(emhttp_parser_status(&p), 200);
+    CHECK_EQ_INT(emhttp_parser_feed(&p, s + c, sizeof in - 1 - c, &c), EMHTTP_ERR_UNSUPPORTED);
+    CHECK_EQ_INT(c, 0);
+    CHECK_EQ_INT(emhttp_parser_feed(&p, NULL, 0, &c), EMHTTP_ERR_UNSUPPORTED);
+    CHECK_EQ_INT(emhttp_parser_eof(&p), EMHTTP_ERR_UNSUPPORTED);
+    CHECK_EQ_INT(emhttp_parser_feed(&p, (const uint8_t *)OK_CL2, sizeof OK_CL2 - 1, &c),
+                 EMHTTP_ERR_UNSUPPORTED);
+    CHECK_EQ_INT(c, 0);
+    emhttp_parser_reset(&p, false);
+    CHECK_EQ_INT(emhttp_parser_feed(&p, (const uint8_t *)OK_CL2, sizeof OK_CL2 - 1, &c), EMHTTP_OK);
+    CHECK_EQ_INT(c, sizeof OK_CL2 - 1);
+    CHECK(emhttp_parser_keep_alive(&p));
+}
+#endif
 
 /* Reset clears an error; init with a huge limit. */
 static void test_reset_after_error(void)
@@ -631,6 +775,9 @@ int main(void)
     RUN(test_size);
     RUN(test_started);
     RUN(test_pipeline);
+#if !CONFIG_EMHTTP_CHUNKED
+    RUN(test_unsupported);
+#endif
     RUN(test_reset_after_error);
     return check_summary();
 }

@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "emhttp/error.h"
+#include "emhttp/opt.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -48,14 +49,27 @@ typedef struct emhttp_parser_cbs {
     int (*on_body)(void *user, const uint8_t *data, size_t len);
 } emhttp_parser_cbs;
 
-/** Parser state.  Fields are private: use the functions below. */
+/**
+ * Parser state.  Fields are private: use the functions below.  The layout
+ * depends on the options (emhttp/opt.h), so code using it must be built
+ * with the same options as the library: remaining_ is a uint64_t with
+ * CONFIG_EMHTTP_LENGTH_64, a uint32_t without (body lengths and chunk
+ * sizes up to 2^32-1); ka_timeout_s_ exists only with
+ * CONFIG_EMHTTP_KEEPALIVE_HINT.
+ */
 typedef struct emhttp_parser {
     const emhttp_parser_cbs *cbs_;
     void *user_;
+#if CONFIG_EMHTTP_LENGTH_64
     uint64_t remaining_;  /* body or chunk bytes still expected */
+#else
+    uint32_t remaining_;  /* body or chunk bytes still expected */
+#endif
     uint32_t head_bytes_; /* bytes of the current header section so far */
     uint32_t max_head_;   /* header section limit */
+#if CONFIG_EMHTTP_KEEPALIVE_HINT
     uint32_t ka_timeout_s_; /* Keep-Alive: timeout=N, 0 if none */
+#endif
     uint16_t status_;
     uint8_t state_;
     uint8_t flags_;
@@ -95,6 +109,11 @@ void emhttp_parser_reset(emhttp_parser *p, bool head_request);
  *                            *consumed are not part of it
  *         EMHTTP_ERR_PROTOCOL, EMHTTP_ERR_HEADER_TOO_LARGE,
  *         EMHTTP_ERR_BAD_LENGTH, EMHTTP_ERR_BAD_CHUNK  malformed response
+ *                            (also a Content-Length or chunk size over
+ *                            2^32-1 without CONFIG_EMHTTP_LENGTH_64)
+ *         EMHTTP_ERR_UNSUPPORTED  without CONFIG_EMHTTP_CHUNKED: a final
+ *                            response with a body and a Transfer-Encoding
+ *                            header
  *         EMHTTP_ERR_ABORTED a callback returned non-zero
  * After an error the parser stays failed until emhttp_parser_reset().
  */
@@ -121,7 +140,8 @@ bool emhttp_parser_headers_done(const emhttp_parser *p);
  */
 bool emhttp_parser_keep_alive(const emhttp_parser *p);
 
-/** The server's "Keep-Alive: timeout=N" in seconds, 0 when absent. */
+/** The server's "Keep-Alive: timeout=N" in seconds, 0 when absent; always
+ *  0 without CONFIG_EMHTTP_KEEPALIVE_HINT (the header is not read). */
 uint32_t emhttp_parser_keepalive_timeout(const emhttp_parser *p);
 
 /** Status code of the final response, 0 before its status line. */
