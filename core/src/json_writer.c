@@ -1,18 +1,35 @@
 /*
  * json_writer.c - streaming JSON writer (see emhttp/json_writer.h).
  *
- * Every value first passes jw_value_pre() (one test of flags_, which
- * caches the innermost container type), then goes out through jw_put() /
- * jw_putc(), which copy while it fits and then only count.  Strings are
- * scanned with the byte-class table of http_chars.c; integers and fixed
- * point are written backwards by emhttp_dec_back() (no 64-bit division).
+ * Grammar: every call starts in jw_prep(), the one routine that knows the
+ * JSON structure.  flags_ holds the set of operations that may come next
+ * (value, key, '}', ']', finish) and whether a comma goes first; stack_
+ * holds one bit per open level (object or array), as a shift register.
+ * jw_prep() checks the call against flags_, pushes or pops a level and
+ * computes the next set; jw_step() then writes the comma and the first
+ * character of what follows ('{', '[', '"', '-').  A call refused there
+ * writes nothing.
  *
- * Fast paths (EMHTTP_FAST, see http_chars.h; left out of -Os builds): when
- * the buffer has room for the worst case, a value is written straight into
- * it, and integers are written with digit pairs.  Doubles use a shortest
- * round-trip conversion in the manner of Ryu (Ulf Adams, "Ryu: fast
- * float-to-string conversion", PLDI 2018), written from the paper for this
- * file.
+ * Output: jw_putc() stores a byte while the buffer has room and otherwise
+ * only counts it, so that a document that does not fit still yields its
+ * exact length.  In -Os builds (EMHTTP_FAST 0, see http_chars.h) it is the
+ * only output primitive: strings pass through jw_text(), one loop that
+ * escapes and checks UTF-8 a byte at a time (a one-word decoder state:
+ * continuation bytes due, allowed high nibbles of the next one), with the
+ * byte classes of HC(); integers and fixed point are written backwards by
+ * emhttp_dec_back() into a small buffer (no 64-bit division), then a byte
+ * at a time.  The grammar, the string loop and the error path exist once,
+ * out of line, so a firmware links a few hundred bytes of writer.
+ *
+ * Fast paths (EMHTTP_FAST 1, -O2 builds): the grammar is inlined into each
+ * call, folded for its operation; jw_begin() writes the comma and the
+ * first character straight into the buffer when it has room for the worst
+ * case of the whole value (or, for a long string, for an estimate from
+ * counting its escapes), and the value follows the same way: strings in
+ * memcpy'd runs, integers with digit pairs.  Only what may overflow takes
+ * the byte-wise paths, out of line.  Doubles use a shortest round-trip
+ * conversion in the manner of Ryu (Ulf Adams, "Ryu: fast float-to-string
+ * conversion", PLDI 2018), written from the paper for this file.
  */
 #include "emhttp/json_writer.h"
 
@@ -20,23 +37,60 @@
 
 #include "http_chars.h"
 
-/* flags_: state of the innermost level */
-#define F_OBJ 1u   /* inside an object */
-#define F_ARR 2u   /* inside an array */
-#define F_COMMA 4u /* an element was written: the next one needs a comma */
-#define F_KEY 8u   /* a key was written: a value must follow */
-#define F_DONE 16u /* depth 0: the top-level value has been written */
-#define F_ERR 32u  /* a sticky error other than overflow: every call fails */
+/* jw_prep() operations: the number of a bit of flags_ (bits 0-2), and
+ * modifiers */
+#define J_VALUE 0u   /* a scalar value */
+#define J_KEY 1u     /* an object key */
+#define J_OBJ_END 2u /* '}' */
+#define J_ARR_END 3u /* ']' */
+#define J_FINISH 4u  /* the end of the document */
+#define J_OPEN 8u    /* a value that opens a level: J_OPEN (object), J_OPEN | J_ARRAY */
+#define J_ARRAY 16u
+#define J_BAD 32u    /* an invalid argument: EMHTTP_ERR_ARG once the state is right */
+
+/* flags_: bit 1 << J_x set when operation J_x may come next, F_COMMA when
+ * a value or key needs a comma first, F_TOPLEVEL at depth 0 before the
+ * value (fast builds tell the levels of a value apart by flags_ alone).
+ * 0 after an error other than an overflow: every call fails. */
+#define F_ERR 0u
+#define F_COMMA 32u
+#define F_TOPLEVEL 64u
+#define F_TOP ((1u << J_VALUE) | F_TOPLEVEL)       /* the start */
+#define F_KEYED (1u << J_VALUE)                    /* in an object after a key */
+#define F_DONE (1u << J_FINISH)                    /* after the top-level value */
+#define F_OBJ ((1u << J_KEY) | (1u << J_OBJ_END))   /* a new object */
+#define F_ARR ((1u << J_VALUE) | (1u << J_ARR_END)) /* a new array */
+#define F_OBJ_MORE (F_OBJ | F_COMMA)               /* an object after a member */
+#define F_ARR_MORE (F_ARR | F_COMMA)               /* an array after a member */
+#define F_ARRAY (F_ARR - F_OBJ)                    /* array state - object state */
 
 /* byte classes of string bytes (the shared table) */
 #define C_ESC HC_JESC            /* control character, '"' or '\\': escaped */
 #define C_SPECIAL (HC_JESC | HC_HIGH) /* escaped, or 0x80..0xFF: UTF-8 checked */
 #define PLAIN(c) (!(HC(c) & C_SPECIAL))
 
+/* The grammar and the string writer: one shared copy in -Os builds, a copy
+ * per call site (folded for its operation) in fast builds; JW_INLINE: the
+ * compiler's choice in -Os builds. */
+#if EMHTTP_FAST && defined(__GNUC__)
+#define JW_SPECIALISE static inline __attribute__((always_inline))
+#define JW_INLINE static inline __attribute__((always_inline))
+#else
+#define JW_SPECIALISE EMHTTP_NOINLINE static
+#define JW_INLINE static
+#endif
+
+/* The byte-wise paths: in fast builds only what may overflow takes them,
+ * out of line. */
+#if EMHTTP_FAST && defined(__GNUC__)
+#define JW_SLOW static __attribute__((noinline))
+#else
+#define JW_SLOW static
+#endif
+
+#define STACK_WORDS (sizeof ((emhttp_jw *)0)->stack_ / sizeof ((emhttp_jw *)0)->stack_[0])
 #define NUM_MAX 32       /* longest number text (a double: 25 bytes) */
 #define SHORT_STRING 32u /* strings up to this long are copied byte by byte */
-
-static uint8_t jw_nothing_; /* buffer of a measuring writer; never written */
 
 #if EMHTTP_FAST || CONFIG_EMHTTP_JSON_FLOAT
 static const char jw_digits2[] =
@@ -47,145 +101,274 @@ static const char jw_digits2[] =
 
 /* ---- output ------------------------------------------------------------ */
 
-/* Record a sticky error (an overflow is replaced, others are kept). */
-static int jw_fail(emhttp_jw *w, int err)
+/* Record a sticky error and stop the writer.  flags_ is F_ERR exactly when
+ * an error other than an overflow is recorded: that one is kept, an
+ * overflow is replaced. */
+EMHTTP_NOINLINE static int jw_fail(emhttp_jw *w, int err)
 {
-    if (w->err_ == 0 || w->err_ == EMHTTP_ERR_JSON_OVERFLOW) {
+    if (w->flags_ != F_ERR) {
+        w->flags_ = F_ERR;
         w->err_ = err;
     }
-    w->flags_ = F_ERR;
     return w->err_;
 }
 
-/* Something of n bytes does not fit: from now on only count. */
-static void jw_overflow(emhttp_jw *w, size_t n)
+/* Write byte c, or only count it (in extra_, saturating) once the buffer
+ * is full.  Output only happens while the error is 0 or an overflow (every
+ * call first passes jw_step(), which refuses all calls after any other
+ * error), so an overflow may be recorded without looking. */
+EMHTTP_NOINLINE static void jw_putc(emhttp_jw *w, unsigned c)
 {
-    w->size_ = w->len_;
-    w->extra_ = (n > SIZE_MAX - w->extra_) ? SIZE_MAX : w->extra_ + n;
-    if (w->err_ == 0) {
+    if (w->p_ != w->end_) {
+        *w->p_++ = (uint8_t)c;
+    } else {
+        size_t n = w->extra_ + 1;
+        if (n != 0) { /* saturating */
+            w->extra_ = n;
+        }
         w->err_ = EMHTTP_ERR_JSON_OVERFLOW;
     }
 }
 
+#if EMHTTP_FAST
+/* Write n bytes at once, or only count them: nothing more is written after
+ * an overflow (end_ moves back to p_). */
 static void jw_put(emhttp_jw *w, const void *p, size_t n)
 {
-    if (n <= w->size_ - w->len_) {
-        memcpy(w->buf_ + w->len_, p, n);
-        w->len_ += n;
+    if (n <= (size_t)(w->end_ - w->p_)) {
+        memcpy(w->p_, p, n);
+        w->p_ += n;
     } else {
-        jw_overflow(w, n);
+        w->end_ = w->p_;
+        w->extra_ = (n > SIZE_MAX - w->extra_) ? SIZE_MAX : w->extra_ + n;
+        w->err_ = EMHTTP_ERR_JSON_OVERFLOW;
     }
 }
-
-static void jw_putc(emhttp_jw *w, char c)
+#else
+/* Write n bytes, a byte at a time. */
+static void jw_put(emhttp_jw *w, const void *p, size_t n)
 {
-    if (w->len_ < w->size_) {
-        w->buf_[w->len_++] = (uint8_t)c;
-    } else {
-        jw_overflow(w, 1);
+    const uint8_t *s = (const uint8_t *)p;
+    while (n-- != 0) {
+        jw_putc(w, *s++);
     }
 }
-
-#if EMHTTP_FAST || CONFIG_EMHTTP_JSON_FLOAT
-/* At least n bytes left (n > 0: false once overflowed). */
-static int jw_room(const emhttp_jw *w, size_t n) { return w->size_ - w->len_ >= n; }
 #endif
 
 /* ---- structure --------------------------------------------------------- */
 
-/* Before any value: check the state and write the comma.  Returns 0 or
- * a (non-overflow) sticky error. */
-static inline int jw_value_pre(emhttp_jw *w)
+/* Check operation op against flags_ and move to the next state, pushing
+ * or popping a level.  stack_ is a shift register of the types of the open
+ * levels, the innermost in bit 0 (1 = array; all 0 at depth 0).  Returns 1
+ * when a comma must go first (a value or a key after a member), 0 when
+ * not, -1 when the call is refused (the sticky error is set, flags_ is
+ * F_ERR). */
+JW_INLINE int jw_prep(emhttp_jw *w, unsigned op)
 {
-    unsigned f = w->flags_;
-    if (f & F_ARR) {
-        w->flags_ = F_ARR | F_COMMA;
-        if (f & F_COMMA) {
-            jw_putc(w, ',');
+    unsigned f = w->flags_, d = w->depth_, row = op & 7u, nf, i, bit;
+    int err = EMHTTP_ERR_JSON_STATE;
+    if (!(f & (1u << row))) {
+        goto refused;
+    }
+    err = EMHTTP_ERR_ARG;
+    if (op & J_BAD) {
+        goto refused;
+    }
+    if (op & J_OPEN) {
+        err = EMHTTP_ERR_JSON_DEPTH;
+        if (d >= CONFIG_EMHTTP_JSON_MAX_DEPTH) {
+            goto refused;
         }
-        return 0;
+        w->depth_ = (uint8_t)(d + 1);
+        bit = op / J_ARRAY; /* op is J_OPEN or J_OPEN | J_ARRAY */
+        nf = F_OBJ + bit * F_ARRAY;
+        for (i = 0; i < STACK_WORDS; i++) {
+            unsigned b = w->stack_[i];
+            w->stack_[i] = (uint16_t)(b << 1 | bit);
+            bit = b >> 15;
+        }
+    } else if (row == J_KEY) {
+        nf = F_KEYED;
+    } else if (EMHTTP_FAST && row == J_VALUE) { /* -Os builds: below */
+        nf = f == F_KEYED ? F_OBJ_MORE : (f & (1u << J_ARR_END)) ? F_ARR_MORE : F_DONE;
+    } else {
+        if (row & J_OBJ_END) { /* J_OBJ_END or J_ARR_END */
+            w->depth_ = (uint8_t)--d;
+            bit = 0;
+            for (i = STACK_WORDS; i-- != 0;) {
+                unsigned b = w->stack_[i];
+                w->stack_[i] = (uint16_t)(b >> 1 | bit << 15);
+                bit = b & 1u;
+            }
+        }
+        /* the level now has a member */
+        nf = d == 0 ? F_DONE : F_OBJ_MORE + (w->stack_[0] & 1u) * F_ARRAY;
     }
-    if (f == (F_OBJ | F_KEY)) { /* the key wrote the comma */
-        w->flags_ = F_OBJ | F_COMMA;
-        return 0;
+    w->flags_ = (uint8_t)nf;
+    return (f & F_COMMA) && !(row & J_OBJ_END);
+refused:
+    jw_fail(w, err);
+    return -1;
+}
+
+/* The comma (when comma is 1) and c (when not 0), byte-wise. */
+JW_INLINE void jw_prefix(emhttp_jw *w, int comma, unsigned c)
+{
+    if (comma) {
+        jw_putc(w, ',');
     }
-    if (f == 0) { /* the top-level value */
-        w->flags_ = F_DONE;
-        return 0;
+    if (c) {
+        jw_putc(w, c);
     }
-    return jw_fail(w, EMHTTP_ERR_JSON_STATE);
+}
+
+#if EMHTTP_FAST
+/* jw_prep(), then the comma and c (when not 0) straight into the buffer
+ * when it has room for them and need more bytes: returns where those go,
+ * or NULL when the call was refused (flags_ F_ERR) or the room is short
+ * (then the comma and c went out byte-wise). */
+JW_INLINE uint8_t *jw_begin(emhttp_jw *w, unsigned op, unsigned c, size_t need)
+{
+    int comma = jw_prep(w, op);
+    uint8_t *d = w->p_;
+    if (comma < 0) {
+        return NULL;
+    }
+    if ((size_t)(w->end_ - d) >= need + 2) {
+#if defined(__GNUC__)
+        if (d == NULL) { /* cannot be: there is room */
+            __builtin_unreachable();
+        }
+#endif
+        if (comma) {
+            *d++ = ',';
+        }
+        if (c != 0) {
+            *d++ = (uint8_t)c;
+        }
+        return d;
+    }
+    jw_prefix(w, comma, c);
+    return NULL;
+}
+#endif
+
+/* jw_prep(), then the comma and c (when not 0).  Returns the sticky error
+ * or 0; the call was refused when flags_ is F_ERR after it. */
+JW_SPECIALISE int jw_step(emhttp_jw *w, unsigned op, unsigned c)
+{
+#if EMHTTP_FAST
+    uint8_t *d = jw_begin(w, op, c, 0);
+    if (d != NULL) {
+        w->p_ = d;
+    }
+#else
+    int comma = jw_prep(w, op);
+    if (comma >= 0) {
+        jw_prefix(w, comma, c);
+    }
+#endif
+    return w->err_;
 }
 
 void emhttp_jw_init(emhttp_jw *w, void *buf, size_t size)
 {
-    memset(w, 0, sizeof *w);
-    w->buf_ = buf ? (uint8_t *)buf : &jw_nothing_;
-    w->size_ = buf ? size : 0;
+    w->buf_ = (uint8_t *)buf;
+    w->p_ = (uint8_t *)buf;
+    w->end_ = buf ? (uint8_t *)buf + size : w->p_; /* a NULL buffer is never touched */
+    w->extra_ = 0;
+    w->err_ = 0;
+    w->depth_ = 0;
+    w->flags_ = F_TOP;
+    memset(w->stack_, 0, sizeof w->stack_);
 }
 
-EMHTTP_NOINLINE static int jw_open(emhttp_jw *w, char c, unsigned is_object)
-{
-    unsigned d = w->depth_;
-    int rc = jw_value_pre(w);
-    if (rc != 0) {
-        return rc;
-    }
-    if (d >= CONFIG_EMHTTP_JSON_MAX_DEPTH) {
-        return jw_fail(w, EMHTTP_ERR_JSON_DEPTH);
-    }
-    if (is_object) {
-        w->stack_[d >> 3] |= (uint8_t)(1u << (d & 7u));
-    } else {
-        w->stack_[d >> 3] &= (uint8_t)~(1u << (d & 7u));
-    }
-    w->depth_ = (uint8_t)(d + 1);
-    w->flags_ = (uint8_t)(is_object ? F_OBJ : F_ARR);
-    jw_putc(w, c);
-    return w->err_;
-}
-
-EMHTTP_NOINLINE static int jw_close(emhttp_jw *w, char c, unsigned is_object)
-{
-    unsigned f = w->flags_, d;
-    if (is_object ? (f & (F_OBJ | F_KEY)) != F_OBJ : !(f & F_ARR)) {
-        return jw_fail(w, EMHTTP_ERR_JSON_STATE);
-    }
-    d = --w->depth_;
-    if (d == 0) {
-        w->flags_ = F_DONE;
-    } else {
-        d--;
-        w->flags_ = (uint8_t)((((w->stack_[d >> 3] >> (d & 7u)) & 1u) ? F_OBJ : F_ARR) | F_COMMA);
-    }
-    jw_putc(w, c);
-    return w->err_;
-}
-
-int emhttp_jw_object(emhttp_jw *w) { return jw_open(w, '{', 1); }
-int emhttp_jw_object_end(emhttp_jw *w) { return jw_close(w, '}', 1); }
-int emhttp_jw_array(emhttp_jw *w) { return jw_open(w, '[', 0); }
-int emhttp_jw_array_end(emhttp_jw *w) { return jw_close(w, ']', 0); }
+int emhttp_jw_object(emhttp_jw *w) { return jw_step(w, J_OPEN, '{'); }
+int emhttp_jw_object_end(emhttp_jw *w) { return jw_step(w, J_OBJ_END, '}'); }
+int emhttp_jw_array(emhttp_jw *w) { return jw_step(w, J_OPEN | J_ARRAY, '['); }
+int emhttp_jw_array_end(emhttp_jw *w) { return jw_step(w, J_ARR_END, ']'); }
 
 int emhttp_jw_finish(emhttp_jw *w)
 {
-    if (w->flags_ != F_DONE) {
-        jw_fail(w, EMHTTP_ERR_JSON_STATE); /* keeps an earlier error */
+    int rc = jw_step(w, J_FINISH, 0);
+    size_t n;
+    if (rc != 0) {
+        return rc;
     }
-    if (w->err_ != 0) {
-        return w->err_;
-    }
-    return w->len_ > (size_t)(~0u >> 1) ? EMHTTP_ERR_JSON_OVERFLOW : (int)w->len_;
+    n = (size_t)(w->p_ - w->buf_);
+    return n > (size_t)(~0u >> 1) ? EMHTTP_ERR_JSON_OVERFLOW : (int)n;
 }
 
 size_t emhttp_jw_needed(const emhttp_jw *w)
 {
-    return (w->extra_ > SIZE_MAX - w->len_) ? SIZE_MAX : w->len_ + w->extra_;
+    size_t len = (size_t)(w->p_ - w->buf_);
+    return (w->extra_ > SIZE_MAX - len) ? SIZE_MAX : len + w->extra_;
 }
 
 int emhttp_jw_error(const emhttp_jw *w) { return w->err_; }
 
 /* ---- strings ----------------------------------------------------------- */
 
+/* The state after lead byte E0 + i, 0 <= i <= 0x14 (see jw_text()):
+ * (continuation bytes due) << 4 | (allowed high nibbles of the next). */
+static const uint8_t jw_lead_[0x15] = {
+    0x2C, 0x2F, 0x2F, 0x2F, 0x2F, 0x2F, 0x2F, 0x2F, /* E0: A0..BF next (no overlong form) */
+    0x2F, 0x2F, 0x2F, 0x2F, 0x2F, 0x23, 0x2F, 0x2F, /* ED: 80..9F next (no surrogate) */
+    0x3E, 0x3F, 0x3F, 0x3F, 0x31,                   /* F0: 90..BF, F4: 80..8F next */
+};
+
+/* Escaped s, a byte at a time, then '"' and for a key (op J_KEY) ':'.
+ * '"', '\\' and the control characters are escaped; UTF-8 is checked on the
+ * way: inside a multi-byte sequence, st is the number of continuation
+ * bytes still due << 4, plus bit h - 8 set for each allowed high nibble h
+ * of the next byte: 8..B, or fewer after E0, ED (no overlong form, no
+ * surrogate), F0, F4 (no overlong form, nothing over U+10FFFF). */
+JW_SLOW void jw_text(emhttp_jw *w, const uint8_t *s, size_t n, unsigned op)
+{
+    uint32_t st = 0;
+    for (; n != 0; n--) {
+        unsigned c = *s++, cls;
+        if (st > 15u) {
+            if (!(((st & 15u) >> ((c >> 4) ^ 8u)) & 1u)) {
+                break;
+            }
+            st = (st | 15u) - 16u;
+        } else if ((cls = HC(c)) & HC_HIGH) {
+            if (c - 0xC2u > 0xF4u - 0xC2u) { /* continuation, overlong 2-byte, too large */
+                break;
+            }
+            st = c < 0xE0 ? 0x1Fu : jw_lead_[c - 0xE0];
+        } else if (cls & C_ESC) {
+            jw_putc(w, '\\');
+            if (c < 0x20) {
+                unsigned k = c - '\b';
+                if (k < 6 && k != 3) { /* \b \t \n \f \r (not VT) */
+                    c = (uint8_t)"btn fr"[k];
+                } else {
+                    jw_putc(w, 'u');
+                    jw_putc(w, '0');
+                    jw_putc(w, '0');
+                    jw_putc(w, '0' + (c >> 4));
+                    c = (c & 15u) + '0';
+                    if (c > '9') {
+                        c += 'a' - '9' - 1;
+                    }
+                }
+            }
+        }
+        jw_putc(w, c);
+    }
+    if (n != 0 || st > 15u) { /* a bad byte, or a truncated sequence */
+        jw_fail(w, EMHTTP_ERR_JSON_UTF8);
+    } else {
+        jw_putc(w, '"');
+        if (op == J_KEY) {
+            jw_putc(w, ':');
+        }
+    }
+}
+
+#if EMHTTP_FAST
 /* Length of the valid UTF-8 sequence at p (p[0] >= 0x80), 0 if invalid:
  * stray continuation, overlong form, surrogate, > U+10FFFF, truncated. */
 static size_t jw_utf8_len(const uint8_t *p, size_t avail)
@@ -217,7 +400,6 @@ static size_t jw_utf8_len(const uint8_t *p, size_t avail)
     return len;
 }
 
-#if EMHTTP_FAST
 /* End of the run of bytes copied as they are, starting at i: the index of
  * the next byte to escape, or n.  Sets *bad on invalid UTF-8. */
 static size_t jw_run(const uint8_t *s, size_t i, size_t n, int *bad)
@@ -241,11 +423,10 @@ static size_t jw_run(const uint8_t *s, size_t i, size_t n, int *bad)
         i += len;
     }
 }
-#endif
 
 /* The escape of c (a control character, '"' or '\\') at d: \b \t \n \f \r
  * \" \\ or \u00XX; returns the end (2 or 6 bytes). */
-EMHTTP_NOINLINE static uint8_t *jw_escape(uint8_t *d, unsigned c)
+static uint8_t *jw_escape(uint8_t *d, unsigned c)
 {
     d[0] = '\\';
     d[1] = (uint8_t)c;
@@ -265,7 +446,6 @@ EMHTTP_NOINLINE static uint8_t *jw_escape(uint8_t *d, unsigned c)
     return d + 6;
 }
 
-#if EMHTTP_FAST
 /* Escaped s at d, which has room for 6 * n bytes; byte by byte (short
  * strings).  Returns the end, or NULL on invalid UTF-8. */
 static inline uint8_t *jw_escape_short(uint8_t *d, const uint8_t *s, size_t n)
@@ -320,151 +500,92 @@ static uint8_t *jw_escape_long(uint8_t *d, const uint8_t *s, size_t n)
     return d;
 }
 
-/* [prefix]"s"[suffix] straight into the buffer, which has room for the
- * worst case.  Returns 0 or EMHTTP_ERR_JSON_UTF8. */
-static int jw_quoted_fast(emhttp_jw *w, char prefix, const uint8_t *s, size_t n, char suffix)
+/* The bytes of s to escape. */
+JW_SLOW size_t jw_escapes(const uint8_t *s, size_t n)
 {
-    uint8_t *d = w->buf_ + w->len_;
-    *d = (uint8_t)prefix;
-    d += (prefix != 0);
-    *d++ = '"';
-    d = n <= SHORT_STRING ? jw_escape_short(d, s, n) : jw_escape_long(d, s, n);
-    if (d == NULL) {
-        return EMHTTP_ERR_JSON_UTF8;
+    size_t i, esc = 0;
+    for (i = 0; i < n; i++) {
+        esc += (HC(s[i]) & C_ESC) != 0;
     }
-    *d++ = '"';
-    *d = (uint8_t)suffix;
-    d += (suffix != 0);
-    w->len_ = (size_t)(d - w->buf_);
-    return 0;
+    return esc;
+}
+
+/* Room that escaped s, '"' and ':' surely fit in: 6 bytes a byte, or when
+ * the buffer has less left, n plus 5 for each byte to escape (a long
+ * string near the end of the buffer). */
+JW_INLINE size_t jw_need(const emhttp_jw *w, const uint8_t *s, size_t n)
+{
+    if (n > SIZE_MAX / 8) {
+        return SIZE_MAX - 2;
+    }
+    if (n <= SHORT_STRING || s == NULL || 6 * n + 2 <= (size_t)(w->end_ - w->p_)) {
+        return 6 * n + 2;
+    }
+    return n + 5 * jw_escapes(s, n) + 2;
 }
 #endif
 
-/* Write "s" with escapes, checking the room as it goes: a run of plain
- * bytes, an escape or a UTF-8 sequence at a time.  Returns 0 or
- * EMHTTP_ERR_JSON_UTF8. */
-static int jw_quoted_slow(emhttp_jw *w, const uint8_t *s, size_t n)
+/* A string value (op J_VALUE) or a key (J_KEY): '"', the escaped bytes,
+ * '"' and for a key ':'. */
+JW_SPECIALISE int jw_string(emhttp_jw *w, const char *s, size_t n, unsigned op)
 {
-    size_t i = 0, len;
-    uint8_t e[6];
-    jw_putc(w, '"');
-    while (i < n) {
-        unsigned cls = HC(s[i]);
-        if (cls & C_ESC) {
-            jw_put(w, e, (size_t)(jw_escape(e, s[i]) - e));
-            i++;
-            continue;
-        }
-        len = 1;
-        if (cls & HC_HIGH) {
-            len = jw_utf8_len(s + i, n - i);
-            if (len == 0) {
-                return EMHTTP_ERR_JSON_UTF8;
-            }
-        } else {
-            while (i + len < n && PLAIN(s[i + len])) {
-                len++;
-            }
-        }
-        jw_put(w, s + i, len);
-        i += len;
-    }
-    jw_putc(w, '"');
-    return 0;
-}
-
-/* Write [prefix]"s"[suffix] (prefix and suffix: one character or 0). */
-static int jw_quoted(emhttp_jw *w, char prefix, const char *s, size_t n, char suffix)
-{
-    int rc;
 #if EMHTTP_FAST
-    if (n <= SIZE_MAX / 8 && jw_room(w, 6 * n + 4)) {
-        rc = jw_quoted_fast(w, prefix, (const uint8_t *)s, n, suffix);
-        return rc != 0 ? jw_fail(w, rc) : w->err_;
+    uint8_t *d = jw_begin(w, op | (s == NULL) * J_BAD, '"', jw_need(w, (const uint8_t *)s, n));
+    if (d != NULL) {
+        d = n <= SHORT_STRING ? jw_escape_short(d, (const uint8_t *)s, n)
+                              : jw_escape_long(d, (const uint8_t *)s, n);
+        if (d == NULL) {
+            return jw_fail(w, EMHTTP_ERR_JSON_UTF8);
+        }
+        d[0] = '"';
+        d[1] = ':';
+        w->p_ = d + 1 + op;
+        return w->err_;
     }
+#else
+    jw_step(w, op | (s == NULL) * J_BAD, '"');
 #endif
-    if (prefix) {
-        jw_putc(w, prefix);
-    }
-    rc = jw_quoted_slow(w, (const uint8_t *)s, n);
-    if (rc != 0) {
-        return jw_fail(w, rc);
-    }
-    if (suffix) {
-        jw_putc(w, suffix);
+    if (w->flags_ != F_ERR) {
+        jw_text(w, (const uint8_t *)s, n, op);
     }
     return w->err_;
 }
 
 int emhttp_jw_key_n(emhttp_jw *w, const char *key, size_t len)
 {
-    unsigned f = w->flags_;
-    if ((f & (F_OBJ | F_KEY)) != F_OBJ) {
-        return jw_fail(w, EMHTTP_ERR_JSON_STATE);
-    }
-    if (key == NULL) {
-        return jw_fail(w, EMHTTP_ERR_ARG);
-    }
-    w->flags_ = F_OBJ | F_KEY;
-#if EMHTTP_FAST
-    if (len <= SHORT_STRING && jw_room(w, 6 * SHORT_STRING + 4)) {
-        uint8_t *d = w->buf_ + w->len_; /* the common case: a short key with room */
-        *d = ',';
-        d += (f & F_COMMA) != 0;
-        *d++ = '"';
-        d = jw_escape_short(d, (const uint8_t *)key, len);
-        if (d == NULL) {
-            return jw_fail(w, EMHTTP_ERR_JSON_UTF8);
-        }
-        d[0] = '"';
-        d[1] = ':';
-        w->len_ = (size_t)(d + 2 - w->buf_);
-        return 0;
-    }
-#endif
-    return jw_quoted(w, (f & F_COMMA) ? ',' : 0, key, len, ':');
+    return jw_string(w, key, len, J_KEY);
 }
 
 int emhttp_jw_string_n(emhttp_jw *w, const char *s, size_t len)
 {
-    int rc = jw_value_pre(w);
-    if (rc != 0) {
-        return rc;
-    }
-    if (s == NULL) {
-        return jw_fail(w, EMHTTP_ERR_ARG);
-    }
-    return jw_quoted(w, 0, s, len, 0);
+    return jw_string(w, s, len, J_VALUE);
 }
-
 
 int emhttp_jw_raw(emhttp_jw *w, const char *json, size_t len)
 {
-    int rc = jw_value_pre(w);
-    if (rc != 0) {
-        return rc;
-    }
-    if (json == NULL || len == 0) {
-        return jw_fail(w, EMHTTP_ERR_ARG);
+    if (jw_step(w, J_VALUE | (json == NULL || len == 0) * J_BAD, 0), w->flags_ == F_ERR) {
+        return w->err_;
     }
     jw_put(w, json, len);
     return w->err_;
 }
 
+/* true, false or null: s, n bytes (s is readable for 5). */
 static int jw_literal(emhttp_jw *w, const char *s, size_t n)
 {
-    int rc = jw_value_pre(w);
-    if (rc != 0) {
-        return rc;
-    }
 #if EMHTTP_FAST
-    if (jw_room(w, 8)) { /* fixed-size copy: no library call */
-        memcpy(w->buf_ + w->len_, s, 5);
-        w->len_ += n;
+    uint8_t *d = jw_begin(w, J_VALUE, 0, 8);
+    if (d != NULL) { /* fixed-size copy: no library call */
+        memcpy(d, s, 5);
+        w->p_ = d + n;
         return w->err_;
     }
+#else
+    jw_step(w, J_VALUE, 0);
 #endif
-    jw_put(w, s, n);
+    if (w->flags_ != F_ERR) {
+        jw_put(w, s, n);
+    }
     return w->err_;
 }
 
@@ -601,20 +722,18 @@ static size_t jw_fmt_fixed32(char *o, uint32_t mag, unsigned scale)
     return ni + 1 + scale;
 }
 
-/* Format mag / 10^scale with its sign at d (room: NUM_MAX); returns the
- * length. */
-static inline size_t jw_fmt_fixed(uint8_t *d, uint64_t mag, int neg, unsigned scale)
+/* Format mag / 10^scale at d (room: NUM_MAX); returns the length. */
+static inline size_t jw_fmt_fixed(uint8_t *d, uint64_t mag, unsigned scale)
 {
     unsigned nd, total, k;
-    char *o = (char *)d + neg;
-    d[0] = '-';
+    char *o = (char *)d;
     if (scale == 0) {
         nd = jw_dec_len(mag);
         jw_digits_back(o + nd, mag, 1);
-        return (size_t)neg + nd;
+        return nd;
     }
     if (mag <= 0xFFFFFFFFu && scale <= 9) {
-        return (size_t)neg + jw_fmt_fixed32(o, (uint32_t)mag, scale);
+        return jw_fmt_fixed32(o, (uint32_t)mag, scale);
     }
     nd = jw_dec_len(mag); /* all digits one place right, then the integer */
     total = nd > scale ? nd : scale + 1u; /* part back left over the gap */
@@ -623,46 +742,55 @@ static inline size_t jw_fmt_fixed(uint8_t *d, uint64_t mag, int neg, unsigned sc
         o[k] = o[k + 1];
     }
     o[total - scale] = '.';
-    return (size_t)neg + total + 1;
+    return total + 1;
 }
 #endif /* EMHTTP_FAST */
 
 /* ---- integers and fixed point ------------------------------------------ */
 
-static inline int jw_number(emhttp_jw *w, uint64_t mag, int neg, unsigned scale)
+/* The digits of mag / 10^scale, a byte at a time. */
+JW_SLOW void jw_digits_slow(emhttp_jw *w, uint64_t mag, unsigned scale)
 {
     char tmp[NUM_MAX], *p;
-    int rc = jw_value_pre(w);
-    if (rc != 0) {
-        return rc;
+    for (p = emhttp_dec_back(tmp + sizeof tmp, mag, scale); p != tmp + sizeof tmp; p++) {
+        jw_putc(w, (uint8_t)*p);
     }
+}
+
+/* The number mag / 10^scale, with sign c ('-' or 0); op is J_VALUE, or
+ * J_VALUE | J_BAD for a scale out of range. */
+JW_INLINE int jw_number(emhttp_jw *w, unsigned op, unsigned c, uint64_t mag, unsigned scale)
+{
 #if EMHTTP_FAST
-    if (jw_room(w, NUM_MAX)) {
-        w->len_ += jw_fmt_fixed(w->buf_ + w->len_, mag, neg, scale);
+    uint8_t *d = jw_begin(w, op, c, NUM_MAX);
+    if (d != NULL) {
+        w->p_ = d + jw_fmt_fixed(d, mag, scale);
         return w->err_;
     }
+#else
+    jw_step(w, op, c);
 #endif
-    p = emhttp_dec_back(tmp + sizeof tmp, mag, scale);
-    *--p = '-';
-    p += !neg;
-    jw_put(w, p, (size_t)(tmp + sizeof tmp - p));
+    if (w->flags_ != F_ERR) {
+        jw_digits_slow(w, mag, scale);
+    }
     return w->err_;
 }
 
 int emhttp_jw_int(emhttp_jw *w, int64_t v)
 {
-    return jw_number(w, v < 0 ? 0u - (uint64_t)v : (uint64_t)v, v < 0, 0);
+#if EMHTTP_FAST
+    return jw_number(w, J_VALUE, v < 0 ? '-' : 0, v < 0 ? 0u - (uint64_t)v : (uint64_t)v, 0);
+#else
+    return emhttp_jw_fixed(w, v, 0);
+#endif
 }
 
-int emhttp_jw_uint(emhttp_jw *w, uint64_t v) { return jw_number(w, v, 0, 0); }
+int emhttp_jw_uint(emhttp_jw *w, uint64_t v) { return jw_number(w, J_VALUE, 0, v, 0); }
 
 int emhttp_jw_fixed(emhttp_jw *w, int64_t v, unsigned scale)
 {
-    if (scale > EMHTTP_JSON_MAX_SCALE) {
-        int rc = jw_value_pre(w);
-        return rc != 0 ? rc : jw_fail(w, EMHTTP_ERR_ARG);
-    }
-    return jw_number(w, v < 0 ? 0u - (uint64_t)v : (uint64_t)v, v < 0, scale);
+    return jw_number(w, J_VALUE | (scale > EMHTTP_JSON_MAX_SCALE) * J_BAD, v < 0 ? '-' : 0,
+                     v < 0 ? 0u - (uint64_t)v : (uint64_t)v, scale);
 }
 
 /* ---- doubles ----------------------------------------------------------- */
@@ -928,20 +1056,27 @@ static size_t jw_fmt_double(uint8_t *out, uint64_t bits)
 int emhttp_jw_double(emhttp_jw *w, double v)
 {
     uint64_t bits;
-    int rc = jw_value_pre(w);
-    if (rc != 0) {
-        return rc;
-    }
+    uint8_t tmp[NUM_MAX];
     memcpy(&bits, &v, sizeof bits);
-    if (((bits >> 52) & 0x7FFu) == 0x7FFu) {
+    bits = ((bits >> 52) & 0x7FFu) == 0x7FFu ? ~0ull : bits; /* NaN, infinities */
+#if EMHTTP_FAST
+    {
+        uint8_t *d = jw_begin(w, J_VALUE, 0, NUM_MAX);
+        if (d != NULL && bits != ~0ull) {
+            w->p_ = d + jw_fmt_double(d, bits);
+            return w->err_;
+        }
+    }
+#else
+    jw_step(w, J_VALUE, 0);
+#endif
+    if (w->flags_ == F_ERR) {
+        return w->err_;
+    }
+    if (bits == ~0ull) {
         return jw_fail(w, EMHTTP_ERR_JSON_NUMBER);
     }
-    if (jw_room(w, NUM_MAX)) {
-        w->len_ += jw_fmt_double(w->buf_ + w->len_, bits);
-    } else {
-        uint8_t tmp[NUM_MAX];
-        jw_put(w, tmp, jw_fmt_double(tmp, bits));
-    }
+    jw_put(w, tmp, jw_fmt_double(tmp, bits));
     return w->err_;
 }
 

@@ -209,6 +209,81 @@ static void test_utf8_invalid(void)
     }
 }
 
+/* UTF-8 validity by decoding code points (written unlike the writer's
+ * check, which works on byte ranges). */
+static int utf8_ok(const uint8_t *s, size_t n)
+{
+    size_t i = 0, len, k;
+    while (i < n) {
+        uint32_t c = s[i], cp;
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        if ((c & 0xE0) == 0xC0) {
+            len = 2, cp = c & 0x1F;
+        } else if ((c & 0xF0) == 0xE0) {
+            len = 3, cp = c & 0x0F;
+        } else if ((c & 0xF8) == 0xF0) {
+            len = 4, cp = c & 0x07;
+        } else {
+            return 0;
+        }
+        if (i + len > n) {
+            return 0;
+        }
+        for (k = 1; k < len; k++) {
+            if ((s[i + k] & 0xC0) != 0x80) {
+                return 0;
+            }
+            cp = (cp << 6) | (s[i + k] & 0x3Fu);
+        }
+        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+            cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+            return 0;
+        }
+        i += len;
+    }
+    return 1;
+}
+
+/* Every lead byte with every second byte, then continuation bytes, a
+ * truncated sequence or an ASCII byte; in strings and keys, with room for
+ * the worst case and without (the byte-wise path of fast builds). */
+static void test_utf8_all_pairs(void)
+{
+    static const uint8_t tails[][3] = {{0x80, 0x80, 'x'}, {0xBF, 0xBF, 'x'}, {0x80, 'x', 'x'},
+                                       {0x90, 0xC0, 'x'}};
+    static uint8_t small[64];
+    unsigned a, b, t, bad = 0, wrong_text = 0;
+    for (a = 0x80; a < 0x100; a++) {
+        for (b = 0; b < 0x100; b++) {
+            for (t = 0; t < sizeof tails / sizeof tails[0]; t++) {
+                uint8_t in[6] = {'q', (uint8_t)a, (uint8_t)b, tails[t][0], tails[t][1], tails[t][2]};
+                size_t n;
+                for (n = 2; n <= sizeof in; n += 2) {
+                    int want = utf8_ok(in, n) ? (int)n + 2 : EMHTTP_ERR_JSON_UTF8, got;
+                    emhttp_jw w;
+                    got = one_string((const char *)in, n);
+                    bad += got != want;
+                    if (got > 0) {
+                        wrong_text += memcmp(out + 1, in, n) != 0;
+                    }
+                    emhttp_jw_init(&w, small, n + 16); /* less than 6 bytes a byte */
+                    emhttp_jw_object(&w);
+                    emhttp_jw_key_n(&w, (const char *)in, n);
+                    emhttp_jw_null(&w);
+                    emhttp_jw_object_end(&w);
+                    got = emhttp_jw_finish(&w);
+                    bad += got != (want > 0 ? (int)n + 9 : want); /* {"...":null} */
+                }
+            }
+        }
+    }
+    CHECK_EQ_INT(bad, 0);
+    CHECK_EQ_INT(wrong_text, 0);
+}
+
 /* ---- numbers ----------------------------------------------------------- */
 
 static void test_integers(void)
@@ -529,6 +604,28 @@ static void doc_numbers(emhttp_jw *w)
 
 static void doc_scalar(emhttp_jw *w) { emhttp_jw_string(w, "just one string"); }
 
+/* Strings longer than the short-string paths, with escapes and UTF-8. */
+static void doc_long(emhttp_jw *w)
+{
+    char s[200];
+    int k;
+    for (k = 0; k < (int)sizeof s; k++) {
+        s[k] = (char)('a' + k % 26);
+    }
+    s[10] = '\n';
+    s[50] = '"';
+    s[51] = '\x01';
+    memcpy(s + 120, "\xe2\x82\xac\xf0\x9f\x98\x80", 7);
+    s[199] = '\\';
+    emhttp_jw_array(w);
+    emhttp_jw_string_n(w, s, sizeof s);
+    emhttp_jw_object(w);
+    emhttp_jw_key_n(w, s, 150);
+    emhttp_jw_string_n(w, s + 100, 100);
+    emhttp_jw_object_end(w);
+    emhttp_jw_array_end(w);
+}
+
 static void check_all_sizes(doc_fn doc)
 {
     enum { GUARD = 64 };
@@ -572,6 +669,7 @@ static void test_overflow_every_size(void)
     check_all_sizes(doc_escapes);
     check_all_sizes(doc_numbers);
     check_all_sizes(doc_scalar);
+    check_all_sizes(doc_long);
 }
 
 int main(void)
@@ -582,6 +680,7 @@ int main(void)
     RUN(test_escapes);
     RUN(test_utf8_valid);
     RUN(test_utf8_invalid);
+    RUN(test_utf8_all_pairs);
     RUN(test_integers);
     RUN(test_fixed);
 #if CONFIG_EMHTTP_JSON_FLOAT

@@ -64,13 +64,13 @@ extern "C" {
 /** Writer state.  Fields are private: use the functions below. */
 typedef struct emhttp_jw {
     uint8_t *buf_;   /* output (caller-owned) */
-    size_t size_;    /* capacity; shrunk to len_ at the first overflow */
-    size_t len_;     /* bytes written into buf_ */
-    size_t extra_;   /* bytes counted, not written, after an overflow */
+    uint8_t *p_;     /* next byte to write */
+    uint8_t *end_;   /* end of buf_; moved back to p_ at the first overflow */
+    size_t extra_;   /* bytes counted, not written, after an overflow (saturating) */
     int err_;        /* sticky error, 0 = none */
+    uint16_t stack_[(CONFIG_EMHTTP_JSON_MAX_DEPTH + 15) / 16]; /* 1 bit per level: 1 = array */
     uint8_t depth_;  /* open containers */
-    uint8_t flags_;  /* state of the innermost level (see json_writer.c) */
-    uint8_t stack_[(CONFIG_EMHTTP_JSON_MAX_DEPTH + 7) / 8]; /* 1 bit per level: 1 = object */
+    uint8_t flags_;  /* what may come next (see json_writer.c) */
 } emhttp_jw;
 
 /**
