@@ -110,13 +110,23 @@ bool emhttp_lower_eq(const char *s, const char *lower, size_t n)
     return true;
 }
 
-/* x / 10 for any 32-bit x, by multiplication (what compilers do for a
- * constant divisor where the CPU multiplies 32 x 32 -> 64 bits; written
- * out so that CPUs without a divide instruction, Cortex-M0+, need no
- * division routine either). */
+/* x / 10 for any 32-bit x without a divide instruction (Cortex-M0+ has
+ * none).  Fast builds multiply 32 x 32 -> 64 bits (what compilers do for
+ * a constant divisor); -Os builds use shifts and adds only (Hacker's
+ * Delight, divu10), since a 64-bit product is a library call on
+ * Cortex-M0+. */
 static uint32_t div10_32(uint32_t x)
 {
+#if EMHTTP_FAST
     return (uint32_t)(((uint64_t)x * 0xCCCCCCCDu) >> 35);
+#else
+    uint32_t q = (x >> 1) + (x >> 2); /* 0.75 x, then towards 0.8 x */
+    q += q >> 4;
+    q += q >> 8;
+    q += q >> 16;
+    q >>= 3; /* x / 10, or one less */
+    return q + ((x - q * 10u) > 9u);
+#endif
 }
 
 #if EMHTTP_FAST
