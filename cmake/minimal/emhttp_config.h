@@ -8,7 +8,10 @@
  *  - chunked responses: a response with Transfer-Encoding fails with
  *    EMHTTP_ERR_UNSUPPORTED (the client stays usable);
  *  - Keep-Alive: timeout=N: ignored (an idle connection is still probed
- *    before reuse, and a request is re-sent once when it was dead);
+ *    before reuse);
+ *  - the re-send of a request whose reused connection turned out dead:
+ *    it fails with EMHTTP_ERR_CLOSED / _RESET / _SEND, the caller may
+ *    submit it again;
  *  - body lengths above 4 GiB-1: EMHTTP_ERR_BAD_LENGTH / _BAD_CHUNK;
  *  - the on_event callback and the counters of emhttp_client_stats();
  *  - a second cached address per host name, IPv6, doubles in JSON, logs.
@@ -26,5 +29,6 @@
 #define CONFIG_EMHTTP_EVENTS 0
 #define CONFIG_EMHTTP_STATS 0
 #define CONFIG_EMHTTP_DNS_MAX_ADDRS 1
+#define CONFIG_EMHTTP_RESEND 0
 
 #endif /* EMHTTP_CONFIG_H */

@@ -6,9 +6,18 @@
  *     ^                                                                  |
  *     |________ (close) _____________ KEEPALIVE <________________________|
  *
- * One small function per state; emhttp_poll() dispatches.  A state function
+ * One small function per state; emhttp_poll() dispatches (IDLE and
+ * KEEPALIVE share the "is a request ready to go" step).  A state function
  * returns STEP_CONTINUE (state changed: run the next one now), STEP_WAIT
  * (waiting for I/O or time) or the negative result of a request it failed.
+ *
+ * Size: the minimal configuration's -Os build is what a firmware links, so
+ * the code avoids copies the compiler would make: one enter() for every
+ * phase change (state and deadline), one drop() and finish() exit, one
+ * send call site, one send cursor over head and body, a parser reset once
+ * per attempt (in next_request(), which also makes "no response byte yet"
+ * the parser's own started flag), and init-time work done once (the Host
+ * header's port).  None of it adds work per request in -O2 builds.
  */
 #include "emhttp/client.h"
 
@@ -21,7 +30,7 @@
 #endif
 
 enum {
-    ST_IDLE,
+    ST_IDLE, /* 0: a zeroed (memset) client is idle */
     ST_RESOLVING,
     ST_CONNECTING,
     ST_TLS_HANDSHAKE,
@@ -43,8 +52,7 @@ enum {
 /* request flags_ */
 #define RQ_QUEUED 0x01u
 #define RQ_ACTIVE 0x02u /* head written to tx_, timers started */
-#define RQ_RETRIED 0x04u
-#define RQ_RETRIABLE 0x08u
+#define RQ_RETRIABLE 0x08u /* may be re-sent once (cleared when it is) */
 #define RQ_HEAD 0x10u
 
 #define MIN_RX 256u
@@ -83,13 +91,10 @@ static const char *req_method(const emhttp_request *r)
     return r->method != NULL ? r->method : (r->body_len > 0 ? "POST" : "GET");
 }
 
-/* The sender asks for "the next bytes of the body" (room for producers). */
+/* The sender asks for "the next bytes of the body" (room for producers),
+ * only while some remain (body is then set: emhttp_submit() checks). */
 static size_t body_next(const emhttp_request *r, uint32_t off, const uint8_t **p)
 {
-    if (r->body == NULL) {
-        *p = NULL;
-        return 0;
-    }
     *p = r->body + off;
     return r->body_len - off;
 }
@@ -155,27 +160,34 @@ static int finish(emhttp_client *c, int rc)
     return rc < 0 ? rc : STEP_CONTINUE;
 }
 
-/* The connection failed under the active request: retry it once on a fresh
- * connection when it was reused and nothing of the response arrived. */
+static int drop(emhttp_client *c, int err);
+
+/* The connection failed under the active request: re-send it once on a
+ * fresh connection when it was reused and nothing of the response arrived
+ * (CONFIG_EMHTTP_RESEND), else fail it. */
 static int conn_failed(emhttp_client *c, int err)
 {
+#if CONFIG_EMHTTP_RESEND
     emhttp_request *r = c->queue_;
-    bool no_response = c->state_ == ST_SENDING || !emhttp_parser_started(&c->parser_);
+    bool no_response = !emhttp_parser_started(&c->parser_); /* reset by next_request() */
     bool dead_reuse = (c->flags_ & CF_REUSED) && no_response &&
                       (err == EMHTTP_ERR_CLOSED || err == EMHTTP_ERR_RESET || err == EMHTTP_ERR_SEND);
-    close_conn(c, err);
-    if (dead_reuse && (r->flags_ & RQ_RETRIABLE) && !(r->flags_ & RQ_RETRIED)) {
-        r->flags_ |= RQ_RETRIED;
-        COUNT(c, retries, 1);
-        emit(c, EMHTTP_EV_RECONNECT, NULL, err);
-        return STEP_CONTINUE;
+    if (!dead_reuse || !(r->flags_ & RQ_RETRIABLE)) {
+        return drop(c, err);
     }
-    return finish(c, err);
+    close_conn(c, err);
+    r->flags_ &= (uint8_t)~RQ_RETRIABLE;
+    COUNT(c, retries, 1);
+    emit(c, EMHTTP_EV_RECONNECT, NULL, err);
+    return STEP_CONTINUE;
+#else
+    return drop(c, err);
+#endif
 }
 
 /* Fail the active request and drop the connection under it (its state is
  * unknown: a timeout, a malformed response, a TLS failure). */
-static int drop(emhttp_client *c, int err)
+static EMHTTP_NOINLINE int drop(emhttp_client *c, int err)
 {
     close_conn(c, err);
     return finish(c, err);
@@ -185,8 +197,8 @@ static int drop(emhttp_client *c, int err)
  * The active request has one deadline at a time: that of the current
  * phase (resolving, one connect attempt, the TLS handshake, the first
  * response byte) or the request timeout, whichever comes first, with the
- * error it ends in.  A state arms it when it begins; waiting states check
- * it; emhttp_next_timeout_ms() reports it. */
+ * error it ends in.  A state arms it when it begins (enter()); waiting
+ * states check it; emhttp_next_timeout_ms() reports it. */
 
 static int connect_failed(emhttp_client *c, int err);
 
@@ -198,11 +210,13 @@ static uint32_t remaining(const emhttp_client *c, uint32_t since, uint32_t limit
     return spent >= limit ? 0 : limit - spent;
 }
 
-/* A phase begins that may last @p limit ms before it fails with @p err
- * (NO_LIMIT: only the request timeout runs). */
+/* Phase @p state begins; it may last @p limit ms before it fails with
+ * @p err (NO_LIMIT: only the request timeout runs).  One out-of-line
+ * function for every state change that starts a phase. */
 #define NO_LIMIT UINT32_MAX
-static EMHTTP_NOINLINE void arm(emhttp_client *c, uint32_t limit, int err)
+static EMHTTP_NOINLINE void enter(emhttp_client *c, unsigned state, uint32_t limit, int err)
 {
+    c->state_ = (uint8_t)state;
     uint32_t left = remaining(c, c->queue_->t_start_, c->to_request_);
     if (limit >= left) {
         limit = left;
@@ -227,6 +241,7 @@ static int check_timer(emhttp_client *c)
 
 /* ---- request activation ------------------------------------------------ */
 
+#if CONFIG_EMHTTP_RESEND
 static bool has_idempotency_key(const emhttp_request *r)
 {
     for (size_t i = 0; i < r->header_count; i++) {
@@ -237,27 +252,18 @@ static bool has_idempotency_key(const emhttp_request *r)
     }
     return false;
 }
+#endif
 
-/* Length of the host name, checked at init to be at most
- * CONFIG_EMHTTP_MAX_HOST_LEN (a bounded loop: no strlen needed). */
-static size_t host_len(const char *h)
-{
-    size_t n = 0;
-    while (n <= CONFIG_EMHTTP_MAX_HOST_LEN && h[n] != '\0') {
-        n++;
-    }
-    return n;
-}
-
-/* The head of request @p r, whose method has the flags @p mf. */
-static void fill_head(const emhttp_client *c, const emhttp_request *r, unsigned mf, emhttp_head *h)
+/* The head of request @p r, whose method @p m has the flags @p mf. */
+static void fill_head(const emhttp_client *c, const emhttp_request *r, const char *m, unsigned mf,
+                      emhttp_head *h)
 {
     *h = (emhttp_head){
-        .method = req_method(r),
+        .method = m,
         .target = r->target != NULL ? r->target : "/",
         .host = c->host_,
         .host_len = c->host_len_,
-        .port = c->port_ == c->default_port_ ? 0 : c->port_,
+        .port = c->host_port_,
         .headers = r->headers,
         .header_count = r->header_count,
         .send_length = r->body_len > 0 || (mf & EMHTTP_M_CONTENT),
@@ -270,14 +276,15 @@ static void fill_head(const emhttp_client *c, const emhttp_request *r, unsigned 
  * succeeds, so an invalid request never sends a byte. */
 static int activate(emhttp_client *c, emhttp_request *r)
 {
-    unsigned mf = emhttp_method_flags(req_method(r));
+    const char *m = req_method(r);
+    unsigned mf = emhttp_method_flags(m);
     unsigned rf = r->flags_ | RQ_ACTIVE;
     if (r->head_ != NULL && r->head_body_len_ == r->body_len) { /* prepared */
         c->head_ = r->head_;
         c->tx_len_ = r->head_len_;
     } else {
         emhttp_head h;
-        fill_head(c, r, mf, &h);
+        fill_head(c, r, m, mf, &h);
         long n = emhttp_write_head(c->tx_, c->tx_size_, &h);
         if (n < 0) {
             return finish(c, (int)n);
@@ -286,9 +293,11 @@ static int activate(emhttp_client *c, emhttp_request *r)
         c->tx_len_ = (uint32_t)n;
     }
     r->t_start_ = c->now_;
+#if CONFIG_EMHTTP_RESEND
     if ((c->flags_ & CF_RETRY_ALL) || (mf & EMHTTP_M_IDEMPOTENT) || has_idempotency_key(r)) {
         rf |= RQ_RETRIABLE;
     }
+#endif
     if (mf & EMHTTP_M_HEAD) {
         rf |= RQ_HEAD;
     }
@@ -319,17 +328,16 @@ static int next_request(emhttp_client *c)
     if (!(c->queue_->flags_ & RQ_ACTIVE)) {
         return activate(c, c->queue_);
     }
-    c->tx_off_ = 0;
-    c->body_off_ = 0;
+    c->sent_ = 0;
+    /* the parser waits for its response from now on: nothing started */
+    emhttp_parser_reset(&c->parser_, (c->queue_->flags_ & RQ_HEAD) != 0);
     return 0;
 }
 
+/* (after next_request(): a request is ready to go) */
 static int st_idle(emhttp_client *c)
 {
-    int rc = next_request(c);
-    if (rc != 0) {
-        return rc;
-    }
+    int rc;
     if (dns_fresh(c)) {
         return start_connect(c);
     }
@@ -340,8 +348,7 @@ static int st_idle(emhttp_client *c)
     if (rc < 0) {
         return finish(c, EMHTTP_ERR_DNS);
     }
-    c->state_ = ST_RESOLVING;
-    arm(c, c->to_dns_, EMHTTP_ERR_DNS_TIMEOUT);
+    enter(c, ST_RESOLVING, c->to_dns_, EMHTTP_ERR_DNS_TIMEOUT);
     return STEP_CONTINUE;
 }
 
@@ -380,18 +387,15 @@ static EMHTTP_NOINLINE int connected(emhttp_client *c)
         c->addr_idx_ = 0;
     }
     COUNT(c, connects, 1);
-    emit(c, EMHTTP_EV_CONNECTED, &c->addrs_[0], 0);
-    c->flags_ &= (uint8_t)~CF_REUSED;
+    emit(c, EMHTTP_EV_CONNECTED, &c->addrs_[0], 0); /* CF_REUSED is clear: close_conn() */
 #if CONFIG_EMHTTP_TLS
     if (c->tls_ != NULL) {
-        c->state_ = ST_TLS_HANDSHAKE;
-        arm(c, c->to_connect_, EMHTTP_ERR_CONNECT_TIMEOUT);
+        enter(c, ST_TLS_HANDSHAKE, c->to_connect_, EMHTTP_ERR_CONNECT_TIMEOUT);
         int rc = emhttp_tls_begin(c->tls_, &c->net_);
         return rc == EMHTTP_OK ? STEP_CONTINUE : drop(c, rc);
     }
 #endif
-    c->state_ = ST_SENDING;
-    arm(c, NO_LIMIT, 0);
+    enter(c, ST_SENDING, NO_LIMIT, 0);
     return STEP_CONTINUE;
 }
 
@@ -405,17 +409,16 @@ static int connect_failed(emhttp_client *c, int err)
         c->addr_idx_++;
         return start_connect(c);
     }
-    c->addr_idx_ = 0;
+    c->addr_idx_ = 0; /* (stays 0 with one address) */
     c->flags_ &= (uint8_t)~CF_DNS_VALID;
     return finish(c, err);
 }
 
 static int start_connect(emhttp_client *c)
 {
-    const emhttp_ip_addr *a = &c->addrs_[c->addr_idx_];
+    const emhttp_ip_addr *a = &c->addrs_[CONFIG_EMHTTP_DNS_MAX_ADDRS > 1 ? c->addr_idx_ : 0];
     emit(c, EMHTTP_EV_CONNECT, a, 0);
-    c->state_ = ST_CONNECTING;
-    arm(c, c->to_connect_, EMHTTP_ERR_CONNECT_TIMEOUT);
+    enter(c, ST_CONNECTING, c->to_connect_, EMHTTP_ERR_CONNECT_TIMEOUT);
     int rc = c->net_.ops->connect(c->net_.ctx, a, c->port_);
     if (rc == EMHTTP_OK) {
         return connected(c);
@@ -446,8 +449,7 @@ static int st_tls_handshake(emhttp_client *c)
     if (rc == EMHTTP_OK) {
         COUNT(c, tls_handshakes, 1);
         COUNT(c, tls_resumed, emhttp_tls_resumed(c->tls_));
-        c->state_ = ST_SENDING;
-        arm(c, NO_LIMIT, 0);
+        enter(c, ST_SENDING, NO_LIMIT, 0);
         return STEP_CONTINUE;
     }
     if (rc != EMHTTP_PENDING) {
@@ -467,12 +469,9 @@ static uint32_t ka_limit(uint32_t ka_ms)
 }
 #endif
 
+/* (after next_request(): a request is ready to go) */
 static int st_keepalive(emhttp_client *c)
 {
-    int rc = next_request(c);
-    if (rc != 0) {
-        return rc;
-    }
 #if CONFIG_EMHTTP_KEEPALIVE_HINT
     if (c->ka_ms_ != 0 && elapsed(c, c->t_idle_, ka_limit(c->ka_ms_))) {
         COUNT(c, ka_expired, 1);
@@ -495,36 +494,44 @@ static int st_keepalive(emhttp_client *c)
     COUNT(c, reuses, 1);
     emit(c, EMHTTP_EV_REUSE, NULL, 0);
     c->flags_ |= CF_REUSED;
-    c->state_ = ST_SENDING;
-    arm(c, NO_LIMIT, 0);
+    enter(c, ST_SENDING, NO_LIMIT, 0);
     return STEP_CONTINUE;
 }
 
 /* ---- SENDING ----------------------------------------------------------- */
 
-/* Hand the port up to CONFIG_EMHTTP_SEND_CHUNK bytes of head + body, in one
- * call when the port can gather.  Returns bytes accepted or an error. */
+/* Hand the port the rest of the head (not split further) and/or body
+ * bytes: at most CONFIG_EMHTTP_SEND_CHUNK in all, unless the head alone is
+ * longer; head and body in one call when the port can gather.  Returns
+ * bytes accepted or an error. */
 static long send_some(emhttp_client *c, const emhttp_request *r)
 {
-    const uint8_t *body;
-    size_t blen = body_next(r, c->body_off_, &body);
-    size_t hlen = c->tx_len_ - c->tx_off_;
-    if (hlen >= CONFIG_EMHTTP_SEND_CHUNK) {
-        blen = 0;
-    } else if (blen > CONFIG_EMHTTP_SEND_CHUNK - hlen) {
-        blen = CONFIG_EMHTTP_SEND_CHUNK - hlen;
+    uint32_t sent = c->sent_;
+    const uint8_t *p;
+    size_t n;
+    unsigned flags = 0u;
+    if (sent < c->tx_len_) { /* the rest of the head */
+        p = c->head_ + sent;
+        n = c->tx_len_ - sent;
+        if (r->body_len != 0 && n < CONFIG_EMHTTP_SEND_CHUNK) { /* and the body's start */
+            const uint8_t *body;
+            size_t blen = body_next(r, 0, &body);
+            if (blen > CONFIG_EMHTTP_SEND_CHUNK - n) {
+                blen = CONFIG_EMHTTP_SEND_CHUNK - n;
+            }
+            if (c->tls_ == NULL && c->net_.ops->sendv != NULL) { /* tls_ is NULL without TLS */
+                emhttp_iov iov[2] = {{p, n}, {body, blen}};
+                return c->net_.ops->sendv(c->net_.ctx, iov, 2);
+            }
+            flags = EMHTTP_SEND_MORE; /* without gather: the body in the next step */
+        }
+    } else { /* the body */
+        n = body_next(r, sent - c->tx_len_, &p);
+        if (n > CONFIG_EMHTTP_SEND_CHUNK) {
+            n = CONFIG_EMHTTP_SEND_CHUNK;
+        }
     }
-    if (hlen == 0) {
-        return conn_send(c, body, blen, 0u);
-    }
-    if (blen == 0) {
-        return conn_send(c, c->head_ + c->tx_off_, hlen, 0u);
-    }
-    if (c->tls_ == NULL && c->net_.ops->sendv != NULL) { /* tls_ is NULL without TLS */
-        emhttp_iov iov[2] = {{c->head_ + c->tx_off_, hlen}, {body, blen}};
-        return c->net_.ops->sendv(c->net_.ctx, iov, 2);
-    }
-    return conn_send(c, c->head_ + c->tx_off_, hlen, EMHTTP_SEND_MORE);
+    return conn_send(c, p, n, flags);
 }
 
 static int st_sending(emhttp_client *c)
@@ -534,16 +541,11 @@ static int st_sending(emhttp_client *c)
     if (n < 0) {
         return conn_failed(c, (int)n);
     }
-    size_t head_left = c->tx_len_ - c->tx_off_;
-    size_t to_head = (size_t)n < head_left ? (size_t)n : head_left;
-    c->tx_off_ += (uint32_t)to_head;
-    c->body_off_ += (uint32_t)((size_t)n - to_head);
-    if (c->tx_off_ < c->tx_len_ || c->body_off_ < r->body_len) {
+    c->sent_ += (uint32_t)n;
+    if (c->sent_ < c->tx_len_ + r->body_len) {
         return check_timer(c); /* the rest in the next step */
     }
-    arm(c, c->to_first_, EMHTTP_ERR_TIMEOUT_FIRST_BYTE);
-    emhttp_parser_reset(&c->parser_, (r->flags_ & RQ_HEAD) != 0);
-    c->state_ = ST_RECEIVING;
+    enter(c, ST_RECEIVING, c->to_first_, EMHTTP_ERR_TIMEOUT_FIRST_BYTE);
     return STEP_WAIT; /* the answer takes a round trip: wait for readability */
 }
 
@@ -584,7 +586,7 @@ static int st_receiving(emhttp_client *c)
         return check_timer(c);
     }
     if (c->due_err_ == EMHTTP_ERR_TIMEOUT_FIRST_BYTE) {
-        arm(c, NO_LIMIT, 0); /* the first byte (or EOF, or an error) arrived */
+        enter(c, ST_RECEIVING, NO_LIMIT, 0); /* the first byte (or EOF, or an error) arrived */
     }
     if (n < 0) {
         return n == EMHTTP_ERR_CLOSED ? received_eof(c) : conn_failed(c, (int)n);
@@ -630,19 +632,6 @@ static const emhttp_parser_cbs parser_cbs = {on_status, on_header, NULL, on_body
 
 /* ---- public API -------------------------------------------------------- */
 
-/* A host name (ALPHA, DIGIT, '-', '.', '_') or an IP literal (digits and
- * dots; hex digits and colons with IPv6).  Literals are the port's to
- * convert: its resolver answers them at once, without a query. */
-static bool host_chars_ok(const char *h, size_t len)
-{
-    for (size_t i = 0; i < len; i++) {
-        if (!(HC(h[i]) & HC_HOST) && !(CONFIG_EMHTTP_IPV6 && h[i] == ':')) {
-            return false;
-        }
-    }
-    return true;
-}
-
 static bool ops_ok(const emhttp_port_ops *o)
 {
     return o != NULL && o->now_ms && o->resolve_start && o->resolve_poll && o->resolve_cancel &&
@@ -650,6 +639,18 @@ static bool ops_ok(const emhttp_port_ops *o)
 }
 
 static uint32_t or_default(uint32_t v, uint32_t def) { return v != 0 ? v : def; }
+
+/* The timeouts and the DNS lifetime, 0 meaning the CONFIG_EMHTTP_ default. */
+static void set_timeouts(emhttp_client *c, const emhttp_config *cfg)
+{
+    c->to_connect_ = or_default(cfg->connect_timeout_ms, CONFIG_EMHTTP_CONNECT_TIMEOUT_MS);
+    c->to_first_ = or_default(cfg->first_byte_timeout_ms, CONFIG_EMHTTP_FIRST_BYTE_TIMEOUT_MS);
+    c->to_request_ = or_default(cfg->request_timeout_ms, CONFIG_EMHTTP_REQUEST_TIMEOUT_MS);
+    c->to_dns_ = or_default(cfg->dns_timeout_ms, CONFIG_EMHTTP_DNS_TIMEOUT_MS);
+    uint32_t ttl = or_default(cfg->dns_ttl_s, CONFIG_EMHTTP_DNS_TTL_S);
+    c->dns_ttl_ms_ = (ttl == 0 || ttl >= EMHTTP_DNS_TTL_FOREVER / 1000u) ? EMHTTP_DNS_TTL_FOREVER
+                                                                        : ttl * 1000u;
+}
 
 /* HTTPS needs the TLS transport compiled in and a TLS context. */
 static bool scheme_ok(const emhttp_config *cfg)
@@ -671,27 +672,41 @@ static bool size_fits(size_t n)
 #endif
 }
 
-static bool config_ok(const emhttp_config *cfg)
+static EMHTTP_NOINLINE bool config_ok(const emhttp_config *cfg)
 {
     return cfg != NULL && cfg->host != NULL && ops_ok(cfg->net.ops) && cfg->tx_buf != NULL &&
            cfg->rx_buf != NULL && cfg->rx_size >= MIN_RX && cfg->tx_size != 0 && scheme_ok(cfg) &&
            size_fits(cfg->rx_size) && size_fits(cfg->tx_size);
 }
 
-/* The host; a configured address (cfg->resolve) is used instead of
- * resolving it. */
+/* The host: 1 to CONFIG_EMHTTP_MAX_HOST_LEN characters of a host name
+ * (ALPHA, DIGIT, '-', '.', '_') or an IP literal (digits and dots; hex
+ * digits and colons with IPv6), measured and checked in one bounded loop
+ * (no strlen).  Literals are the port's to convert: its resolver answers
+ * them at once, without a query.  A configured address (cfg->resolve) is
+ * used instead of resolving the name. */
 static int set_host(emhttp_client *c, const emhttp_config *cfg)
 {
-    size_t len = host_len(cfg->host);
-    if (len == 0 || len > CONFIG_EMHTTP_MAX_HOST_LEN || !host_chars_ok(cfg->host, len)) {
+    const char *h = cfg->host;
+    size_t len = 0;
+    for (; h[len] != '\0'; len++) {
+        if (len == CONFIG_EMHTTP_MAX_HOST_LEN ||
+            (!(HC(h[len]) & HC_HOST) && !(CONFIG_EMHTTP_IPV6 && h[len] == ':'))) {
+            return EMHTTP_ERR_URL;
+        }
+    }
+    if (len == 0) {
         return EMHTTP_ERR_URL;
     }
-    c->host_ = cfg->host;
+    c->host_ = h;
     c->host_len_ = (uint8_t)len;
     if (cfg->resolve != NULL) {
-        c->addrs_[0] = *cfg->resolve;
+        const uint8_t *a = (const uint8_t *)cfg->resolve;
+        for (size_t i = 0; i < sizeof c->addrs_[0]; i++) { /* smaller than a struct copy at -Os */
+            ((uint8_t *)&c->addrs_[0])[i] = a[i];
+        }
         c->naddrs_ = 1;
-        c->flags_ |= CF_FIXED_ADDR;
+        c->flags_ = CF_FIXED_ADDR;
     }
     return EMHTTP_OK;
 }
@@ -711,26 +726,22 @@ int emhttp_client_init(emhttp_client *c, const emhttp_config *cfg)
     c->rx_ = cfg->rx_buf;
     c->tx_size_ = (uint32_t)cfg->tx_size;
     c->rx_size_ = (uint32_t)cfg->rx_size;
-    c->to_connect_ = or_default(cfg->connect_timeout_ms, CONFIG_EMHTTP_CONNECT_TIMEOUT_MS);
-    c->to_first_ = or_default(cfg->first_byte_timeout_ms, CONFIG_EMHTTP_FIRST_BYTE_TIMEOUT_MS);
-    c->to_request_ = or_default(cfg->request_timeout_ms, CONFIG_EMHTTP_REQUEST_TIMEOUT_MS);
-    c->to_dns_ = or_default(cfg->dns_timeout_ms, CONFIG_EMHTTP_DNS_TIMEOUT_MS);
-    uint32_t ttl = or_default(cfg->dns_ttl_s, CONFIG_EMHTTP_DNS_TTL_S);
-    c->dns_ttl_ms_ = (ttl == 0 || ttl >= EMHTTP_DNS_TTL_FOREVER / 1000u) ? EMHTTP_DNS_TTL_FOREVER
-                                                                        : ttl * 1000u;
-    c->default_port_ = cfg->scheme == EMHTTP_SCHEME_HTTPS ? 443 : 80;
-    c->port_ = cfg->port != 0 ? cfg->port : c->default_port_;
+    set_timeouts(c, cfg);
+    uint16_t default_port = cfg->scheme == EMHTTP_SCHEME_HTTPS ? 443 : 80;
+    c->port_ = cfg->port != 0 ? cfg->port : default_port;
+    c->host_port_ = c->port_ == default_port ? 0 : c->port_;
     c->tls_ = cfg->tls;
 #if CONFIG_EMHTTP_EVENTS
     c->on_event_ = cfg->on_event;
     c->event_arg_ = cfg->event_arg;
 #endif
-    if (cfg->retry_all_methods) {
+#if CONFIG_EMHTTP_RESEND
+    if (cfg->retry_all_methods || CONFIG_EMHTTP_RETRY_ALL_METHODS) {
         c->flags_ |= CF_RETRY_ALL;
     }
+#endif
     emhttp_parser_init(&c->parser_, &parser_cbs, c, CONFIG_EMHTTP_MAX_HEADER_BYTES);
-    c->state_ = ST_IDLE;
-    return EMHTTP_OK;
+    return EMHTTP_OK; /* state_ ST_IDLE (0), by the memset */
 }
 
 int emhttp_request_prepare(const emhttp_client *c, emhttp_request *req, uint8_t *buf,
@@ -744,7 +755,8 @@ int emhttp_request_prepare(const emhttp_client *c, emhttp_request *req, uint8_t 
     if (buf == NULL) {
         return EMHTTP_OK; /* dropped */
     }
-    fill_head(c, req, emhttp_method_flags(req_method(req)), &h);
+    const char *m = req_method(req);
+    fill_head(c, req, m, emhttp_method_flags(m), &h);
     long n = emhttp_write_head(buf, size, &h);
     if (n < 0) {
         return (int)n;
@@ -777,10 +789,10 @@ int emhttp_submit(emhttp_client *c, emhttp_request *req)
     return EMHTTP_OK;
 }
 
+/* One state step.  IDLE and KEEPALIVE first need a request ready to go. */
 static int step(emhttp_client *c)
 {
     switch (c->state_) {
-    case ST_IDLE: return st_idle(c);
     case ST_RESOLVING: return st_resolving(c);
     case ST_CONNECTING: return st_connecting(c);
 #if CONFIG_EMHTTP_TLS
@@ -788,8 +800,13 @@ static int step(emhttp_client *c)
 #endif
     case ST_SENDING: return st_sending(c);
     case ST_RECEIVING: return st_receiving(c);
-    default: return st_keepalive(c);
+    default: break;
     }
+    int rc = next_request(c);
+    if (rc != 0) {
+        return rc;
+    }
+    return c->state_ == ST_IDLE ? st_idle(c) : st_keepalive(c);
 }
 
 int emhttp_poll(emhttp_client *c)
@@ -871,10 +888,7 @@ void emhttp_client_close(emhttp_client *c)
     if (c == NULL) {
         return;
     }
-    if (c->state_ == ST_RESOLVING) {
-        c->net_.ops->resolve_cancel(c->net_.ctx);
-    }
-    close_conn(c, EMHTTP_OK);
+    close_conn(c, EMHTTP_OK); /* also cancels a running resolution */
     while (c->queue_ != NULL) {
         (void)finish(c, EMHTTP_ERR_CANCELLED);
     }

@@ -100,6 +100,14 @@ void emhttp_copy(void *d, const void *s, size_t n)
 #endif
 
 /* See http_chars.h: the OR with 0x20 folds ASCII letters. */
+/* See http_chars.h; the length bytes are octal escapes (a name starts
+ * with a letter, which cannot extend them). */
+const char emhttp_header_names[] = "\4host\16content-length\21transfer-encoding\12connection"
+#if CONFIG_EMHTTP_KEEPALIVE_HINT
+                                   "\12keep-alive"
+#endif
+    ;
+
 bool emhttp_lower_eq(const char *s, const char *lower, size_t n)
 {
     while (n-- != 0) {
@@ -111,13 +119,20 @@ bool emhttp_lower_eq(const char *s, const char *lower, size_t n)
 }
 
 /* x / 10 for any 32-bit x without a divide instruction (Cortex-M0+ has
- * none).  Fast builds multiply 32 x 32 -> 64 bits (what compilers do for
- * a constant divisor); -Os builds use shifts and adds only (Hacker's
- * Delight, divu10), since a 64-bit product is a library call on
- * Cortex-M0+. */
+ * none): by a 32 x 32 -> 64-bit multiplication (what compilers do for a
+ * constant divisor), or, in -Os builds for a Thumb-1-only core (ARMv6-M,
+ * ARMv8-M baseline), where that product is a library call, by shifts and
+ * adds (Hacker's Delight, divu10). */
+#ifndef EMHTTP_DIV10_SHIFTS /* (the *_min tests set it, to run this path on the host) */
+#if !EMHTTP_FAST && defined(__thumb__) && !defined(__thumb2__)
+#define EMHTTP_DIV10_SHIFTS 1
+#else
+#define EMHTTP_DIV10_SHIFTS 0
+#endif
+#endif
 static uint32_t div10_32(uint32_t x)
 {
-#if EMHTTP_FAST
+#if !EMHTTP_DIV10_SHIFTS
     return (uint32_t)(((uint64_t)x * 0xCCCCCCCDu) >> 35);
 #else
     uint32_t q = (x >> 1) + (x >> 2); /* 0.75 x, then towards 0.8 x */

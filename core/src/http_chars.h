@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "emhttp/opt.h"
+
 #define HC_TCHAR 1u   /* tchar: "!#$%&'*+-.^_`|~", DIGIT, ALPHA (RFC 9110 5.6.2) */
 #define HC_FIELD 2u   /* field-value byte: HTAB, SP, VCHAR, obs-text (no CTL, no DEL) */
 #define HC_HEX 4u     /* hex digit */
@@ -61,6 +63,17 @@ extern const uint8_t emhttp_http_chars[256];
 #else
 #define EMHTTP_NOINLINE
 #endif
+
+/* The header names core/ knows, in lower case, each after a byte holding
+ * its length, then a 0: Host, Content-Length, Transfer-Encoding (the
+ * writer refuses or notes them among caller headers), Connection and,
+ * with CONFIG_EMHTTP_KEEPALIVE_HINT, Keep-Alive (with the two before, the
+ * response headers the -Os parser acts on).  One table: the names are in
+ * flash once.  EMHTTP_HN_* are offsets of the names themselves. */
+extern const char emhttp_header_names[];
+#define EMHTTP_HN_HOST 1
+#define EMHTTP_HN_CONTENT_LENGTH 6
+#define EMHTTP_HN_TRANSFER_ENCODING 21
 
 /* Copy n bytes: memcpy() in fast builds; in -Os builds a byte loop of a
  * few instructions (GCC does not turn it back into a memcpy() call at -Os),

@@ -281,7 +281,7 @@ static const uint8_t *trim(const uint8_t *s, size_t *n)
 /* ---- header values the parser cares about --------------------------- */
 
 /* The headers the parser acts on. */
-enum { H_OTHER, H_CONNECTION, H_CONTENT_LENGTH, H_TRANSFER_ENCODING, H_KEEP_ALIVE };
+enum { H_OTHER, H_CONTENT_LENGTH, H_TRANSFER_ENCODING, H_CONNECTION, H_KEEP_ALIVE };
 
 #if EMHTTP_FAST
 /* Classify a header name, by its length first (each compare inlined with
@@ -301,21 +301,15 @@ static unsigned header_id(const uint8_t *name, size_t nlen)
     }
 }
 #else
-/* Their names, in H_ order from H_CONNECTION, each after its length (an
- * octal escape: a name starts with a letter, which cannot extend it). */
-static const char header_names[] = "\12connection\16content-length\21transfer-encoding"
-#if CONFIG_EMHTTP_KEEPALIVE_HINT
-                                   "\12keep-alive"
-#endif
-    ;
-
-/* Classify a header name: by its length, then its letters. */
+/* Classify a header name: by its length, then its letters, against the
+ * names of http_chars.h in their order (Host, the first, is H_OTHER here;
+ * the H_ values follow that order). */
 static unsigned header_id(const uint8_t *name, size_t nlen)
 {
-    const char *t = header_names;
+    const char *t = emhttp_header_names;
     unsigned id;
 
-    for (id = H_CONNECTION; *t != 0; id++, t += *t + 1) {
+    for (id = H_OTHER; *t != 0; id++, t += *t + 1) {
         if ((size_t)*t == nlen && eq_ci(name, t + 1, nlen)) {
             return id;
         }

@@ -171,13 +171,11 @@ STEP void number(walker *w, unsigned code, uint64_t v)
     }
 }
 
-/* The header names the client owns, back to back (found by length: 14,
- * 17, 4): a caller header so named is refused, but for Host, which
- * replaces the automatic one. */
-static const char OWNED[] = "content-lengthtransfer-encodinghost";
-
-/* The head, piece by piece.  Checking also refuses the framing headers
- * and notes a Host header (for the writing run). */
+/* The head, piece by piece.  Checking also refuses caller headers named
+ * like the framing headers the writer owns (Content-Length,
+ * Transfer-Encoding) and notes one named Host, which replaces the
+ * automatic one (for the writing run); the names are found by length in
+ * emhttp_header_names (http_chars.h). */
 STEP void walk(walker *w, const emhttp_head *h)
 {
     const char *o;
@@ -199,7 +197,11 @@ STEP void walk(walker *w, const emhttp_head *h)
         piece(w, PRE(20, 2) | HC_TCHAR, x->name, x->name_len);            /* "\r\n" */
         piece(w, PRE(15, 2) | HC_FIELD, x->value, x->value_len);          /* ": " */
         k = x->name_len;
-        o = k == 4 ? OWNED + 31 : k == 14 ? OWNED : k == 17 ? OWNED + 14 : NULL;
+        o = emhttp_header_names;
+        o = k == 4 ? o + EMHTTP_HN_HOST
+            : k == 14 ? o + EMHTTP_HN_CONTENT_LENGTH
+            : k == 17 ? o + EMHTTP_HN_TRANSFER_ENCODING
+                      : NULL;
         /* (a NULL name has failed its piece: F_BAD) */
         if (w->end == NULL && o != NULL && !(w->flags & F_BAD) && emhttp_lower_eq(x->name, o, k)) {
             w->flags |= k == 4 ? F_HOST : F_BAD;

@@ -54,7 +54,7 @@ int main(void)
 {
     emhttp_config cfg = {0};
     cfg.host = "api.example.com";
-    cfg.net = stub_port();
+    cfg.net.ops = &stub_ops;
     cfg.tx_buf = tx;
     cfg.tx_size = sizeof tx;
     cfg.rx_buf = rx;

@@ -7,7 +7,8 @@
 
 #include "emhttp/port.h"
 
-/** The stub port instance (its state is static: one client only). */
-emhttp_port stub_port(void);
+/** The stub port's operations (its state is static: one client only; the
+ *  context pointer is unused). */
+extern const emhttp_port_ops stub_ops;
 
 #endif

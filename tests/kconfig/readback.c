@@ -27,7 +27,7 @@ static int host_ok(size_t len)
     memset(host, 'a', len);
     host[len] = '\0';
     cfg.host = host;
-    cfg.net = stub_port();
+    cfg.net.ops = &stub_ops;
     cfg.tx_buf = tx;
     cfg.tx_size = sizeof tx;
     cfg.rx_buf = rx;

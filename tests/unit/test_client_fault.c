@@ -367,6 +367,7 @@ static void test_dns_errors(void)
     CHECK_EQ_INT(M.resolves, 3);
 }
 
+#if CONFIG_EMHTTP_RESEND
 /* A reused connection found dead before any response byte: re-sent once on
  * a fresh connection for idempotent methods only. */
 static void test_dead_reuse_retry_policy(void)
@@ -421,6 +422,33 @@ static void test_idempotency_key_retried(void)
     CHECK_EQ_INT(emhttp_request_sync(&cli, &req), EMHTTP_OK);
     CHECK_STAT(retries, 1);
 }
+
+#else
+/* Without CONFIG_EMHTTP_RESEND a request whose reused connection turns
+ * out dead fails (whatever its method); the client carries on and the
+ * caller's second submit goes out on a fresh connection. */
+static void test_dead_reuse_fails_without_resend(void)
+{
+    setup(NULL);
+    script(A_DATA, 1, OK200);
+    script(A_CLOSED, 2, NULL);
+    script(A_DATA, 3, OK200);
+    CHECK_EQ_INT(get("GET"), EMHTTP_OK);
+    CHECK_EQ_INT(get("GET"), EMHTTP_ERR_CLOSED);
+    CHECK_EQ_INT(M.heads, 2);
+    CHECK(!M.open);
+    CHECK_EQ_INT(get("GET"), EMHTTP_OK);
+    CHECK_EQ_INT(M.established, 2);
+
+    emhttp_config over = {.retry_all_methods = true}; /* ignored */
+    setup(&over);
+    script(A_DATA, 1, OK200);
+    script(A_RESET, 2, NULL);
+    CHECK_EQ_INT(get("GET"), EMHTTP_OK);
+    CHECK_EQ_INT(get("POST"), EMHTTP_ERR_RESET);
+    CHECK_EQ_INT(M.heads, 2);
+}
+#endif
 
 static void test_idle_probe_reconnects_before_send(void)
 {
@@ -592,6 +620,92 @@ static void test_queue_order_and_close(void)
     CHECK_EQ_INT(emhttp_poll(&cli), EMHTTP_OK);
 }
 
+/* Every configuration emhttp_client_init() rejects, and with which code:
+ * EMHTTP_ERR_ARG for a missing or invalid field (checked first), then
+ * EMHTTP_ERR_URL for the host name. */
+static void test_init_rejects(void)
+{
+    const emhttp_config good = {.host = "api.test", .net = {&mock_ops, NULL}, .tx_buf = tx,
+                                .tx_size = sizeof tx, .rx_buf = rx, .rx_size = sizeof rx};
+    emhttp_config cfg = good;
+    CHECK_EQ_INT(emhttp_client_init(NULL, &cfg), EMHTTP_ERR_ARG);
+    CHECK_EQ_INT(emhttp_client_init(&cli, NULL), EMHTTP_ERR_ARG);
+#define REJECT(field, value, code)                                \
+    do {                                                          \
+        cfg = good;                                               \
+        cfg.field = (value);                                      \
+        CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), (code));     \
+    } while (0)
+    REJECT(host, NULL, EMHTTP_ERR_ARG);
+    REJECT(net.ops, NULL, EMHTTP_ERR_ARG);
+    REJECT(tx_buf, NULL, EMHTTP_ERR_ARG);
+    REJECT(rx_buf, NULL, EMHTTP_ERR_ARG);
+    REJECT(tx_size, 0, EMHTTP_ERR_ARG);
+    REJECT(rx_size, 0, EMHTTP_ERR_ARG);
+    REJECT(rx_size, 255, EMHTTP_ERR_ARG);
+    REJECT(rx_size, 256, EMHTTP_OK);
+    REJECT(tx_size, 1, EMHTTP_OK);
+#if SIZE_MAX > UINT32_MAX
+    REJECT(rx_size, (size_t)UINT32_MAX + 1u, EMHTTP_ERR_ARG);
+    REJECT(tx_size, (size_t)UINT32_MAX + 1u, EMHTTP_ERR_ARG);
+#endif
+    static int not_tls; /* init stores the TLS context only; it is never used here */
+    struct emhttp_tls *tls = (struct emhttp_tls *)(void *)&not_tls;
+    REJECT(tls, tls, EMHTTP_ERR_ARG); /* a TLS context for HTTP */
+    REJECT(scheme, EMHTTP_SCHEME_HTTPS, EMHTTP_ERR_ARG); /* HTTPS without one */
+    REJECT(scheme, (emhttp_scheme)2, EMHTTP_ERR_ARG);
+    cfg = good;
+    cfg.scheme = EMHTTP_SCHEME_HTTPS;
+    cfg.tls = tls;
+    CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), CONFIG_EMHTTP_TLS ? EMHTTP_OK : EMHTTP_ERR_ARG);
+    cfg.scheme = (emhttp_scheme)2;
+    CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_ERR_ARG);
+
+    /* every port op but the optional sendv is required */
+    emhttp_port_ops ops;
+    cfg = good;
+    cfg.net.ops = &ops;
+#define REJECT_OP(op)                                                       \
+    do {                                                                    \
+        ops = mock_ops;                                                     \
+        ops.op = NULL;                                                      \
+        CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_ERR_ARG);       \
+    } while (0)
+    REJECT_OP(now_ms);
+    REJECT_OP(resolve_start);
+    REJECT_OP(resolve_poll);
+    REJECT_OP(resolve_cancel);
+    REJECT_OP(connect);
+    REJECT_OP(connect_poll);
+    REJECT_OP(send);
+    REJECT_OP(recv);
+    REJECT_OP(close);
+    REJECT_OP(wait);
+    ops = mock_ops;
+    ops.sendv = NULL;
+    CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_OK);
+
+    /* the host name */
+    static char name[CONFIG_EMHTTP_MAX_HOST_LEN + 2];
+    memset(name, 'a', sizeof name - 1);
+    REJECT(host, name, EMHTTP_ERR_URL); /* CONFIG_EMHTTP_MAX_HOST_LEN + 1 */
+    name[CONFIG_EMHTTP_MAX_HOST_LEN] = '\0';
+    REJECT(host, name, EMHTTP_OK);
+    REJECT(host, "", EMHTTP_ERR_URL);
+    REJECT(host, "a", EMHTTP_OK);
+    REJECT(host, "x-y_z.9", EMHTTP_OK);
+    REJECT(host, "bad host", EMHTTP_ERR_URL);
+    REJECT(host, "a/b", EMHTTP_ERR_URL);
+    REJECT(host, "a\xc3\xa9", EMHTTP_ERR_URL);
+    REJECT(host, "::1", CONFIG_EMHTTP_IPV6 ? EMHTTP_OK : EMHTTP_ERR_URL);
+    cfg = good;
+    cfg.host = "bad host";
+    cfg.rx_size = 255;
+    CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_ERR_ARG); /* ARG before URL */
+#undef REJECT
+#undef REJECT_OP
+}
+
 static void test_init_validation(void)
 {
     emhttp_config cfg = {.host = "api.test", .net = {&mock_ops, NULL}, .tx_buf = tx,
@@ -630,8 +744,12 @@ int main(void)
     RUN(test_one_address_kept);
 #endif
     RUN(test_dns_errors);
+#if CONFIG_EMHTTP_RESEND
     RUN(test_dead_reuse_retry_policy);
     RUN(test_idempotency_key_retried);
+#else
+    RUN(test_dead_reuse_fails_without_resend);
+#endif
     RUN(test_idle_probe_reconnects_before_send);
     RUN(test_keepalive_timeout_honoured);
     RUN(test_chunked_response);
@@ -641,6 +759,7 @@ int main(void)
     RUN(test_header_line_longer_than_buffer);
     RUN(test_callback_abort);
     RUN(test_queue_order_and_close);
+    RUN(test_init_rejects);
     RUN(test_init_validation);
     return check_summary();
 }

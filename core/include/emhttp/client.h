@@ -144,7 +144,9 @@ typedef struct emhttp_config {
     const emhttp_ip_addr *resolve; /**< if set: use this address, never resolve
                                         (curl's --resolve); copied */
     bool retry_all_methods; /**< re-send any method after a dead reused connection
-                                 (default: idempotent or Idempotency-Key only) */
+                                 (default: idempotent or Idempotency-Key only,
+                                 unless CONFIG_EMHTTP_RETRY_ALL_METHODS); ignored
+                                 without CONFIG_EMHTTP_RESEND */
 #if CONFIG_EMHTTP_EVENTS
     emhttp_event_cb on_event; /**< optional (CONFIG_EMHTTP_EVENTS) */
     void *event_arg;
@@ -187,8 +189,8 @@ struct emhttp_client {
     uint32_t ka_ms_;           /* server's keep-alive timeout, 0 = none */
 #endif
     const uint8_t *head_;      /* the active request's head: tx_ or prepared */
-    uint32_t tx_len_, tx_off_; /* its length, bytes sent */
-    uint32_t body_off_;        /* body bytes sent */
+    uint32_t tx_len_;          /* its length */
+    uint32_t sent_;            /* bytes sent: of the head, then of the body */
     uint32_t rx_len_;          /* unconsumed bytes at the front of rx_ */
     emhttp_parser parser_;
     emhttp_ip_addr addrs_[CONFIG_EMHTTP_DNS_MAX_ADDRS];
@@ -196,7 +198,8 @@ struct emhttp_client {
 #if CONFIG_EMHTTP_STATS
     emhttp_stats stats_;
 #endif
-    uint16_t port_, default_port_;
+    uint16_t port_;
+    uint16_t host_port_;       /* port_ for the Host header: 0 when the scheme's default */
     uint8_t state_;
     int8_t due_err_;           /* what passing t_due_ fails the request with */
     uint8_t naddrs_, addr_idx_;

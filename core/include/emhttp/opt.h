@@ -52,9 +52,18 @@
 #define CONFIG_EMHTTP_KEEPALIVE_MARGIN_MS 500
 #endif
 
-/** Re-send a request on a fresh connection after a dead reused connection
- *  for every method (1), or only for idempotent methods and requests that
- *  carry an Idempotency-Key header (0).  Overridable per client. */
+/** Re-send a request once on a fresh connection when the reused
+ *  connection it went out on turns out dead before any response byte
+ *  (the server closed it in the meantime).  Off: such a request fails
+ *  with EMHTTP_ERR_CLOSED / _RESET / _SEND and the caller may submit it
+ *  again (an idle connection is still probed before reuse). */
+#ifndef CONFIG_EMHTTP_RESEND
+#define CONFIG_EMHTTP_RESEND 1
+#endif
+
+/** With CONFIG_EMHTTP_RESEND: re-send every method (1), or only idempotent
+ *  methods and requests that carry an Idempotency-Key header (0), unless
+ *  the client asks for every method (emhttp_config.retry_all_methods). */
 #ifndef CONFIG_EMHTTP_RETRY_ALL_METHODS
 #define CONFIG_EMHTTP_RETRY_ALL_METHODS 0
 #endif
@@ -210,6 +219,9 @@
 #endif
 #if CONFIG_EMHTTP_KEEPALIVE_MARGIN_MS < 0 || CONFIG_EMHTTP_KEEPALIVE_MARGIN_MS > 60000
 #error "CONFIG_EMHTTP_KEEPALIVE_MARGIN_MS must be between 0 and 60000"
+#endif
+#if !EMHTTP_OPT_BOOL_(CONFIG_EMHTTP_RESEND)
+#error "CONFIG_EMHTTP_RESEND must be 0 or 1"
 #endif
 #if !EMHTTP_OPT_BOOL_(CONFIG_EMHTTP_RETRY_ALL_METHODS)
 #error "CONFIG_EMHTTP_RETRY_ALL_METHODS must be 0 or 1"
