@@ -26,7 +26,11 @@
  *    (header_names), every value of a header the parser acts on through
  *    the same comma-list walk with one trim() for values and elements, no
  *    memcmp() / memcpy(), and 64-bit arithmetic only with
- *    CONFIG_EMHTTP_LENGTH_64.
+ *    CONFIG_EMHTTP_LENGTH_64.  st_head stays out of line (inlined into
+ *    emhttp_parser_feed it cost 12 more bytes on Cortex-M4: a larger frame
+ *    for the whole call), the status line's SPs and digits are checked in
+ *    one loop, and the error state and F_CLOSE are tested together (one
+ *    halfword load in emhttp_parser_keep_alive()).
  * Character classes are read through HC() only.
  *
  * Options (emhttp/opt.h):
@@ -501,21 +505,25 @@ static bool http_prefix(const uint8_t *s, size_t n)
 }
 
 /* The status line l[0..n) ("HTTP/1.x SSS[ reason]", no CTL in it,
- * starting with "HTTP/1." when n >= 7: st_head() checked). */
+ * starting with "HTTP/1." when n >= 7: st_head() checked).  After the
+ * version digit, one loop checks the SP at 8, the digits at 9..11 and the
+ * SP at 12 when the line goes on (8 and 12: the positions k & 3 == 0). */
 static int status_line(emhttp_parser *p, const uint8_t *l, size_t n)
 {
-    unsigned st = 0, k;
-    size_t rlen = n > 12 ? n - 13 : 0; /* the reason phrase ends the line */
+    unsigned st = 0;
+    size_t r = n < 13 ? n : 13, k; /* the reason phrase l[r..n) ends the line */
 
-    if (n < 12 || (unsigned)l[7] - '0' > 9 || l[8] != ' ' || (n > 12 && l[12] != ' ')) {
+    if (n < 12 || (unsigned)l[7] - '0' > 9) {
         return EMHTTP_ERR_PROTOCOL;
     }
-    for (k = 9; k < 12; k++) {
+    for (k = 8; k < r; k++) { /* SP at 8 and 12, the code's digits at 9..11 */
         unsigned d = (unsigned)l[k] - '0';
-        if (d > 9) {
+        if ((k & 3) == 0 ? l[k] != ' ' : d > 9) {
             return EMHTTP_ERR_PROTOCOL;
         }
-        st = st * 10 + d;
+        if (k & 3) {
+            st = st * 10 + d;
+        }
     }
     if (st < 200) {
         p->state_ = ST_INTERIM; /* 1xx: skipped; 101: the client never upgrades */
@@ -527,7 +535,7 @@ static int status_line(emhttp_parser *p, const uint8_t *l, size_t n)
         p->flags_ |= F_CLOSE; /* HTTP/1.0 */
     }
     if (HAS_CB(p, on_status) &&
-        p->cbs_->on_status(p->user_, (int)st, (const char *)l + n - rlen, rlen)) {
+        p->cbs_->on_status(p->user_, (int)st, (const char *)l + r, n - r)) {
         return EMHTTP_ERR_ABORTED;
     }
     return NEXT;
@@ -608,10 +616,11 @@ static int field(emhttp_parser *p, const uint8_t *s, size_t nlen, size_t end)
 
 /* ST_STATUS, ST_INTERIM, ST_HEADER, ST_TRAILER: the next line of a head
  * (fast builds: every complete line up to the end of the section; -Os
- * builds: one line per step(), no second loop).  The lines are scanned in
+ * builds: one line per step(), no second loop, and not inlined into
+ * emhttp_parser_feed(), which is smaller so).  The lines are scanned in
  * l[0..lim), lim fixed by the end of the bytes or of the room left under
  * max_head for the whole section. */
-static int st_head(emhttp_parser *p, const uint8_t *d, size_t len, size_t *pos)
+static EMHTTP_NOINLINE int st_head(emhttp_parser *p, const uint8_t *d, size_t len, size_t *pos)
 {
     const uint8_t *l = d + *pos;
     size_t avail = len - *pos, room = p->max_head_ - p->head_bytes_;
@@ -733,38 +742,41 @@ static int st_chunk_crlf(emhttp_parser *p, const uint8_t *d, size_t len, size_t 
 }
 #endif /* CONFIG_EMHTTP_CHUNKED */
 
-/* One step of the state machine. */
+/* One step of the state machine (never in a failed state), by ranges of
+ * the state order: ST_DONE, the body states, the chunk-line states, the
+ * head line states. */
 static int step(emhttp_parser *p, const uint8_t *d, size_t len, size_t *pos)
 {
-    switch (p->state_) {
-    case ST_STATUS:
-    case ST_INTERIM:
-    case ST_HEADER:
-#if CONFIG_EMHTTP_CHUNKED
-    case ST_TRAILER:
-#endif
-        return st_head(p, d, len, pos);
-    case ST_BODY_LEN:
-    case ST_BODY_CLOSE:
-#if CONFIG_EMHTTP_CHUNKED
-    case ST_CHUNK_DATA:
-#endif
-        return st_body(p, d, len, pos);
-#if CONFIG_EMHTTP_CHUNKED
-    case ST_CHUNK_SIZE:
-        return st_chunk_size(p, d, len, pos);
-    case ST_CHUNK_CRLF:
-        return st_chunk_crlf(p, d, len, pos);
-#endif
-    default:
+    uint8_t st = p->state_;
+
+    if (st >= ST_DONE) {
         return EMHTTP_OK;
     }
+#if CONFIG_EMHTTP_CHUNKED
+    if (st >= ST_CHUNK_DATA) { /* or a body state */
+        return st_body(p, d, len, pos);
+    }
+    if (st == ST_CHUNK_SIZE) {
+        return st_chunk_size(p, d, len, pos);
+    }
+    if (st == ST_CHUNK_CRLF) {
+        return st_chunk_crlf(p, d, len, pos);
+    }
+#else
+    if (st >= ST_BODY_LEN) { /* or ST_BODY_CLOSE */
+        return st_body(p, d, len, pos);
+    }
+#endif
+    return st_head(p, d, len, pos);
 }
 
-/* The error a failed parser keeps (negative), 0 when it has not failed. */
+/* The error a failed parser keeps (negative), 0 when it has not failed
+ * (one byte load: the code is state_ - 256 for state_ >= ST_ERR). */
 static int failed(const emhttp_parser *p)
 {
-    return p->state_ >= ST_ERR ? (int)p->state_ - 256 : 0;
+    int rc = (int)p->state_ - 256;
+
+    return rc >= ST_ERR - 256 ? rc : 0;
 }
 
 /* ---- public --------------------------------------------------------- */
@@ -837,9 +849,11 @@ bool emhttp_parser_headers_done(const emhttp_parser *p)
     return (p->flags_ & F_HDONE) != 0;
 }
 
+/* Not failed and no F_CLOSE: both bits tested at once (GCC loads state_
+ * and flags_ as one halfword). */
 bool emhttp_parser_keep_alive(const emhttp_parser *p)
 {
-    return p->state_ < ST_ERR && !(p->flags_ & F_CLOSE);
+    return ((p->state_ | p->flags_ << 8) & (ST_ERR | F_CLOSE << 8)) == 0;
 }
 
 uint32_t emhttp_parser_keepalive_timeout(const emhttp_parser *p)

@@ -442,6 +442,12 @@ static const tcase cases[] = {
      .status = 999, .headers = "Content-Length=0\n", .body = "", .ka = true},
     {.name = "two spaces", RAW("HTTP/1.1  200 OK\r\n\r\n"), .rc = EMHTTP_ERR_PROTOCOL, .headers = "",
      .body = ""},
+    {.name = "version not a digit", RAW("HTTP/1.x 200 OK\r\n\r\n"), .rc = EMHTTP_ERR_PROTOCOL,
+     .headers = "", .body = ""},
+    {.name = "no SP after the version", RAW("HTTP/1.1-200 OK\r\n\r\n"), .rc = EMHTTP_ERR_PROTOCOL,
+     .headers = "", .body = ""},
+    {.name = "tab after the status", RAW("HTTP/1.1 200\tOK\r\n\r\n"), .rc = EMHTTP_ERR_PROTOCOL,
+     .headers = "", .body = ""},
     {.name = "ICY", RAW("ICY 200 OK\r\n\r\n"), .rc = EMHTTP_ERR_PROTOCOL, .headers = "", .body = ""},
     {.name = "ICY without line end", RAW("ICY 200 OK"), .rc = EMHTTP_ERR_PROTOCOL, .headers = "",
      .body = ""},
@@ -761,6 +767,7 @@ static void test_reset_after_error(void)
 
     emhttp_parser_init(&p, NULL, NULL, (size_t)-1);
     CHECK_EQ_INT(emhttp_parser_feed(&p, (const uint8_t *)"ICY", 3, &c), EMHTTP_ERR_PROTOCOL);
+    CHECK(!emhttp_parser_keep_alive(&p)); /* failed, without F_CLOSE */
     CHECK_EQ_INT(emhttp_parser_feed(&p, (const uint8_t *)"HTTP/1.1 200 OK\r\n\r\n", 19, &c),
                  EMHTTP_ERR_PROTOCOL);
     emhttp_parser_reset(&p, true);
