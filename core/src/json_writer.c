@@ -310,11 +310,15 @@ int emhttp_jw_error(const emhttp_jw *w) { return w->err_; }
 /* ---- strings ----------------------------------------------------------- */
 
 /* The state after lead byte E0 + i, 0 <= i <= 0x14 (see jw_text()):
- * (continuation bytes due) << 4 | (allowed high nibbles of the next). */
-static const uint8_t jw_lead_[0x15] = {
+ * (continuation bytes due) << 4 | (allowed high nibbles of the next);
+ * then, from JW_ESC, the letters of the escapes of the control characters
+ * from '\b' on (one table: one address to load). */
+#define JW_ESC 0x15
+static const uint8_t jw_lead_[JW_ESC + 6] = {
     0x2C, 0x2F, 0x2F, 0x2F, 0x2F, 0x2F, 0x2F, 0x2F, /* E0: A0..BF next (no overlong form) */
     0x2F, 0x2F, 0x2F, 0x2F, 0x2F, 0x23, 0x2F, 0x2F, /* ED: 80..9F next (no surrogate) */
     0x3E, 0x3F, 0x3F, 0x3F, 0x31,                   /* F0: 90..BF, F4: 80..8F next */
+    'b', 't', 'n', 0, 'f', 'r',                     /* \b \t \n (VT: \u000b) \f \r */
 };
 
 /* Escaped s, a byte at a time, then '"' and for a key (op J_KEY) ':'.
@@ -341,18 +345,15 @@ JW_SLOW void jw_text(emhttp_jw *w, const uint8_t *s, size_t n, unsigned op)
         } else if (cls & C_ESC) {
             jw_putc(w, '\\');
             if (c < 0x20) {
-                unsigned k = c - '\b';
-                if (k < 6 && k != 3) { /* \b \t \n \f \r (not VT) */
-                    c = (uint8_t)"btn fr"[k];
+                if ((0xEC0000u << c) & 0x80000000u) { /* \b \t \n \f \r: bit 31 - c set */
+                    c = jw_lead_[JW_ESC - '\b' + c];
                 } else {
                     jw_putc(w, 'u');
                     jw_putc(w, '0');
                     jw_putc(w, '0');
                     jw_putc(w, '0' + (c >> 4));
-                    c = (c & 15u) + '0';
-                    if (c > '9') {
-                        c += 'a' - '9' - 1;
-                    }
+                    c &= 15u;
+                    c += c > 9 ? 'a' - 10 : '0';
                 }
             }
         }

@@ -359,7 +359,7 @@ def report(targets, configs_sizes, struct_sizes_by, linked):
         print("   --gc-sections; newlib-nano (Arm) or cmake/freestanding/string.c (RISC-V);")
         print("   malloc/calloc/realloc/free/_sbrk and the printf family unavailable to the link;")
         print("   minimal = cmake/minimal/emhttp_config.h (the budget), http-defaults = the same")
-        print("   modules with chunked, Keep-Alive hint, 64-bit lengths, events, counters, 2 addresses\n")
+        print("   modules with chunked, Keep-Alive hint, 64-bit lengths, re-send, events, counters, 2 addresses\n")
         rows = []
         for cfg, per_target in linked.items():
             for n, g in per_target.items():
