@@ -87,19 +87,6 @@ unsigned emhttp_http_class(unsigned c)
 }
 #endif
 
-#if !EMHTTP_FAST
-/* A byte loop: small, and at -Os GCC leaves it a loop (no memcpy call). */
-void emhttp_copy(void *d, const void *s, size_t n)
-{
-    uint8_t *to = d;
-    const uint8_t *from = s;
-    while (n-- != 0) {
-        *to++ = *from++;
-    }
-}
-#endif
-
-/* See http_chars.h: the OR with 0x20 folds ASCII letters. */
 /* See http_chars.h; the length bytes are octal escapes (a name starts
  * with a letter, which cannot extend them). */
 const char emhttp_header_names[] = "\4host\16content-length\21transfer-encoding\12connection"
@@ -108,6 +95,7 @@ const char emhttp_header_names[] = "\4host\16content-length\21transfer-encoding\
 #endif
     ;
 
+/* See http_chars.h: the OR with 0x20 folds ASCII letters. */
 bool emhttp_lower_eq(const char *s, const char *lower, size_t n)
 {
     while (n-- != 0) {

@@ -75,18 +75,6 @@ extern const char emhttp_header_names[];
 #define EMHTTP_HN_CONTENT_LENGTH 6
 #define EMHTTP_HN_TRANSFER_ENCODING 21
 
-/* Copy n bytes: memcpy() in fast builds; in -Os builds a byte loop of a
- * few instructions (GCC does not turn it back into a memcpy() call at -Os),
- * so that core alone does not pull the C library's ~300-byte word-wise
- * memcpy into an image. */
-#if EMHTTP_FAST
-#include <string.h>
-#define EMHTTP_COPY(d, s, n) memcpy((d), (s), (n))
-#else
-void emhttp_copy(void *d, const void *s, size_t n);
-#define EMHTTP_COPY(d, s, n) emhttp_copy((d), (s), (n))
-#endif
-
 /* True when s[0..n) equals the lower-case literal @p lower, ignoring ASCII
  * case.  OR-ing 0x20 folds the letters; for the other bytes a literal may
  * hold (digits, '-', '=') the only other byte it lets match is a control

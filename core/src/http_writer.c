@@ -23,6 +23,10 @@
 
 #include "http_chars.h"
 
+#if EMHTTP_FAST
+#include <string.h> /* (not in -Os builds: a freestanding target may lack it) */
+#endif
+
 /* The state of a run. */
 typedef struct {
     uint8_t *p;        /* writing: next byte, NULL after an overflow */
