@@ -731,18 +731,26 @@ static int jr_str_eq(const char *k, size_t kn, const char *want, size_t wn, int 
     }
 }
 
+/* The string token v in *t: 0, or the error of a bad index or of a
+ * token of another type. */
+static int jr_string_tok(const emhttp_jr *r, int v, const jsmntok_t **t)
+{
+    int rc = jr_check(r, v);
+    if (rc != 0) {
+        return rc;
+    }
+    *t = &jr_toks(r)[v];
+    return (*t)->type == JSMN_STRING ? 0 : EMHTTP_ERR_JSON_TYPE;
+}
+
 int emhttp_jr_string(const emhttp_jr *r, int v, char *buf, size_t size)
 {
     const jsmntok_t *t;
     const char *p, *end;
     size_t o = 0;
-    int rc = jr_check(r, v);
+    int rc = jr_string_tok(r, v, &t);
     if (rc != 0) {
         return rc;
-    }
-    t = &jr_toks(r)[v];
-    if (t->type != JSMN_STRING) {
-        return EMHTTP_ERR_JSON_TYPE;
     }
     p = r->js_ + t->start;
     end = r->js_ + t->end;
@@ -776,13 +784,9 @@ int emhttp_jr_string(const emhttp_jr *r, int v, char *buf, size_t size)
 int emhttp_jr_string_eq(const emhttp_jr *r, int v, const char *s, size_t len)
 {
     const jsmntok_t *t;
-    int rc = jr_check(r, v);
+    int rc = jr_string_tok(r, v, &t);
     if (rc != 0) {
         return rc;
-    }
-    t = &jr_toks(r)[v];
-    if (t->type != JSMN_STRING) {
-        return EMHTTP_ERR_JSON_TYPE;
     }
     return jr_str_eq(r->js_ + t->start, (size_t)(t->end - t->start), s, len, 0);
 }

@@ -650,44 +650,6 @@ static inline unsigned jw_dec_len(uint64_t v)
     return x < 10000000u ? 6u + (x >= 1000000u) : x < 100000000u ? 8u : 9u + (x >= 1000000000u);
 }
 
-/* Write the decimal digits of v backwards, ending just before end, at
- * least min_digits of them (zero-padded).  Returns the first digit. */
-static char *jw_digits_back(char *end, uint64_t v, unsigned min_digits)
-{
-    char *p = end;
-    uint32_t v32;
-    while (v > 0xFFFFFFFFu) { /* at most twice */
-        uint64_t q = jw_div1e8(v);
-        uint32_t r = (uint32_t)(v - q * 100000000u);
-        unsigned k;
-        for (k = 0; k < 4; k++) {
-            p -= 2;
-            memcpy(p, jw_digits2 + (r % 100u) * 2u, 2);
-            r /= 100u;
-        }
-        v = q;
-    }
-    v32 = (uint32_t)v;
-    while (v32 >= 100u) {
-        p -= 2;
-        memcpy(p, jw_digits2 + (v32 % 100u) * 2u, 2);
-        v32 /= 100u;
-    }
-    if (v32 >= 10u) {
-        p -= 2;
-        memcpy(p, jw_digits2 + v32 * 2u, 2);
-    } else {
-        *--p = (char)('0' + v32);
-    }
-    while ((unsigned)(end - p) < min_digits) {
-        *--p = '0';
-    }
-    return p;
-}
-
-#endif /* EMHTTP_FAST || CONFIG_EMHTTP_JSON_FLOAT */
-
-#if EMHTTP_FAST
 /* Digits of v backwards, ending just before p; returns the first one. */
 static inline char *jw_u32_back(char *p, uint32_t v)
 {
@@ -704,6 +666,33 @@ static inline char *jw_u32_back(char *p, uint32_t v)
     }
     return p;
 }
+
+/* Write the decimal digits of v backwards, ending just before end, at
+ * least min_digits of them (zero-padded).  Returns the first digit. */
+static char *jw_digits_back(char *end, uint64_t v, unsigned min_digits)
+{
+    char *p = end;
+    while (v > 0xFFFFFFFFu) { /* at most twice */
+        uint64_t q = jw_div1e8(v);
+        uint32_t r = (uint32_t)(v - q * 100000000u);
+        unsigned k;
+        for (k = 0; k < 4; k++) {
+            p -= 2;
+            memcpy(p, jw_digits2 + (r % 100u) * 2u, 2);
+            r /= 100u;
+        }
+        v = q;
+    }
+    p = jw_u32_back(p, (uint32_t)v);
+    while ((unsigned)(end - p) < min_digits) {
+        *--p = '0';
+    }
+    return p;
+}
+
+#endif /* EMHTTP_FAST || CONFIG_EMHTTP_JSON_FLOAT */
+
+#if EMHTTP_FAST
 
 /* mag / 10^scale at o, for mag < 2^32 and 1 <= scale <= 9: the integer
  * part and the zero-padded fraction.  Returns the length. */

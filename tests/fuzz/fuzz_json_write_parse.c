@@ -18,7 +18,7 @@
  *     after that buffer changes.
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
- *       -Icore/include core/src/json_writer.c core/src/json_reader.c core/src/http_chars.c \
+ *       -Icore/include -Itests/support core/src/json_writer.c core/src/json_reader.c core/src/http_chars.c \
  *       tests/fuzz/fuzz_json_write_parse.c -o fuzz_json_write_parse
  *   ./fuzz_json_write_parse -max_total_time=60 tests/fuzz/corpus/json_write_parse
  */
@@ -28,6 +28,7 @@
 
 #include "emhttp/json_reader.h"
 #include "emhttp/json_writer.h"
+#include "utf8_ref.h"
 
 #define MAX_OPS 512
 #define MAXD CONFIG_EMHTTP_JSON_MAX_DEPTH
@@ -92,44 +93,6 @@ static void decode(const uint8_t *p, const uint8_t *end)
 }
 
 /* ---- the model --------------------------------------------------------- */
-
-/* UTF-8 validity by decoding code points (the writer uses byte ranges). */
-static int utf8_ok(const uint8_t *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        uint32_t c = s[i], cp;
-        size_t len, k;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        if ((c & 0xE0) == 0xC0) {
-            len = 2, cp = c & 0x1F;
-        } else if ((c & 0xF0) == 0xE0) {
-            len = 3, cp = c & 0x0F;
-        } else if ((c & 0xF8) == 0xF0) {
-            len = 4, cp = c & 0x07;
-        } else {
-            return 0;
-        }
-        if (i + len > n) {
-            return 0;
-        }
-        for (k = 1; k < len; k++) {
-            if ((s[i + k] & 0xC0) != 0x80) {
-                return 0;
-            }
-            cp = (cp << 6) | (s[i + k] & 0x3Fu);
-        }
-        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-            cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-            return 0;
-        }
-        i += len;
-    }
-    return 1;
-}
 
 typedef struct {
     int depth, done, err;

@@ -7,6 +7,7 @@
 
 #include "check.h"
 #include "emhttp/json_writer.h"
+#include "utf8_ref.h"
 
 static uint8_t out[4096];
 
@@ -207,44 +208,6 @@ static void test_utf8_invalid(void)
         CHECK_EQ_INT(emhttp_jw_object_end(&w), EMHTTP_ERR_JSON_UTF8);
         CHECK_EQ_INT(emhttp_jw_finish(&w), EMHTTP_ERR_JSON_UTF8);
     }
-}
-
-/* UTF-8 validity by decoding code points (written unlike the writer's
- * check, which works on byte ranges). */
-static int utf8_ok(const uint8_t *s, size_t n)
-{
-    size_t i = 0, len, k;
-    while (i < n) {
-        uint32_t c = s[i], cp;
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        if ((c & 0xE0) == 0xC0) {
-            len = 2, cp = c & 0x1F;
-        } else if ((c & 0xF0) == 0xE0) {
-            len = 3, cp = c & 0x0F;
-        } else if ((c & 0xF8) == 0xF0) {
-            len = 4, cp = c & 0x07;
-        } else {
-            return 0;
-        }
-        if (i + len > n) {
-            return 0;
-        }
-        for (k = 1; k < len; k++) {
-            if ((s[i + k] & 0xC0) != 0x80) {
-                return 0;
-            }
-            cp = (cp << 6) | (s[i + k] & 0x3Fu);
-        }
-        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-            cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-            return 0;
-        }
-        i += len;
-    }
-    return 1;
 }
 
 /* Every lead byte with every second byte, then continuation bytes, a
