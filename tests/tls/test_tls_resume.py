@@ -15,7 +15,7 @@ import subprocess
 import time
 import unittest
 
-from tls_common import DRIVER, cli, drive, fixtures, parse_stats, tls_fixtures
+from tls_common import DRIVER, PkiTestCase, cli, drive, fixtures, parse_stats, tls_fixtures
 
 
 def readline(proc, timeout=30.0):
@@ -36,14 +36,7 @@ def readline(proc, timeout=30.0):
     return line.decode()
 
 
-class TlsResumption(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.pki = tls_fixtures.Pki()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.pki.cleanup()
+class TlsResumption(PkiTestCase):
 
     def run_closing(self, n, **server):
         """n requests with nginx closing after each: (client stats, log)."""

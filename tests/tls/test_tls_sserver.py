@@ -9,7 +9,7 @@ import os
 import tempfile
 import unittest
 
-from tls_common import cli, error_lines, parse_stats, tls_fixtures
+from tls_common import PkiTestCase, cli, error_lines, parse_stats, tls_fixtures
 
 BAD = {
     "expired": "server certificate expired",
@@ -20,14 +20,7 @@ BAD = {
 PROBE = "/probe-request-line"
 
 
-class TlsCliAgainstSServer(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.pki = tls_fixtures.Pki()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.pki.cleanup()
+class TlsCliAgainstSServer(PkiTestCase):
 
     def test_control_the_request_is_visible(self):
         with tls_fixtures.SServer(self.pki, cert="good") as srv:

@@ -11,7 +11,7 @@ import ssl
 import threading
 import unittest
 
-from tls_common import cli, tls_fixtures
+from tls_common import PkiTestCase, cli
 
 BODY = b"x" * 5000
 
@@ -55,14 +55,7 @@ class ClosePeer:
         self.sock.close()
 
 
-class Truncation(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.pki = tls_fixtures.Pki()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.pki.cleanup()
+class Truncation(PkiTestCase):
 
     def fetch(self, notify):
         peer = ClosePeer(self.pki, notify)

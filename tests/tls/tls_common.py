@@ -3,6 +3,7 @@ import json
 import os
 import re
 import sys
+import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.environ.get("EMHTTP_SOURCE", os.path.dirname(os.path.dirname(HERE)))
@@ -17,6 +18,18 @@ DRIVER = os.environ.get("EMHTTP_TLS_DRIVER",
                         os.path.join(SOURCE, "build", "gcc", "tests", "tls", "tls_driver"))
 HEAP_DRIVER = os.environ.get("EMHTTP_TLS_HEAP_DRIVER")  # absent in sanitizer builds
 BODY_JSON = os.path.join(SOURCE, "tests", "bench", "body.json")
+
+class PkiTestCase(unittest.TestCase):
+    """A test case with one throw-away PKI (CA, server chains) for the class."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.pki = tls_fixtures.Pki()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.pki.cleanup()
+
 
 STATS_RE = re.compile(r"^stats: (.*)$", re.M)
 
