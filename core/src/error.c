@@ -34,9 +34,12 @@ static const err_name names[] = {
     {EMHTTP_ERR_BAD_CHUNK, "invalid chunk size"},
     {EMHTTP_ERR_ABORTED, "aborted by callback"},
     {EMHTTP_ERR_CANCELLED, "cancelled"},
-    {EMHTTP_ERR_PORT, "platform port failure"},
+    {EMHTTP_ERR_PORT, "port out of resources (socket, connection slot or thread)"},
     {EMHTTP_ERR_BODY, "request body source failed"},
     {EMHTTP_ERR_UNSUPPORTED, "response needs a feature not compiled in"},
+    {EMHTTP_ERR_RESOLVER, "could not start name resolution"},
+    {EMHTTP_ERR_CONFIG_MISMATCH, "caller compiled with other emhttp options than the library"},
+    {EMHTTP_ERR_CONFIG_RANGE, "configuration value out of range"},
     {EMHTTP_ERR_JSON_OVERFLOW, "JSON output buffer too small"},
     {EMHTTP_ERR_JSON_UTF8, "invalid UTF-8 in JSON string"},
     {EMHTTP_ERR_JSON_DEPTH, "JSON nested too deeply"},
@@ -57,8 +60,10 @@ static const err_name names[] = {
     {EMHTTP_ERR_TLS_CERT_SELF_SIGNED, "server certificate not trusted (self-signed)"},
     {EMHTTP_ERR_TLS_CERT_EXPIRED, "server certificate expired"},
     {EMHTTP_ERR_TLS_CERT_HOSTNAME, "server certificate does not match the host name"},
+    {EMHTTP_ERR_TLS_TIMEOUT, "TLS handshake timed out"},
     {EMHTTP_ERR_OUTBOX_FULL, "outbox full"},
     {EMHTTP_ERR_OUTBOX_ENCODE, "body encoding failed"},
+    {EMHTTP_ERR_OUTBOX_HEAD, "request head does not fit the outbox slot"},
 };
 
 const char *emhttp_strerror(int code)

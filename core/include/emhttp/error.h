@@ -52,10 +52,14 @@ typedef enum emhttp_err {
 
     /* -- misc -- */
     EMHTTP_ERR_ABORTED = -20,   /**< a response callback asked to stop */
-    EMHTTP_ERR_CANCELLED = -21, /**< request cancelled by emhttp_client_close() */
-    EMHTTP_ERR_PORT = -22,      /**< port failure (no socket, no thread, ...) */
+    EMHTTP_ERR_CANCELLED = -21, /**< request cancelled (emhttp_cancel() or emhttp_client_close()) */
+    EMHTTP_ERR_PORT = -22,      /**< port out of resources (no socket, no PCB, no thread);
+                                     the DNS cache is kept */
     EMHTTP_ERR_BODY = -23,      /**< the request body source failed */
     EMHTTP_ERR_UNSUPPORTED = -24, /**< the response needs a feature compiled out (chunked: CONFIG_EMHTTP_CHUNKED) */
+    EMHTTP_ERR_RESOLVER = -25,  /**< the resolver could not start a query (no resolver, no thread) */
+    EMHTTP_ERR_CONFIG_MISMATCH = -26, /**< caller compiled with other emhttp options than the library */
+    EMHTTP_ERR_CONFIG_RANGE = -27,    /**< a configuration value out of its documented range */
 
     /* -- JSON (-64 .. -95) -- */
     EMHTTP_ERR_JSON_OVERFLOW = -64,     /**< output buffer too small (writer: see needed length) */
@@ -80,10 +84,12 @@ typedef enum emhttp_err {
     EMHTTP_ERR_TLS_CERT_SELF_SIGNED = -102, /**< server certificate is self-signed and not trusted */
     EMHTTP_ERR_TLS_CERT_EXPIRED = -103, /**< server certificate (or its chain) has expired */
     EMHTTP_ERR_TLS_CERT_HOSTNAME = -104,/**< server certificate does not name the host */
+    EMHTTP_ERR_TLS_TIMEOUT = -105,      /**< TLS handshake took longer than the connect timeout */
 
     /* -- outbox (-128 .. -159) -- */
     EMHTTP_ERR_OUTBOX_FULL = -128,      /**< every slot is taken */
-    EMHTTP_ERR_OUTBOX_ENCODE = -129     /**< the encode callback failed */
+    EMHTTP_ERR_OUTBOX_ENCODE = -129,    /**< the encode callback failed */
+    EMHTTP_ERR_OUTBOX_HEAD = -130       /**< the request head does not fit the slot behind its body */
 } emhttp_err;
 
 /**
