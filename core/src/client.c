@@ -2,22 +2,42 @@
  * client.c - the client state machine: one persistent connection, a queue
  * of caller-owned requests, DNS cached in the client.
  *
- *   IDLE -> RESOLVING -> CONNECTING -> [TLS_HANDSHAKE] -> SENDING -> RECEIVING
- *     ^                                                                  |
- *     |________ (close) _____________ KEEPALIVE <________________________|
+ *            +---------------------------- (close) ----------------------+
+ *            v                                                           |
+ *   IDLE --> RESOLVING --> CONNECTING --> HANDSHAKE --> SENDING --> RECEIVING
+ *    |  (address cached)  ^   | (next address)  (transport    ^          |
+ *    +--------------------+   +--> CONNECTING    has one)     |          |
+ *                                                             |          v
+ *                             READY (open, idle) -------------+ <--- response
+ *                               | probe: bytes, EOF or reset    complete, kept
+ *                               +--> (close) --> IDLE
  *
- * One small function per state; emhttp_poll() dispatches (IDLE and
- * KEEPALIVE share the "is a request ready to go" step).  A state function
- * returns STEP_CONTINUE (state changed: run the next one now), STEP_WAIT
- * (waiting for I/O or time) or the negative result of a request it failed.
+ * Edges written where they happen: next_address() (a connect failed: the
+ * next cached address), resend() (a reused connection was dead before any
+ * response byte: the same request on a fresh connection), probe() (an
+ * idle connection with something waiting on it is replaced before use).
  *
- * Size: the minimal configuration's -Os build is what a firmware links, so
- * the code avoids copies the compiler would make: one enter() for every
- * phase change (state and deadline), one drop() and finish() exit, one
- * send call site, one send cursor over head and body, a parser reset once
- * per attempt (in next_request(), which also makes "no response byte yet"
- * the parser's own started flag), and init-time work done once (the Host
- * header's port).  None of it adds work per request in -O2 builds.
+ * One function per state; step() dispatches.  A state function returns a
+ * step_result: STEP_WAIT (for I/O or time) or STEP_NEXT (the state
+ * changed: run the next one now).  A failed request is completed where it
+ * fails (complete()); the first failure of a poll is what emhttp_poll()
+ * returns.
+ *
+ * Callbacks (the request's, the event hook) may call emhttp_submit(),
+ * emhttp_cancel() and emhttp_client_close().  Code that runs a callback
+ * and then goes on checks that what it works on survived - the response
+ * being parsed is still rx_req_ (cleared when its request completes or the
+ * connection closes), the request is still_active(), or nothing intervened
+ * (gen_, bumped by cancel and close) - and otherwise returns STEP_NEXT, so
+ * step() starts over from the state the callback left.  Elsewhere a
+ * callback is the last thing its function does.
+ *
+ * Deadlines: the active request has one at a time - the current phase's
+ * (resolving, one connect attempt, the handshake, the first response
+ * byte) or the request timeout, whichever ends first - armed by enter()
+ * as (start, length) so lengths up to 2^31 - 1 ms are exact across the
+ * clock's wrap; step() checks it before every step of a running state, so
+ * a server that trickles bytes cannot extend it.
  */
 #include "emhttp/client.h"
 
@@ -25,44 +45,46 @@
 
 #include "http_chars.h"
 
-#if CONFIG_EMHTTP_TLS
-#include "emhttp/tls.h"
-#endif
-
-enum {
-    ST_IDLE, /* 0: a zeroed (memset) client is idle */
+typedef enum state {
+    ST_IDLE, /* 0: a zeroed (memset) client is idle: no connection */
     ST_RESOLVING,
     ST_CONNECTING,
-    ST_TLS_HANDSHAKE,
+    ST_HANDSHAKE,
+    ST_READY, /* connection open, no request on it */
     ST_SENDING,
-    ST_RECEIVING,
-    ST_KEEPALIVE
-};
+    ST_RECEIVING
+} state;
 
-#define STEP_WAIT 2
-#define STEP_CONTINUE 3
-#define MAX_STEPS 8 /* state changes per poll: bounds the work of one call */
+typedef enum step_result {
+    STEP_WAIT, /* waiting for I/O or time */
+    STEP_NEXT  /* state changed: step again */
+} step_result;
+
+#define MAX_STEPS 8 /* state steps per poll: bounds the work of one call */
 
 /* client flags_ */
-#define CF_DNS_VALID 0x01u /* addrs_ holds a resolved address */
+#define CF_DNS_VALID 0x01u  /* addrs_ holds a resolved address */
 #define CF_FIXED_ADDR 0x02u /* configured address (emhttp_config.resolve): never resolve */
-#define CF_REUSED 0x04u /* the active request runs on a reused connection */
+#define CF_REUSED 0x04u     /* the active request runs on a reused connection */
 #define CF_RETRY_ALL 0x08u
+#define CF_IN_POLL 0x10u    /* inside emhttp_poll(): callbacks may not poll */
+#define CF_DRAINED 0x20u    /* this poll's last receive left nothing behind */
 
 /* request flags_ */
 #define RQ_QUEUED 0x01u
-#define RQ_ACTIVE 0x02u /* head written to tx_, timers started */
+#define RQ_ACTIVE 0x02u    /* head ready, timers started */
+#define RQ_CLOSING 0x04u   /* on the closing_ list */
 #define RQ_RETRIABLE 0x08u /* may be re-sent once (cleared when it is) */
 #define RQ_HEAD 0x10u
 
 #define MIN_RX 256u
 
+/* c->to_[]: the timeouts, in emhttp_config's order */
+enum { TO_CONNECT, TO_FIRST, TO_REQUEST, TO_DNS };
+#define NO_LIMIT EMHTTP_TIMEOUT_NONE
+
 /* ---- small helpers ----------------------------------------------------- */
 
-static uint32_t now(const emhttp_client *c) { return c->net_.ops->now_ms(c->net_.ctx); }
-
-/* States read the clock once per emhttp_poll() (c->now_): the timers have
- * millisecond resolution and one poll step takes microseconds. */
 static bool elapsed(const emhttp_client *c, uint32_t since, uint32_t limit)
 {
     return (uint32_t)(c->now_ - since) >= limit;
@@ -79,12 +101,15 @@ static void emit(const emhttp_client *c, emhttp_event ev, const emhttp_ip_addr *
 #define emit(c, ev, a, code) ((void)(code)) /* the reason codes are events only */
 #endif
 
-/* Counters (CONFIG_EMHTTP_STATS). */
 #if CONFIG_EMHTTP_STATS
 #define COUNT(c, field, n) ((c)->stats_.field += (n))
 #else
 #define COUNT(c, field, n) ((void)0)
 #endif
+
+/* A callback called emhttp_cancel() or emhttp_client_close() since @p gen
+ * was read: the state it left is the one to continue from. */
+static bool intervened(const emhttp_client *c, uint16_t gen) { return c->gen_ != gen; }
 
 static const char *req_method(const emhttp_request *r)
 {
@@ -99,147 +124,157 @@ static size_t body_next(const emhttp_request *r, uint32_t off, const uint8_t **p
     return r->body_len - off;
 }
 
-/* The transport: plain TCP through the port, or TLS on top of it. */
-static long conn_send(emhttp_client *c, const uint8_t *p, size_t n, unsigned flags)
+/* What the transport needs before a step in direction @p dir can go on. */
+static unsigned tr_want(const emhttp_client *c, unsigned dir)
 {
-#if CONFIG_EMHTTP_TLS
-    if (c->tls_ != NULL) {
-        return emhttp_tls_send(c->tls_, p, n);
-    }
-#endif
-    return c->net_.ops->send(c->net_.ctx, p, n, flags);
+    return c->tr_.ops->want != NULL ? c->tr_.ops->want(c->tr_.ctx, dir) : dir;
 }
 
-static long conn_recv(emhttp_client *c, uint8_t *p, size_t n)
-{
-#if CONFIG_EMHTTP_TLS
-    if (c->tls_ != NULL) {
-        return emhttp_tls_recv(c->tls_, p, n);
-    }
-#endif
-    return c->net_.ops->recv(c->net_.ctx, p, n);
-}
+/* ---- the queue ----------------------------------------------------------
+ * Requests wait on queue_ (the head is the one on the connection once
+ * active) or, while emhttp_client_close() completes them, on closing_. */
 
-static void close_conn(emhttp_client *c, int why)
+static void unlink_req(emhttp_request **list, emhttp_request **tail, emhttp_request *r)
 {
-    if (c->state_ == ST_RESOLVING) {
-        c->net_.ops->resolve_cancel(c->net_.ctx);
-    } else if (c->state_ != ST_IDLE) {
-#if CONFIG_EMHTTP_TLS
-        if (c->tls_ != NULL && c->state_ != ST_CONNECTING) {
-            emhttp_tls_end(c->tls_);
+    emhttp_request *prev = NULL;
+    for (emhttp_request *it = *list; it != NULL; prev = it, it = it->next_) {
+        if (it == r) {
+            *(prev != NULL ? &prev->next_ : list) = r->next_;
+            if (tail != NULL && *tail == r) {
+                *tail = prev;
+            }
+            r->next_ = NULL;
+            return;
         }
-#endif
-        c->net_.ops->close(c->net_.ctx);
-        emit(c, EMHTTP_EV_CLOSE, NULL, why);
     }
-    c->state_ = ST_IDLE;
-    c->rx_len_ = 0;
-#if CONFIG_EMHTTP_KEEPALIVE_HINT
-    c->ka_ms_ = 0;
-#endif
-    c->flags_ &= (uint8_t)~CF_REUSED;
 }
 
-/* Complete the request at the head of the queue. */
-static int finish(emhttp_client *c, int rc)
+/* Complete @p r (taken off its list already) with @p rc: the last thing
+ * done with it. */
+static void complete(emhttp_client *c, emhttp_request *r, int rc)
 {
-    emhttp_request *r = c->queue_;
-    c->queue_ = r->next_;
-    if (c->queue_ == NULL) {
-        c->tail_ = NULL;
+    if (c->rx_req_ == r) {
+        c->rx_req_ = NULL; /* its parser callbacks stop */
     }
-    r->next_ = NULL;
     r->flags_ = 0;
     r->result = rc;
     COUNT(c, requests, 1);
     COUNT(c, errors, (rc < 0));
+    if (rc < 0 && c->poll_rc_ == EMHTTP_OK) {
+        c->poll_rc_ = rc;
+    }
     if (r->cbs != NULL && r->cbs->on_complete != NULL) {
         r->cbs->on_complete(r, rc);
     }
-    return rc < 0 ? rc : STEP_CONTINUE;
 }
 
-static int drop(emhttp_client *c, int err);
+/* Complete queued request @p r. */
+static step_result finish_req(emhttp_client *c, emhttp_request *r, int rc)
+{
+    unlink_req(&c->queue_, &c->tail_, r);
+    complete(c, r, rc);
+    return STEP_NEXT;
+}
+
+/* Complete the request at the head of the queue. */
+static step_result finish(emhttp_client *c, int rc) { return finish_req(c, c->queue_, rc); }
+
+/* After a callback: is @p r still the same submission, not completed?
+ * (RQ_ACTIVE is set only by a state step, never by a callback's call, so
+ * a re-submission of @p r from inside does not count.) */
+static bool still_active(const emhttp_request *r) { return (r->flags_ & RQ_ACTIVE) != 0; }
+
+/* ---- the connection ---------------------------------------------------- */
+
+/* Close the connection (or cancel the query); the event comes last. */
+static void close_conn(emhttp_client *c, int why)
+{
+    state was = (state)c->state_;
+    c->state_ = ST_IDLE;
+    c->rx_len_ = 0;
+    c->rx_req_ = NULL;
+#if CONFIG_EMHTTP_KEEPALIVE_HINT
+    c->ka_ms_ = 0;
+#endif
+    c->flags_ &= (uint8_t)~(CF_REUSED | CF_DRAINED);
+    if (was == ST_RESOLVING) {
+        c->net_.ops->resolve_cancel(c->net_.ctx);
+    } else if (was != ST_IDLE) {
+        c->tr_.ops->close(c->tr_.ctx);
+        emit(c, EMHTTP_EV_CLOSE, NULL, why);
+    }
+}
+
+/* Fail the active request and drop the connection under it (its state is
+ * unknown: a timeout, a malformed response, a handshake failure). */
+static step_result drop(emhttp_client *c, int err)
+{
+    emhttp_request *r = c->queue_;
+    close_conn(c, err);
+    return still_active(r) ? finish_req(c, r, err) : STEP_NEXT;
+}
 
 /* The connection failed under the active request: re-send it once on a
  * fresh connection when it was reused and nothing of the response arrived
  * (CONFIG_EMHTTP_RESEND), else fail it. */
-static int conn_failed(emhttp_client *c, int err)
+static step_result conn_failed(emhttp_client *c, int err)
 {
 #if CONFIG_EMHTTP_RESEND
     emhttp_request *r = c->queue_;
-    bool no_response = !emhttp_parser_started(&c->parser_); /* reset by next_request() */
-    bool dead_reuse = (c->flags_ & CF_REUSED) && no_response &&
+    bool dead_reuse = (c->flags_ & CF_REUSED) && !emhttp_parser_started(&c->parser_) &&
                       (err == EMHTTP_ERR_CLOSED || err == EMHTTP_ERR_RESET || err == EMHTTP_ERR_SEND);
-    if (!dead_reuse || !(r->flags_ & RQ_RETRIABLE)) {
-        return drop(c, err);
+    if (dead_reuse && (r->flags_ & RQ_RETRIABLE)) { /* resend(): the edge */
+        r->flags_ &= (uint8_t)~RQ_RETRIABLE;
+        COUNT(c, retries, 1);
+        close_conn(c, err); /* -> IDLE: the same request goes out from its first byte */
+        if (still_active(r)) {
+            emit(c, EMHTTP_EV_RECONNECT, NULL, err);
+        }
+        return STEP_NEXT;
     }
-    close_conn(c, err);
-    r->flags_ &= (uint8_t)~RQ_RETRIABLE;
-    COUNT(c, retries, 1);
-    emit(c, EMHTTP_EV_RECONNECT, NULL, err);
-    return STEP_CONTINUE;
-#else
-    return drop(c, err);
 #endif
+    return drop(c, err);
 }
 
-/* Fail the active request and drop the connection under it (its state is
- * unknown: a timeout, a malformed response, a TLS failure). */
-static EMHTTP_NOINLINE int drop(emhttp_client *c, int err)
+/* ---- deadlines --------------------------------------------------------- */
+
+/* Phase @p st begins; it may last @p limit ms (NO_LIMIT: only the request
+ * timeout runs) before it fails with @p err. */
+static void enter(emhttp_client *c, state st, uint32_t limit, int err)
 {
-    close_conn(c, err);
-    return finish(c, err);
-}
-
-/* ---- timers -------------------------------------------------------------
- * The active request has one deadline at a time: that of the current
- * phase (resolving, one connect attempt, the TLS handshake, the first
- * response byte) or the request timeout, whichever comes first, with the
- * error it ends in.  A state arms it when it begins (enter()); waiting
- * states check it; emhttp_next_timeout_ms() reports it. */
-
-static int connect_failed(emhttp_client *c, int err);
-
-/* Milliseconds from the last poll's clock reading to @p since + @p limit
- * (0 when passed). */
-static uint32_t remaining(const emhttp_client *c, uint32_t since, uint32_t limit)
-{
-    uint32_t spent = (uint32_t)(c->now_ - since);
-    return spent >= limit ? 0 : limit - spent;
-}
-
-/* Phase @p state begins; it may last @p limit ms before it fails with
- * @p err (NO_LIMIT: only the request timeout runs).  One out-of-line
- * function for every state change that starts a phase. */
-#define NO_LIMIT UINT32_MAX
-static EMHTTP_NOINLINE void enter(emhttp_client *c, unsigned state, uint32_t limit, int err)
-{
-    c->state_ = (uint8_t)state;
-    uint32_t left = remaining(c, c->queue_->t_start_, c->to_request_);
-    if (limit >= left) {
-        limit = left;
-        err = EMHTTP_ERR_TIMEOUT;
+    uint32_t total = c->to_[TO_REQUEST];
+    c->state_ = (uint8_t)st;
+    if (total != NO_LIMIT) {
+        uint32_t spent = (uint32_t)(c->now_ - c->queue_->t_start_);
+        uint32_t left = spent >= total ? 0 : total - spent;
+        if (limit == NO_LIMIT || left <= limit) {
+            limit = left;
+            err = EMHTTP_ERR_TIMEOUT;
+        }
     }
-    c->t_due_ = c->now_ + limit;
+    c->t_armed_ = c->now_;
+    c->due_len_ = limit;
     c->due_err_ = (int8_t)err;
 }
 
-/* Nothing to do now: has the deadline passed?  A connect attempt that
- * timed out moves on to the next address; anything else fails. */
-static int check_timer(emhttp_client *c)
+static bool deadline_passed(const emhttp_client *c)
 {
-    if ((int32_t)(c->now_ - c->t_due_) < 0) { /* deadlines are < 2^31 ms ahead */
-        return STEP_WAIT;
-    }
-    if (c->due_err_ == EMHTTP_ERR_CONNECT_TIMEOUT && c->state_ == ST_CONNECTING) {
-        return connect_failed(c, EMHTTP_ERR_CONNECT_TIMEOUT);
+    return c->due_len_ != NO_LIMIT && elapsed(c, c->t_armed_, c->due_len_);
+}
+
+static step_result next_address(emhttp_client *c, int err);
+
+/* The deadline passed: a connect attempt moves on to the next address,
+ * anything else fails the request. */
+static step_result timed_out(emhttp_client *c)
+{
+    if (c->state_ == ST_CONNECTING && c->due_err_ == EMHTTP_ERR_CONNECT_TIMEOUT) {
+        return next_address(c, EMHTTP_ERR_CONNECT_TIMEOUT);
     }
     return drop(c, c->due_err_);
 }
 
-/* ---- request activation ------------------------------------------------ */
+/* ---- activating a request ---------------------------------------------- */
 
 #if CONFIG_EMHTTP_RESEND
 static bool has_idempotency_key(const emhttp_request *r)
@@ -271,10 +306,10 @@ static void fill_head(const emhttp_client *c, const emhttp_request *r, const cha
     };
 }
 
-/* Make the head of the queue's first request ready: its prepared bytes,
- * or written into tx_.  Nothing touches the connection before this
- * succeeds, so an invalid request never sends a byte. */
-static int activate(emhttp_client *c, emhttp_request *r)
+/* Make the queue's first request ready to go: its prepared head, or one
+ * written into tx_.  Nothing touches the connection before this succeeds,
+ * so an invalid request never sends a byte.  false: it failed (completed). */
+static bool activate(emhttp_client *c, emhttp_request *r)
 {
     const char *m = req_method(r);
     unsigned mf = emhttp_method_flags(m);
@@ -287,7 +322,8 @@ static int activate(emhttp_client *c, emhttp_request *r)
         fill_head(c, r, m, mf, &h);
         long n = emhttp_write_head(c->tx_, c->tx_size_, &h);
         if (n < 0) {
-            return finish(c, (int)n);
+            (void)finish(c, (int)n);
+            return false;
         }
         c->head_ = c->tx_;
         c->tx_len_ = (uint32_t)n;
@@ -302,12 +338,29 @@ static int activate(emhttp_client *c, emhttp_request *r)
         rf |= RQ_HEAD;
     }
     r->flags_ = (uint8_t)rf;
-    return STEP_CONTINUE;
+    return true;
+}
+
+/* IDLE and READY: is a request there, with its head ready? */
+static bool request_ready(emhttp_client *c)
+{
+    emhttp_request *r = c->queue_;
+    return r != NULL && ((r->flags_ & RQ_ACTIVE) || activate(c, r));
+}
+
+/* The request at the head goes out from its first byte; the parser waits
+ * for its response from now on (nothing of it started). */
+static step_result start_sending(emhttp_client *c)
+{
+    c->sent_ = 0;
+    emhttp_parser_reset(&c->parser_, (c->queue_->flags_ & RQ_HEAD) != 0);
+    enter(c, ST_SENDING, NO_LIMIT, 0);
+    return STEP_NEXT;
 }
 
 /* ---- IDLE: no connection ----------------------------------------------- */
 
-static int start_connect(emhttp_client *c);
+static step_result start_connect(emhttp_client *c);
 
 static bool dns_fresh(const emhttp_client *c)
 {
@@ -318,48 +371,33 @@ static bool dns_fresh(const emhttp_client *c)
            (c->dns_ttl_ms_ == EMHTTP_DNS_TTL_FOREVER || !elapsed(c, c->t_resolved_, c->dns_ttl_ms_));
 }
 
-/* IDLE and KEEPALIVE: a request to send, with its head ready?  STEP_WAIT
- * (none), the result of activating it, or 0: go on, from its first byte. */
-static int next_request(emhttp_client *c)
+static step_result st_idle(emhttp_client *c)
 {
-    if (c->queue_ == NULL) {
-        return STEP_WAIT;
+    if (!request_ready(c)) {
+        return c->queue_ != NULL ? STEP_NEXT : STEP_WAIT; /* failed: the next one */
     }
-    if (!(c->queue_->flags_ & RQ_ACTIVE)) {
-        return activate(c, c->queue_);
-    }
-    c->sent_ = 0;
-    /* the parser waits for its response from now on: nothing started */
-    emhttp_parser_reset(&c->parser_, (c->queue_->flags_ & RQ_HEAD) != 0);
-    return 0;
-}
-
-/* (after next_request(): a request is ready to go) */
-static int st_idle(emhttp_client *c)
-{
-    int rc;
     if (dns_fresh(c)) {
         return start_connect(c);
     }
     c->flags_ &= (uint8_t)~CF_DNS_VALID;
     COUNT(c, dns_queries, 1);
-    emit(c, EMHTTP_EV_RESOLVE, NULL, 0);
-    rc = c->net_.ops->resolve_start(c->net_.ctx, c->host_);
+    int rc = c->net_.ops->resolve_start(c->net_.ctx, c->host_);
     if (rc < 0) {
-        return finish(c, EMHTTP_ERR_DNS);
+        return finish(c, EMHTTP_ERR_RESOLVER);
     }
-    enter(c, ST_RESOLVING, c->to_dns_, EMHTTP_ERR_DNS_TIMEOUT);
-    return STEP_CONTINUE;
+    enter(c, ST_RESOLVING, c->to_[TO_DNS], EMHTTP_ERR_DNS_TIMEOUT);
+    emit(c, EMHTTP_EV_RESOLVE, NULL, 0);
+    return STEP_NEXT;
 }
 
 /* ---- RESOLVING --------------------------------------------------------- */
 
-static int st_resolving(emhttp_client *c)
+static step_result st_resolving(emhttp_client *c)
 {
     size_t n = 0;
     int rc = c->net_.ops->resolve_poll(c->net_.ctx, c->addrs_, CONFIG_EMHTTP_DNS_MAX_ADDRS, &n);
     if (rc == EMHTTP_PENDING) {
-        return check_timer(c);
+        return STEP_WAIT;
     }
     c->state_ = ST_IDLE;
     if (rc != EMHTTP_OK || n == 0) {
@@ -370,16 +408,16 @@ static int st_resolving(emhttp_client *c)
     c->t_resolved_ = c->now_;
     c->flags_ |= CF_DNS_VALID;
     emit(c, EMHTTP_EV_RESOLVED, &c->addrs_[0], 0);
-    return start_connect(c);
+    return STEP_NEXT; /* IDLE with a fresh address: connect */
 }
 
 /* ---- CONNECTING -------------------------------------------------------- */
 
-static EMHTTP_NOINLINE int connected(emhttp_client *c)
+static step_result connected(emhttp_client *c)
 {
     if (CONFIG_EMHTTP_DNS_MAX_ADDRS > 1 && c->addr_idx_ != 0) { /* remember the working address */
         uint8_t *a = (uint8_t *)&c->addrs_[c->addr_idx_], *b = (uint8_t *)&c->addrs_[0];
-        for (size_t i = 0; i < sizeof c->addrs_[0]; i++) { /* swap them */
+        for (size_t i = 0; i < sizeof c->addrs_[0]; i++) { /* swap (no memcpy at -Os) */
             uint8_t t = a[i];
             a[i] = b[i];
             b[i] = t;
@@ -387,79 +425,81 @@ static EMHTTP_NOINLINE int connected(emhttp_client *c)
         c->addr_idx_ = 0;
     }
     COUNT(c, connects, 1);
-    emit(c, EMHTTP_EV_CONNECTED, &c->addrs_[0], 0); /* CF_REUSED is clear: close_conn() */
-#if CONFIG_EMHTTP_TLS
-    if (c->tls_ != NULL) {
-        enter(c, ST_TLS_HANDSHAKE, c->to_connect_, EMHTTP_ERR_CONNECT_TIMEOUT);
-        int rc = emhttp_tls_begin(c->tls_, &c->net_);
-        return rc == EMHTTP_OK ? STEP_CONTINUE : drop(c, rc);
+    if (c->tr_.ops->handshake != NULL) {
+        enter(c, ST_HANDSHAKE, c->to_[TO_CONNECT], EMHTTP_ERR_TLS_TIMEOUT);
+    } else {
+        (void)start_sending(c);
     }
-#endif
-    enter(c, ST_SENDING, NO_LIMIT, 0);
-    return STEP_CONTINUE;
+    emit(c, EMHTTP_EV_CONNECTED, &c->addrs_[0], 0); /* last: the hook may intervene */
+    return STEP_NEXT;
 }
 
-/* A connect attempt failed: try the next cached address, else give up and
- * forget the addresses so the next request resolves again. */
-static int connect_failed(emhttp_client *c, int err)
+/* A connect attempt failed: next_address(), the edge to the next cached
+ * address; when none is left, fail and forget the addresses so the next
+ * request resolves again.  A port out of resources fails the request at
+ * once and keeps the cache (the address is not to blame). */
+static step_result next_address(emhttp_client *c, int err)
 {
-    c->net_.ops->close(c->net_.ctx);
+    c->tr_.ops->close(c->tr_.ctx);
     c->state_ = ST_IDLE;
+    if (err == EMHTTP_ERR_PORT) {
+        return finish(c, err);
+    }
     if (CONFIG_EMHTTP_DNS_MAX_ADDRS > 1 && c->addr_idx_ + 1u < c->naddrs_) {
         c->addr_idx_++;
         return start_connect(c);
     }
-    c->addr_idx_ = 0; /* (stays 0 with one address) */
+    c->addr_idx_ = 0;
     c->flags_ &= (uint8_t)~CF_DNS_VALID;
     return finish(c, err);
 }
 
-static int start_connect(emhttp_client *c)
+static int connect_error(int rc) { return rc == EMHTTP_ERR_PORT ? rc : EMHTTP_ERR_CONNECT; }
+
+static step_result start_connect(emhttp_client *c)
 {
     const emhttp_ip_addr *a = &c->addrs_[CONFIG_EMHTTP_DNS_MAX_ADDRS > 1 ? c->addr_idx_ : 0];
-    emit(c, EMHTTP_EV_CONNECT, a, 0);
-    enter(c, ST_CONNECTING, c->to_connect_, EMHTTP_ERR_CONNECT_TIMEOUT);
-    int rc = c->net_.ops->connect(c->net_.ctx, a, c->port_);
+    uint16_t gen = c->gen_;
+    emit(c, EMHTTP_EV_CONNECT, a, 0); /* still IDLE: an intervention starts over */
+    if (intervened(c, gen)) {
+        return STEP_NEXT;
+    }
+    enter(c, ST_CONNECTING, c->to_[TO_CONNECT], EMHTTP_ERR_CONNECT_TIMEOUT);
+    int rc = c->tr_.ops->connect(c->tr_.ctx, c->host_, a, c->port_);
     if (rc == EMHTTP_OK) {
         return connected(c);
     }
-    return rc == EMHTTP_PENDING ? STEP_WAIT : connect_failed(c, EMHTTP_ERR_CONNECT);
+    return rc == EMHTTP_PENDING ? STEP_WAIT : next_address(c, connect_error(rc));
 }
 
-static int st_connecting(emhttp_client *c)
+static step_result st_connecting(emhttp_client *c)
 {
-    int rc = c->net_.ops->connect_poll(c->net_.ctx);
+    int rc = c->tr_.ops->connect_poll(c->tr_.ctx);
     if (rc == EMHTTP_OK) {
         return connected(c);
     }
-    if (rc != EMHTTP_PENDING) {
-        return connect_failed(c, EMHTTP_ERR_CONNECT);
-    }
-    return check_timer(c);
+    return rc == EMHTTP_PENDING ? STEP_WAIT : next_address(c, connect_error(rc));
 }
 
-/* ---- TLS_HANDSHAKE ----------------------------------------------------- */
+/* ---- HANDSHAKE (transports that have one: TLS) ------------------------- */
 
-#if CONFIG_EMHTTP_TLS
 /* Handshake failures are final for the request (a certificate does not get
  * better on the next address); the address cache is kept. */
-static int st_tls_handshake(emhttp_client *c)
+static step_result st_handshake(emhttp_client *c)
 {
-    int rc = emhttp_tls_handshake(c->tls_);
-    if (rc == EMHTTP_OK) {
-        COUNT(c, tls_handshakes, 1);
-        COUNT(c, tls_resumed, emhttp_tls_resumed(c->tls_));
-        enter(c, ST_SENDING, NO_LIMIT, 0);
-        return STEP_CONTINUE;
+    int rc = c->tr_.ops->handshake(c->tr_.ctx);
+    if (rc == EMHTTP_PENDING) {
+        return (tr_want(c, 0) & EMHTTP_WAIT_NOW) ? STEP_NEXT : STEP_WAIT;
     }
-    if (rc != EMHTTP_PENDING) {
+    if (rc < 0) {
         return drop(c, rc);
     }
-    return check_timer(c);
+    COUNT(c, tls_handshakes, 1);
+    COUNT(c, tls_resumed, rc == EMHTTP_HANDSHAKE_RESUMED);
+    return start_sending(c);
 }
-#endif
 
-/* ---- KEEPALIVE: open connection, waiting for the next request ---------- */
+/* ---- READY: open connection, no request on it --------------------------- */
 
 #if CONFIG_EMHTTP_KEEPALIVE_HINT
 static uint32_t ka_limit(uint32_t ka_ms)
@@ -469,43 +509,52 @@ static uint32_t ka_limit(uint32_t ka_ms)
 }
 #endif
 
-/* (after next_request(): a request is ready to go) */
-static int st_keepalive(emhttp_client *c)
+/* probe(): before a request goes onto an idle connection, nothing may be
+ * waiting on it.  Bytes that arrived before the request was written are
+ * never its response; EOF or a reset mean the server is done with it.
+ * Only when the last receive of this same poll drained the connection
+ * (and the transport holds nothing back) is there nothing to look at.
+ * true: the connection is fit for the next request. */
+static bool probe(emhttp_client *c)
 {
-#if CONFIG_EMHTTP_KEEPALIVE_HINT
-    if (c->ka_ms_ != 0 && elapsed(c, c->t_idle_, ka_limit(c->ka_ms_))) {
-        COUNT(c, ka_expired, 1);
-        close_conn(c, EMHTTP_OK); /* replace it rather than race the server's close */
-        return STEP_CONTINUE;
+    if ((c->flags_ & CF_DRAINED) && !(tr_want(c, EMHTTP_WAIT_READ) & EMHTTP_WAIT_NOW)) {
+        return true;
     }
+    long n = c->tr_.ops->recv(c->tr_.ctx, c->rx_, c->rx_size_);
+    return n == 0 && !(tr_want(c, EMHTTP_WAIT_READ) & EMHTTP_WAIT_NOW);
+}
+
+static step_result st_ready(emhttp_client *c)
+{
+    if (!request_ready(c)) {
+        return c->queue_ != NULL ? STEP_NEXT : STEP_WAIT;
+    }
+#if CONFIG_EMHTTP_KEEPALIVE_HINT
+    bool expired = c->ka_ms_ != 0 && elapsed(c, c->t_idle_, ka_limit(c->ka_ms_));
+#else
+    bool expired = false;
 #endif
-    /* Probe a connection that has been idle: it must have nothing to read.
-     * EOF, a reset or stray bytes mean the server is done with it: open a
-     * fresh one instead of sending into it.  Within the millisecond of the
-     * last response nothing can be known yet, so back-to-back requests
-     * skip the system call. */
-    if (c->now_ != c->t_idle_) {
-        long n = conn_recv(c, c->rx_, c->rx_size_);
-        if (n != 0) {
-            close_conn(c, n < 0 ? (int)n : EMHTTP_ERR_PROTOCOL);
-            return STEP_CONTINUE;
-        }
+    if (expired || !probe(c)) { /* replace it rather than race the server's close */
+        COUNT(c, ka_expired, 1);
+        close_conn(c, EMHTTP_OK);
+        return STEP_NEXT;
     }
     COUNT(c, reuses, 1);
-    emit(c, EMHTTP_EV_REUSE, NULL, 0);
     c->flags_ |= CF_REUSED;
-    enter(c, ST_SENDING, NO_LIMIT, 0);
-    return STEP_CONTINUE;
+    (void)start_sending(c);
+    emit(c, EMHTTP_EV_REUSE, NULL, 0);
+    return STEP_NEXT;
 }
 
 /* ---- SENDING ----------------------------------------------------------- */
 
-/* Hand the port the rest of the head (not split further) and/or body
+/* Hand the transport the rest of the head (not split further) and/or body
  * bytes: at most CONFIG_EMHTTP_SEND_CHUNK in all, unless the head alone is
- * longer; head and body in one call when the port can gather.  Returns
- * bytes accepted or an error. */
+ * longer; head and body in one call when the transport can gather.
+ * Returns bytes accepted or an error. */
 static long send_some(emhttp_client *c, const emhttp_request *r)
 {
+    const emhttp_transport_ops *t = c->tr_.ops;
     uint32_t sent = c->sent_;
     const uint8_t *p;
     size_t n;
@@ -519,9 +568,9 @@ static long send_some(emhttp_client *c, const emhttp_request *r)
             if (blen > CONFIG_EMHTTP_SEND_CHUNK - n) {
                 blen = CONFIG_EMHTTP_SEND_CHUNK - n;
             }
-            if (c->tls_ == NULL && c->net_.ops->sendv != NULL) { /* tls_ is NULL without TLS */
+            if (t->sendv != NULL) {
                 emhttp_iov iov[2] = {{p, n}, {body, blen}};
-                return c->net_.ops->sendv(c->net_.ctx, iov, 2);
+                return t->sendv(c->tr_.ctx, iov, 2);
             }
             flags = EMHTTP_SEND_MORE; /* without gather: the body in the next step */
         }
@@ -531,10 +580,10 @@ static long send_some(emhttp_client *c, const emhttp_request *r)
             n = CONFIG_EMHTTP_SEND_CHUNK;
         }
     }
-    return conn_send(c, p, n, flags);
+    return t->send(c->tr_.ctx, p, n, flags);
 }
 
-static int st_sending(emhttp_client *c)
+static step_result st_sending(emhttp_client *c)
 {
     emhttp_request *r = c->queue_;
     long n = send_some(c, r);
@@ -543,57 +592,55 @@ static int st_sending(emhttp_client *c)
     }
     c->sent_ += (uint32_t)n;
     if (c->sent_ < c->tx_len_ + r->body_len) {
-        return check_timer(c); /* the rest in the next step */
+        return n > 0 ? STEP_NEXT : STEP_WAIT; /* the rest in the next step */
     }
-    enter(c, ST_RECEIVING, c->to_first_, EMHTTP_ERR_TIMEOUT_FIRST_BYTE);
+    c->rx_req_ = r;
+    enter(c, ST_RECEIVING, c->to_[TO_FIRST], EMHTTP_ERR_TIMEOUT_FIRST_BYTE);
     return STEP_WAIT; /* the answer takes a round trip: wait for readability */
 }
 
 /* ---- RECEIVING --------------------------------------------------------- */
 
-static int response_done(emhttp_client *c, size_t used)
+static step_result response_done(emhttp_client *c, size_t used)
 {
+    emhttp_request *r = c->rx_req_;
     bool reuse = emhttp_parser_keep_alive(&c->parser_) && used == c->rx_len_;
+    c->rx_req_ = NULL;
     if (reuse) {
 #if CONFIG_EMHTTP_KEEPALIVE_HINT
         c->ka_ms_ = emhttp_parser_keepalive_timeout(&c->parser_) * 1000u;
 #endif
         c->rx_len_ = 0;
         c->t_idle_ = c->now_;
-        c->state_ = ST_KEEPALIVE;
+        c->state_ = ST_READY;
     } else {
         close_conn(c, EMHTTP_OK);
     }
-    return finish(c, EMHTTP_OK);
+    return still_active(r) ? finish_req(c, r, EMHTTP_OK) : STEP_NEXT;
 }
 
-static int received_eof(emhttp_client *c)
+static step_result received_eof(emhttp_client *c)
 {
-    int rc = emhttp_parser_eof(&c->parser_);
+    emhttp_request *r = c->rx_req_;
+    int rc = emhttp_parser_eof(&c->parser_); /* may deliver the last body bytes */
+    if (c->rx_req_ != r) {
+        return STEP_NEXT; /* a callback cancelled or closed */
+    }
     if (rc == EMHTTP_OK) {
         return response_done(c, c->rx_len_);
     }
-    return conn_failed(c, rc); /* CLOSED: nothing arrived, may be retried */
+    return conn_failed(c, rc); /* CLOSED: nothing arrived, may be re-sent */
 }
 
-static int st_receiving(emhttp_client *c)
+/* Feed what is in rx_ to the parser (its callbacks run the request's). */
+static step_result parse(emhttp_client *c)
 {
-    if (c->rx_len_ == c->rx_size_) { /* a head line longer than the buffer */
-        return drop(c, EMHTTP_ERR_HEADER_TOO_LARGE);
-    }
-    long n = conn_recv(c, c->rx_ + c->rx_len_, c->rx_size_ - c->rx_len_);
-    if (n == 0) {
-        return check_timer(c);
-    }
-    if (c->due_err_ == EMHTTP_ERR_TIMEOUT_FIRST_BYTE) {
-        enter(c, ST_RECEIVING, NO_LIMIT, 0); /* the first byte (or EOF, or an error) arrived */
-    }
-    if (n < 0) {
-        return n == EMHTTP_ERR_CLOSED ? received_eof(c) : conn_failed(c, (int)n);
-    }
-    c->rx_len_ += (uint32_t)n;
+    emhttp_request *r = c->rx_req_;
     size_t used = 0;
     int rc = emhttp_parser_feed(&c->parser_, c->rx_, c->rx_len_, &used);
+    if (c->rx_req_ != r) {
+        return STEP_NEXT; /* a callback cancelled or closed: rx_ is not ours */
+    }
     if (rc == EMHTTP_OK) {
         return response_done(c, used);
     }
@@ -607,58 +654,83 @@ static int st_receiving(emhttp_client *c)
     return STEP_WAIT;
 }
 
-/* ---- parser callbacks -> request callbacks ----------------------------- */
+static step_result st_receiving(emhttp_client *c)
+{
+    uint32_t room = c->rx_size_ - c->rx_len_;
+    if (room == 0) { /* a head line longer than the buffer */
+        return drop(c, EMHTTP_ERR_HEADER_TOO_LARGE);
+    }
+    long n = c->tr_.ops->recv(c->tr_.ctx, c->rx_ + c->rx_len_, room);
+    if (n == 0) {
+        return (tr_want(c, EMHTTP_WAIT_READ) & EMHTTP_WAIT_NOW) ? STEP_NEXT : STEP_WAIT;
+    }
+    if (c->due_err_ == EMHTTP_ERR_TIMEOUT_FIRST_BYTE) {
+        enter(c, ST_RECEIVING, NO_LIMIT, 0); /* the first byte (or EOF, or an error) arrived */
+    }
+    if (n < 0) {
+        return n == EMHTTP_ERR_CLOSED ? received_eof(c) : conn_failed(c, (int)n);
+    }
+    if ((uint32_t)n < room) {
+        c->flags_ |= CF_DRAINED;
+    } else {
+        c->flags_ &= (uint8_t)~CF_DRAINED;
+    }
+    c->rx_len_ += (uint32_t)n;
+    return parse(c);
+}
+
+/* ---- parser callbacks -> request callbacks ------------------------------
+ * rx_req_ is cleared when its request completes or the connection closes:
+ * a callback that cancelled or closed stops the parser (non-zero). */
 
 static int on_status(void *user, int status, const char *reason, size_t len)
 {
-    emhttp_request *r = ((emhttp_client *)user)->queue_;
+    emhttp_request *r = ((emhttp_client *)user)->rx_req_;
+    if (r == NULL) {
+        return 1;
+    }
     r->status = status;
     return (r->cbs && r->cbs->on_status) ? r->cbs->on_status(r, status, reason, len) : 0;
 }
 
 static int on_header(void *user, const char *n, size_t nl, const char *v, size_t vl)
 {
-    emhttp_request *r = ((emhttp_client *)user)->queue_;
+    emhttp_request *r = ((emhttp_client *)user)->rx_req_;
+    if (r == NULL) {
+        return 1;
+    }
     return (r->cbs && r->cbs->on_header) ? r->cbs->on_header(r, n, nl, v, vl) : 0;
 }
 
 static int on_body(void *user, const uint8_t *d, size_t len)
 {
-    emhttp_request *r = ((emhttp_client *)user)->queue_;
+    emhttp_request *r = ((emhttp_client *)user)->rx_req_;
+    if (r == NULL) {
+        return 1;
+    }
     return (r->cbs && r->cbs->on_body) ? r->cbs->on_body(r, d, len) : 0;
 }
 
 static const emhttp_parser_cbs parser_cbs = {on_status, on_header, NULL, on_body};
 
-/* ---- public API -------------------------------------------------------- */
+/* ---- configuration ----------------------------------------------------- */
 
-static bool ops_ok(const emhttp_port_ops *o)
+static bool port_ok(const emhttp_port_ops *o, bool resolver)
 {
-    return o != NULL && o->now_ms && o->resolve_start && o->resolve_poll && o->resolve_cancel &&
-           o->connect && o->connect_poll && o->send && o->recv && o->close && o->wait;
+    return o != NULL && o->now_ms != NULL &&
+           (!resolver || (o->resolve_start && o->resolve_poll && o->resolve_cancel));
 }
 
-static uint32_t or_default(uint32_t v, uint32_t def) { return v != 0 ? v : def; }
-
-/* The timeouts and the DNS lifetime, 0 meaning the CONFIG_EMHTTP_ default. */
-static void set_timeouts(emhttp_client *c, const emhttp_config *cfg)
+static bool transport_ok(const emhttp_transport_ops *t)
 {
-    c->to_connect_ = or_default(cfg->connect_timeout_ms, CONFIG_EMHTTP_CONNECT_TIMEOUT_MS);
-    c->to_first_ = or_default(cfg->first_byte_timeout_ms, CONFIG_EMHTTP_FIRST_BYTE_TIMEOUT_MS);
-    c->to_request_ = or_default(cfg->request_timeout_ms, CONFIG_EMHTTP_REQUEST_TIMEOUT_MS);
-    c->to_dns_ = or_default(cfg->dns_timeout_ms, CONFIG_EMHTTP_DNS_TIMEOUT_MS);
-    uint32_t ttl = or_default(cfg->dns_ttl_s, CONFIG_EMHTTP_DNS_TTL_S);
-    c->dns_ttl_ms_ = (ttl == 0 || ttl >= EMHTTP_DNS_TTL_FOREVER / 1000u) ? EMHTTP_DNS_TTL_FOREVER
-                                                                        : ttl * 1000u;
+    return t != NULL && t->connect && t->connect_poll && t->send && t->recv && t->close;
 }
 
-/* HTTPS needs the TLS transport compiled in and a TLS context. */
+/* HTTPS needs a transport that secures the connection; HTTP one that does not. */
 static bool scheme_ok(const emhttp_config *cfg)
 {
-    if (cfg->scheme == EMHTTP_SCHEME_HTTP) {
-        return cfg->tls == NULL;
-    }
-    return CONFIG_EMHTTP_TLS && cfg->scheme == EMHTTP_SCHEME_HTTPS && cfg->tls != NULL;
+    bool secure = (cfg->transport.ops->flags & EMHTTP_TRANSPORT_SECURE) != 0;
+    return cfg->scheme == (secure ? EMHTTP_SCHEME_HTTPS : EMHTTP_SCHEME_HTTP);
 }
 
 /* Buffer sizes are kept in 32 bits (a check only where size_t is wider). */
@@ -672,11 +744,37 @@ static bool size_fits(size_t n)
 #endif
 }
 
-static EMHTTP_NOINLINE bool config_ok(const emhttp_config *cfg)
+static bool config_ok(const emhttp_config *cfg)
 {
-    return cfg != NULL && cfg->host != NULL && ops_ok(cfg->net.ops) && cfg->tx_buf != NULL &&
-           cfg->rx_buf != NULL && cfg->rx_size >= MIN_RX && cfg->tx_size != 0 && scheme_ok(cfg) &&
+    return cfg != NULL && cfg->host != NULL && port_ok(cfg->net.ops, cfg->resolve == NULL) &&
+           transport_ok(cfg->transport.ops) && scheme_ok(cfg) && cfg->tx_buf != NULL &&
+           cfg->rx_buf != NULL && cfg->rx_size >= MIN_RX && cfg->tx_size != 0 &&
            size_fits(cfg->rx_size) && size_fits(cfg->tx_size);
+}
+
+/* The timeouts, in the order of emhttp_config's fields and the client's. */
+static const uint32_t default_timeouts[4] = {
+    CONFIG_EMHTTP_CONNECT_TIMEOUT_MS, CONFIG_EMHTTP_FIRST_BYTE_TIMEOUT_MS,
+    CONFIG_EMHTTP_REQUEST_TIMEOUT_MS, CONFIG_EMHTTP_DNS_TIMEOUT_MS};
+
+/* Each: 0 = the default, EMHTTP_TIMEOUT_NONE, or 1..EMHTTP_TIMEOUT_MAX_MS. */
+static int set_timeouts(emhttp_client *c, const emhttp_config *cfg)
+{
+    const uint32_t in[4] = {cfg->connect_timeout_ms, cfg->first_byte_timeout_ms,
+                            cfg->request_timeout_ms, cfg->dns_timeout_ms};
+    for (size_t i = 0; i < 4; i++) {
+        uint32_t v = in[i] != 0 ? in[i] : default_timeouts[i];
+        if (v > EMHTTP_TIMEOUT_MAX_MS && v != NO_LIMIT) {
+            return EMHTTP_ERR_CONFIG_RANGE;
+        }
+        c->to_[i] = v;
+    }
+    uint32_t ttl = cfg->dns_ttl_s != 0 ? cfg->dns_ttl_s : CONFIG_EMHTTP_DNS_TTL_S;
+    if (ttl != EMHTTP_DNS_TTL_FOREVER && ttl > EMHTTP_TIMEOUT_MAX_MS / 1000u) {
+        return EMHTTP_ERR_CONFIG_RANGE;
+    }
+    c->dns_ttl_ms_ = ttl == EMHTTP_DNS_TTL_FOREVER ? EMHTTP_DNS_TTL_FOREVER : ttl * 1000u;
+    return EMHTTP_OK;
 }
 
 /* The host: 1 to CONFIG_EMHTTP_MAX_HOST_LEN characters of a host name
@@ -711,26 +809,30 @@ static int set_host(emhttp_client *c, const emhttp_config *cfg)
     return EMHTTP_OK;
 }
 
+/* ---- public API -------------------------------------------------------- */
+
 int emhttp_client_init(emhttp_client *c, const emhttp_config *cfg)
 {
     if (c == NULL || !config_ok(cfg)) {
         return EMHTTP_ERR_ARG;
     }
     memset(c, 0, sizeof *c);
-    int rc = set_host(c, cfg);
+    int rc = set_timeouts(c, cfg);
+    if (rc == EMHTTP_OK) {
+        rc = set_host(c, cfg);
+    }
     if (rc != EMHTTP_OK) {
         return rc;
     }
     c->net_ = cfg->net;
+    c->tr_ = cfg->transport;
     c->tx_ = cfg->tx_buf;
     c->rx_ = cfg->rx_buf;
     c->tx_size_ = (uint32_t)cfg->tx_size;
     c->rx_size_ = (uint32_t)cfg->rx_size;
-    set_timeouts(c, cfg);
     uint16_t default_port = cfg->scheme == EMHTTP_SCHEME_HTTPS ? 443 : 80;
     c->port_ = cfg->port != 0 ? cfg->port : default_port;
     c->host_port_ = c->port_ == default_port ? 0 : c->port_;
-    c->tls_ = cfg->tls;
 #if CONFIG_EMHTTP_EVENTS
     c->on_event_ = cfg->on_event;
     c->event_arg_ = cfg->event_arg;
@@ -773,7 +875,7 @@ int emhttp_submit(emhttp_client *c, emhttp_request *req)
         (req->headers == NULL && req->header_count > 0)) {
         return EMHTTP_ERR_ARG;
     }
-    if (req->flags_ & RQ_QUEUED) {
+    if (req->flags_ & (RQ_QUEUED | RQ_CLOSING)) {
         return EMHTTP_ERR_BUSY;
     }
     req->flags_ = RQ_QUEUED;
@@ -789,24 +891,46 @@ int emhttp_submit(emhttp_client *c, emhttp_request *req)
     return EMHTTP_OK;
 }
 
-/* One state step.  IDLE and KEEPALIVE first need a request ready to go. */
-static int step(emhttp_client *c)
+int emhttp_cancel(emhttp_client *c, emhttp_request *req)
 {
-    switch (c->state_) {
-    case ST_RESOLVING: return st_resolving(c);
-    case ST_CONNECTING: return st_connecting(c);
-#if CONFIG_EMHTTP_TLS
-    case ST_TLS_HANDSHAKE: return st_tls_handshake(c);
-#endif
-    case ST_SENDING: return st_sending(c);
-    case ST_RECEIVING: return st_receiving(c);
+    if (c == NULL || req == NULL) {
+        return EMHTTP_ERR_ARG;
+    }
+    if (req->flags_ & RQ_CLOSING) { /* being completed by emhttp_client_close() */
+        unlink_req(&c->closing_, NULL, req);
+    } else if ((req->flags_ & RQ_QUEUED) && req == c->queue_ && (req->flags_ & RQ_ACTIVE) &&
+               c->state_ != ST_IDLE && c->state_ != ST_READY) {
+        unlink_req(&c->queue_, &c->tail_, req);
+        close_conn(c, EMHTTP_ERR_CANCELLED); /* on the connection: it goes too */
+    } else if (req->flags_ & RQ_QUEUED) {
+        unlink_req(&c->queue_, &c->tail_, req);
+    } else {
+        return EMHTTP_ERR_ARG;
+    }
+    c->gen_++;
+    complete(c, req, EMHTTP_ERR_CANCELLED);
+    return EMHTTP_OK;
+}
+
+/* One state step, deadline first. */
+static step_result step(emhttp_client *c)
+{
+    switch ((state)c->state_) {
+    case ST_IDLE: return st_idle(c);
+    case ST_READY: return st_ready(c);
     default: break;
     }
-    int rc = next_request(c);
-    if (rc != 0) {
-        return rc;
+    if (deadline_passed(c)) {
+        return timed_out(c);
     }
-    return c->state_ == ST_IDLE ? st_idle(c) : st_keepalive(c);
+    switch ((state)c->state_) {
+    case ST_RESOLVING: return st_resolving(c);
+    case ST_CONNECTING: return st_connecting(c);
+    case ST_HANDSHAKE: return st_handshake(c);
+    case ST_SENDING: return st_sending(c);
+    case ST_RECEIVING: return st_receiving(c);
+    default: return STEP_WAIT; /* (IDLE and READY above) */
+    }
 }
 
 int emhttp_poll(emhttp_client *c)
@@ -814,62 +938,56 @@ int emhttp_poll(emhttp_client *c)
     if (c == NULL) {
         return EMHTTP_ERR_ARG;
     }
-    c->now_ = now(c);
-    for (int i = 0; i < MAX_STEPS; i++) {
-        int rc = step(c);
-        if (rc < 0) {
-            return rc;
-        }
-        if (rc == STEP_WAIT) {
-            break;
-        }
+    if (c->flags_ & CF_IN_POLL) {
+        return EMHTTP_ERR_BUSY; /* from inside a callback */
+    }
+    c->flags_ = (uint8_t)((c->flags_ | CF_IN_POLL) & ~CF_DRAINED);
+    c->poll_rc_ = EMHTTP_OK;
+    c->now_ = c->net_.ops->now_ms(c->net_.ctx);
+    for (int i = 0; i < MAX_STEPS && step(c) == STEP_NEXT; i++) {
+    }
+    c->flags_ &= (uint8_t)~(CF_IN_POLL | CF_DRAINED);
+    if (c->poll_rc_ != EMHTTP_OK) {
+        return c->poll_rc_;
     }
     return c->queue_ != NULL ? EMHTTP_PENDING : EMHTTP_OK;
 }
 
 unsigned emhttp_wait_flags(const emhttp_client *c)
 {
-    switch (c->state_) {
-    case ST_CONNECTING:
-    case ST_SENDING: return EMHTTP_WAIT_WRITE;
-    case ST_RECEIVING: return EMHTTP_WAIT_READ;
-#if CONFIG_EMHTTP_TLS
-    case ST_TLS_HANDSHAKE: return emhttp_tls_want(c->tls_);
-#endif
-    default: return 0;
+    switch ((state)c->state_) {
+    case ST_RESOLVING: return EMHTTP_WAIT_RESOLVE;
+    case ST_CONNECTING: return tr_want(c, EMHTTP_WAIT_WRITE);
+    case ST_HANDSHAKE: return tr_want(c, 0);
+    case ST_SENDING: return tr_want(c, EMHTTP_WAIT_WRITE);
+    case ST_RECEIVING: return tr_want(c, EMHTTP_WAIT_READ);
+    default: return c->queue_ != NULL ? EMHTTP_WAIT_NOW : 0u; /* IDLE, READY */
     }
-}
-
-/* TLS work that needs no I/O: a handshake step to run, or decrypted bytes
- * of a record that did not fit the receive buffer. */
-static bool tls_ready(const emhttp_client *c)
-{
-#if CONFIG_EMHTTP_TLS
-    return c->tls_ != NULL && (c->state_ == ST_TLS_HANDSHAKE || c->state_ == ST_RECEIVING) &&
-           emhttp_tls_ready(c->tls_);
-#else
-    (void)c;
-    return false;
-#endif
 }
 
 uint32_t emhttp_next_timeout_ms(const emhttp_client *c)
 {
-    const emhttp_request *r = c->queue_;
-    if (r == NULL) {
-        return UINT32_MAX;
+    if (emhttp_wait_flags(c) & EMHTTP_WAIT_NOW) {
+        return 0;
     }
-    if (c->state_ == ST_IDLE || c->state_ == ST_KEEPALIVE || tls_ready(c)) {
-        return 0; /* work to do right away */
+    if (c->queue_ == NULL || c->state_ == ST_IDLE || c->state_ == ST_READY ||
+        c->due_len_ == NO_LIMIT) {
+        return UINT32_MAX;
     }
     /* Measured from the last poll's clock reading: the caller waits right
      * after polling, so that reading is current to well within a ms. */
-    int32_t left = (int32_t)(c->t_due_ - c->now_);
-    return left > 0 ? (uint32_t)left : 0;
+    uint32_t spent = (uint32_t)(c->now_ - c->t_armed_);
+    return spent >= c->due_len_ ? 0 : c->due_len_ - spent;
 }
 
 int emhttp_request_sync(emhttp_client *c, emhttp_request *req)
 {
+    if (c == NULL || c->net_.ops->wait == NULL) {
+        return EMHTTP_ERR_ARG;
+    }
+    if (c->flags_ & CF_IN_POLL) {
+        return EMHTTP_ERR_BUSY;
+    }
     int rc = emhttp_submit(c, req);
     if (rc != EMHTTP_OK) {
         return rc;
@@ -879,7 +997,10 @@ int emhttp_request_sync(emhttp_client *c, emhttp_request *req)
         if (req->result != EMHTTP_PENDING) {
             return req->result;
         }
-        c->net_.ops->wait(c->net_.ctx, emhttp_wait_flags(c), emhttp_next_timeout_ms(c));
+        unsigned flags = emhttp_wait_flags(c);
+        if (!(flags & EMHTTP_WAIT_NOW)) {
+            c->net_.ops->wait(c->net_.ctx, flags, emhttp_next_timeout_ms(c));
+        }
     }
 }
 
@@ -888,9 +1009,23 @@ void emhttp_client_close(emhttp_client *c)
     if (c == NULL) {
         return;
     }
+    c->gen_++;
+    /* Detach the queue first: what is submitted from here on waits for the
+     * next poll; a nested close (from a completion) joins the same list. */
+    for (emhttp_request *r = c->queue_; r != NULL; r = r->next_) {
+        r->flags_ |= RQ_CLOSING;
+    }
+    if (c->queue_ != NULL) { /* (in front of what a closing caller has left) */
+        c->tail_->next_ = c->closing_;
+        c->closing_ = c->queue_;
+        c->queue_ = c->tail_ = NULL;
+    }
     close_conn(c, EMHTTP_OK); /* also cancels a running resolution */
-    while (c->queue_ != NULL) {
-        (void)finish(c, EMHTTP_ERR_CANCELLED);
+    emhttp_request *r;
+    while ((r = c->closing_) != NULL) {
+        c->closing_ = r->next_;
+        r->next_ = NULL;
+        complete(c, r, EMHTTP_ERR_CANCELLED);
     }
 }
 

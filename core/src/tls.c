@@ -1,7 +1,8 @@
 /*
  * tls.c - the TLS transport: mbedTLS over the port's TCP connection.
  *
- * The port's send/recv become mbedTLS's BIO callbacks: 0 bytes map to
+ * The lower transport's send/recv (the port's TCP) become mbedTLS's BIO
+ * callbacks: 0 bytes map to
  * MBEDTLS_ERR_SSL_WANT_WRITE / _WANT_READ, the port's EMHTTP_ERR_CLOSED to
  * mbedTLS's end of stream (0), other port errors are remembered (io_err_)
  * and handed back to the client unchanged.  The handshake advances one
@@ -37,6 +38,7 @@
 #define TF_PIN_FAILED 0x080u
 #define TF_SELF_SIGNED 0x100u /* the server's certificate signs itself */
 #define TF_IP_HOST 0x200u     /* the host is an IP literal (ip_) */
+#define TF_BEGUN 0x400u       /* the transport began a session on this connection */
 
 #define HS_RESET_FLAGS (TF_HANDSHAKING | TF_OFFERED | TF_FULL | TF_RESUMED | TF_PIN_FAILED | TF_SELF_SIGNED)
 
@@ -80,7 +82,7 @@ static const int default_suites[] = {
 static int bio_send(void *ctx, const unsigned char *buf, size_t len)
 {
     emhttp_tls *t = ctx;
-    long n = t->net_.ops->send(t->net_.ctx, buf, len > INT_MAX ? INT_MAX : len, 0u);
+    long n = t->lower_.ops->send(t->lower_.ctx, buf, len > INT_MAX ? INT_MAX : len, 0u);
     if (n > 0) {
         return (int)n;
     }
@@ -94,7 +96,7 @@ static int bio_send(void *ctx, const unsigned char *buf, size_t len)
 static int bio_recv(void *ctx, unsigned char *buf, size_t len)
 {
     emhttp_tls *t = ctx;
-    long n = t->net_.ops->recv(t->net_.ctx, buf, len > INT_MAX ? INT_MAX : len);
+    long n = t->lower_.ops->recv(t->lower_.ctx, buf, len > INT_MAX ? INT_MAX : len);
     if (n > 0) {
         return (int)n;
     }
@@ -460,10 +462,11 @@ int emhttp_tls_arena_get_stats(emhttp_tls_arena_stats *out)
 
 /* ---- transport ---------------------------------------------------------- */
 
-int emhttp_tls_begin(emhttp_tls *t, const emhttp_port *net)
+int emhttp_tls_begin(emhttp_tls *t, const emhttp_transport *lower)
 {
-    t->net_ = *net;
+    t->lower_ = *lower;
     t->io_err_ = 0;
+    t->later_err_ = 0;
     t->wr_pending_ = 0;
     t->vflags_ = 0;
     t->want_ = 0;
@@ -598,12 +601,26 @@ long emhttp_tls_send(emhttp_tls *t, const uint8_t *buf, size_t len)
 
 long emhttp_tls_recv(emhttp_tls *t, uint8_t *buf, size_t len)
 {
-    if (len == 0) {
-        return 0;
+    size_t got = 0;
+    if (t->later_err_ != 0) { /* met behind the bytes handed out last time */
+        long err = t->later_err_;
+        t->later_err_ = 0;
+        return err;
     }
-    t->io_err_ = 0;
-    int n = mbedtls_ssl_read(&t->ssl_, buf, len);
-    return n > 0 ? n : io_result(t, n);
+    while (got < len) { /* record after record: short means nothing more now */
+        t->io_err_ = 0;
+        int n = mbedtls_ssl_read(&t->ssl_, buf + got, len - got);
+        if (n <= 0) {
+            long rc = io_result(t, n);
+            if (got == 0) {
+                return rc;
+            }
+            t->later_err_ = (int)rc; /* the bytes first, the error next call */
+            break;
+        }
+        got += (size_t)n;
+    }
+    return (long)got;
 }
 
 void emhttp_tls_end(emhttp_tls *t)
@@ -624,9 +641,91 @@ bool emhttp_tls_ready(const emhttp_tls *t)
     if (t->flags_ & TF_HANDSHAKING) {
         return t->want_ == 0;
     }
-    return tlsc_handshake_over(&t->ssl_) && mbedtls_ssl_check_pending(&t->ssl_) != 0;
+    return t->later_err_ != 0 ||
+           (tlsc_handshake_over(&t->ssl_) && mbedtls_ssl_check_pending(&t->ssl_) != 0);
 }
 
 bool emhttp_tls_resumed(const emhttp_tls *t) { return (t->flags_ & TF_RESUMED) != 0; }
+
+/* ---- the transport ops: TLS stacked on the lower transport ---------------- */
+
+static int tr_connect(void *ctx, const char *host, const emhttp_ip_addr *addr, uint16_t port)
+{
+    emhttp_tls *t = ctx;
+    t->flags_ &= (uint16_t)~TF_BEGUN;
+    return t->lower_.ops->connect(t->lower_.ctx, host, addr, port);
+}
+
+static int tr_connect_poll(void *ctx)
+{
+    emhttp_tls *t = ctx;
+    return t->lower_.ops->connect_poll(t->lower_.ctx);
+}
+
+static int tr_handshake(void *ctx)
+{
+    emhttp_tls *t = ctx;
+    if (!(t->flags_ & TF_BEGUN)) { /* the first step on a new connection */
+        emhttp_transport lower = t->lower_;
+        int rc = emhttp_tls_begin(t, &lower);
+        if (rc != EMHTTP_OK) {
+            return rc;
+        }
+        t->flags_ |= TF_BEGUN;
+    }
+    int rc = emhttp_tls_handshake(t);
+    return rc == EMHTTP_OK && emhttp_tls_resumed(t) ? EMHTTP_HANDSHAKE_RESUMED : rc;
+}
+
+static long tr_send(void *ctx, const uint8_t *buf, size_t len, unsigned flags)
+{
+    (void)flags; /* one record per call */
+    return emhttp_tls_send(ctx, buf, len);
+}
+
+static long tr_recv(void *ctx, uint8_t *buf, size_t len) { return emhttp_tls_recv(ctx, buf, len); }
+
+static void tr_close(void *ctx)
+{
+    emhttp_tls *t = ctx;
+    if (t->flags_ & TF_BEGUN) {
+        emhttp_tls_end(t);
+        t->flags_ &= (uint16_t)~TF_BEGUN;
+    }
+    t->lower_.ops->close(t->lower_.ctx);
+}
+
+static unsigned tr_want(void *ctx, unsigned dir)
+{
+    const emhttp_tls *t = ctx;
+    if (t->flags_ & TF_HANDSHAKING) {
+        return t->want_ != 0 ? t->want_ : EMHTTP_WAIT_NOW;
+    }
+    if ((dir & EMHTTP_WAIT_READ) && (t->flags_ & TF_BEGUN) && emhttp_tls_ready(t)) {
+        return EMHTTP_WAIT_NOW; /* decrypted bytes held back */
+    }
+    if (dir == 0 && (t->flags_ & TF_BEGUN) == 0) {
+        return EMHTTP_WAIT_NOW; /* the handshake's first step: no I/O needed first */
+    }
+    return dir;
+}
+
+static const emhttp_transport_ops tls_transport_ops = {
+    .flags = EMHTTP_TRANSPORT_SECURE,
+    .connect = tr_connect,
+    .connect_poll = tr_connect_poll,
+    .handshake = tr_handshake,
+    .send = tr_send,
+    .sendv = NULL,
+    .recv = tr_recv,
+    .close = tr_close,
+    .want = tr_want,
+};
+
+emhttp_transport emhttp_tls_transport(emhttp_tls *t, emhttp_transport lower)
+{
+    t->lower_ = lower;
+    return (emhttp_transport){&tls_transport_ops, t};
+}
 
 #endif /* CONFIG_EMHTTP_TLS */

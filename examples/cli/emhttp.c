@@ -647,8 +647,11 @@ static int setup_client(const options *o, const emhttp_url *u)
         .resolve = use_fixed ? &fixed : NULL,
         .on_event = o->verbose ? on_event : NULL, .event_arg = st.host,
     };
+    cfg.transport = emhttp_posix_tcp(&st.net);
 #if CONFIG_EMHTTP_TLS
-    cfg.tls = u->scheme == EMHTTP_SCHEME_HTTPS ? &st.tls : NULL;
+    if (u->scheme == EMHTTP_SCHEME_HTTPS) {
+        cfg.transport = emhttp_tls_transport(&st.tls, cfg.transport);
+    }
 #endif
     int rc = emhttp_client_init(&st.cli, &cfg);
     if (rc != EMHTTP_OK) {

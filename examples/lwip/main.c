@@ -139,6 +139,7 @@ static int setup(void)
     }
     emhttp_lwip_set_idle(&net, sleep_hook, &netif);
     cfg.net = emhttp_lwip_port(&net);
+    cfg.transport = emhttp_lwip_tcp(&net);
     for (unsigned i = 0; i < N_SLOTS; i++) {
         slots[i].buf = bodies[i];
         slots[i].size = sizeof bodies[i];

@@ -249,9 +249,10 @@ static int open_pcb(emhttp_lwip *p, const ip_addr_t *ip, uint16_t port)
     return EMHTTP_PENDING;
 }
 
-static int lw_connect(void *ctx, const emhttp_ip_addr *addr, uint16_t port)
+static int lw_connect(void *ctx, const char *host, const emhttp_ip_addr *addr, uint16_t port)
 {
     emhttp_lwip *p = ctx;
+    (void)host; /* plain TCP: the address is all it needs */
     ip_addr_t ip;
     int rc = EMHTTP_ERR_CONNECT;
 
@@ -647,9 +648,23 @@ static int lw_wait(void *ctx, unsigned flags, uint32_t timeout_ms)
 /* ---- instance ------------------------------------------------------------ */
 
 static const emhttp_port_ops lw_ops = {
-    lw_now_ms,  lw_resolve_start, lw_resolve_poll, lw_resolve_cancel,
-    lw_connect, lw_connect_poll,  lw_send,         lw_recv,
-    lw_close,   lw_wait,          lw_sendv,
+    .now_ms = lw_now_ms,
+    .resolve_start = lw_resolve_start,
+    .resolve_poll = lw_resolve_poll,
+    .resolve_cancel = lw_resolve_cancel,
+    .wait = lw_wait,
+};
+
+static const emhttp_transport_ops lw_tcp_ops = {
+    .flags = 0,
+    .connect = lw_connect,
+    .connect_poll = lw_connect_poll,
+    .handshake = NULL,
+    .send = lw_send,
+    .sendv = lw_sendv,
+    .recv = lw_recv,
+    .close = lw_close,
+    .want = NULL,
 };
 
 int emhttp_lwip_init(emhttp_lwip *p)
@@ -699,6 +714,15 @@ emhttp_port emhttp_lwip_port(emhttp_lwip *p)
     port.ops = &lw_ops;
     port.ctx = p;
     return port;
+}
+
+emhttp_transport emhttp_lwip_tcp(emhttp_lwip *p)
+{
+    emhttp_transport tr;
+
+    tr.ops = &lw_tcp_ops;
+    tr.ctx = p;
+    return tr;
 }
 
 const emhttp_lwip_stats *emhttp_lwip_stats_get(const emhttp_lwip *p)

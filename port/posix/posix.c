@@ -340,7 +340,7 @@ static int px_resolve_start(void *ctx, const char *host)
         pthread_mutex_lock(&p->mu_);
         reset_query(p);
         pthread_mutex_unlock(&p->mu_);
-        return EMHTTP_ERR_PORT;
+        return EMHTTP_ERR_RESOLVER; /* no thread */
     }
     pthread_mutex_lock(&p->mu_);
     reset_query(p);
@@ -429,9 +429,10 @@ static void px_close(void *ctx)
     p->connecting_ = 0;
 }
 
-static int px_connect(void *ctx, const emhttp_ip_addr *addr, uint16_t port)
+static int px_connect(void *ctx, const char *host, const emhttp_ip_addr *addr, uint16_t port)
 {
     emhttp_posix *p = ctx;
+    (void)host; /* plain TCP: the address is all it needs */
     sockaddr_any sa;
     socklen_t salen = addr != NULL ? sockaddr_from_ip(addr, port, &sa) : 0;
     int fd;
@@ -567,32 +568,57 @@ static long px_recv(void *ctx, uint8_t *buf, size_t len)
     return io_error(errno, EMHTTP_ERR_RECV);
 }
 
-static int px_wait(void *ctx, unsigned flags, uint32_t timeout_ms)
+size_t emhttp_posix_pollfds(const emhttp_posix *p, unsigned flags, struct pollfd *fds)
 {
-    emhttp_posix *p = ctx;
-    struct pollfd fds[2];
+    size_t n = 0;
     short ev = 0;
 
     if (flags & EMHTTP_WAIT_READ)
         ev |= POLLIN;
     if (flags & EMHTTP_WAIT_WRITE)
         ev |= POLLOUT;
-    fds[0].fd = ev != 0 ? p->fd_ : -1; /* negative: poll() ignores the entry */
-    fds[0].events = ev;
-    fds[0].revents = 0;
-    fds[1].fd = p->wake_rd_;
-    fds[1].events = POLLIN;
-    fds[1].revents = 0;
-    (void)poll(fds, 2, timeout_ms > (uint32_t)INT_MAX ? INT_MAX : (int)timeout_ms);
+    if (ev != 0 && p->fd_ >= 0) {
+        fds[n].fd = p->fd_;
+        fds[n].events = ev;
+        fds[n++].revents = 0;
+    }
+    if (flags & EMHTTP_WAIT_RESOLVE) {
+        fds[n].fd = p->wake_rd_;
+        fds[n].events = POLLIN;
+        fds[n++].revents = 0;
+    }
+    return n;
+}
+
+static int px_wait(void *ctx, unsigned flags, uint32_t timeout_ms)
+{
+    struct pollfd fds[2];
+    size_t n = emhttp_posix_pollfds(ctx, flags | EMHTTP_WAIT_RESOLVE, fds);
+
+    (void)poll(fds, (nfds_t)n, timeout_ms > (uint32_t)INT_MAX ? INT_MAX : (int)timeout_ms);
     return EMHTTP_OK; /* woken, timed out or interrupted: the core polls */
 }
 
 /* ---- instance ------------------------------------------------------------ */
 
 static const emhttp_port_ops px_ops = {
-    px_now_ms,   px_resolve_start, px_resolve_poll, px_resolve_cancel,
-    px_connect,  px_connect_poll,  px_send,         px_recv,
-    px_close,    px_wait,          px_sendv,
+    .now_ms = px_now_ms,
+    .resolve_start = px_resolve_start,
+    .resolve_poll = px_resolve_poll,
+    .resolve_cancel = px_resolve_cancel,
+    .wait = px_wait,
+};
+
+static const emhttp_transport_ops px_tcp_ops = {
+    .flags = 0,
+    .connect = px_connect,
+    .connect_poll = px_connect_poll,
+    .handshake = NULL,
+    .send = px_send,
+    .sendv = px_sendv,
+    .recv = px_recv,
+    .close = px_close,
+    .want = NULL,
 };
 
 static int open_wake_pipe(emhttp_posix *p)
@@ -656,4 +682,13 @@ emhttp_port emhttp_posix_port(emhttp_posix *p)
     port.ops = &px_ops;
     port.ctx = p;
     return port;
+}
+
+emhttp_transport emhttp_posix_tcp(emhttp_posix *p)
+{
+    emhttp_transport tr;
+
+    tr.ops = &px_tcp_ops;
+    tr.ctx = p;
+    return tr;
 }

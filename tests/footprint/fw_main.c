@@ -55,6 +55,7 @@ int main(void)
     emhttp_config cfg = {0};
     cfg.host = "api.example.com";
     cfg.net.ops = &stub_ops;
+    cfg.transport.ops = &stub_tcp;
     cfg.tx_buf = tx;
     cfg.tx_size = sizeof tx;
     cfg.rx_buf = rx;

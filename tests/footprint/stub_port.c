@@ -23,9 +23,10 @@ static int stub_resolve_poll(void *ctx, emhttp_ip_addr *out, size_t max, size_t 
     return EMHTTP_OK;
 }
 
-static int stub_connect(void *ctx, const emhttp_ip_addr *addr, uint16_t port)
+static int stub_connect(void *ctx, const char *host, const emhttp_ip_addr *addr, uint16_t port)
 {
     (void)ctx;
+    (void)host;
     (void)addr;
     (void)port;
     sent_off = 0;
@@ -59,16 +60,10 @@ static long stub_recv(void *ctx, uint8_t *buf, size_t len)
     return (long)n;
 }
 
-static int stub_wait(void *ctx, unsigned flags, uint32_t timeout_ms)
-{
-    (void)ctx;
-    (void)flags;
-    (void)timeout_ms;
-    return EMHTTP_OK;
-}
-
 const emhttp_port_ops stub_ops = {
-    stub_now, stub_resolve_start, stub_resolve_poll, stub_nothing,
-    stub_connect, stub_connect_poll, stub_send, stub_recv, stub_nothing,
-    stub_wait, NULL,
+    stub_now, stub_resolve_start, stub_resolve_poll, stub_nothing, NULL, /* no wait: polled */
+};
+
+const emhttp_transport_ops stub_tcp = {
+    0, stub_connect, stub_connect_poll, NULL, stub_send, NULL, stub_recv, stub_nothing, NULL,
 };

@@ -10,5 +10,7 @@
 /** The stub port's operations (its state is static: one client only; the
  *  context pointer is unused). */
 extern const emhttp_port_ops stub_ops;
+/** Its transport: every call succeeds at once. */
+extern const emhttp_transport_ops stub_tcp;
 
 #endif

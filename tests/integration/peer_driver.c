@@ -118,6 +118,7 @@ int main(int argc, char **argv)
         return 1;
     }
     cfg.net = emhttp_posix_port(&net);
+    cfg.transport = emhttp_posix_tcp(&net);
     if (emhttp_client_init(&cli, &cfg) != EMHTTP_OK) {
         return 1;
     }

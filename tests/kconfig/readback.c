@@ -28,6 +28,7 @@ static int host_ok(size_t len)
     host[len] = '\0';
     cfg.host = host;
     cfg.net.ops = &stub_ops;
+    cfg.transport.ops = &stub_tcp;
     cfg.tx_buf = tx;
     cfg.tx_size = sizeof tx;
     cfg.rx_buf = rx;

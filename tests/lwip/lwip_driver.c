@@ -219,7 +219,7 @@ static void tls_up(emhttp_config *cfg)
         exit(3);
     }
     cfg->scheme = EMHTTP_SCHEME_HTTPS;
-    cfg->tls = &tls;
+    cfg->transport = emhttp_tls_transport(&tls, cfg->transport);
 }
 #else
 static void tls_up(emhttp_config *cfg)
@@ -248,6 +248,7 @@ static void client_up(void)
     emhttp_lwip_set_idle(&net, net_step, NULL);
 #endif
     cfg.net = emhttp_lwip_port(&net);
+    cfg.transport = emhttp_lwip_tcp(&net);
     if (opt.cacert != NULL) {
         tls_up(&cfg);
     }

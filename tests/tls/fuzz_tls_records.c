@@ -90,7 +90,7 @@ static void setup_once(void)
     done = 1;
     pair_setup();
     emhttp_tls_config tc = pair_client_config();
-    emhttp_port p = pair_port();
+    emhttp_transport p = pair_port();
     pair_reset(1);
     if (emhttp_tls_init(&cli, &tc) != EMHTTP_OK || emhttp_tls_begin(&cli, &p) != EMHTTP_OK ||
         pair_handshake(&cli, NULL) != EMHTTP_OK ||
@@ -101,7 +101,7 @@ static void setup_once(void)
 
 static void connect_pair(bool resume, uint64_t seed)
 {
-    emhttp_port p = pair_port();
+    emhttp_transport p = pair_port();
     emhttp_tls_end(&cli);
     if (resume) {
         require(emhttp_tls_session_load(&cli, session, session_len) == EMHTTP_OK);

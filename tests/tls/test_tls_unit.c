@@ -16,7 +16,7 @@ static emhttp_tls tls;
 static void connect_fresh(emhttp_tls *t, uint64_t seed)
 {
     pair_reset(seed);
-    emhttp_port p = pair_port();
+    emhttp_transport p = pair_port();
     CHECK_EQ_INT(emhttp_tls_begin(t, &p), EMHTTP_OK);
 }
 

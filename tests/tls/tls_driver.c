@@ -407,7 +407,8 @@ static int setup(const char *host, uint16_t port, driver_opts *o)
         return 1;
     }
     emhttp_config cfg = {.host = host, .port = port, .scheme = EMHTTP_SCHEME_HTTPS,
-                         .net = emhttp_posix_port(&net), .tls = &tls, .tx_buf = tx,
+                         .net = emhttp_posix_port(&net),
+                         .transport = emhttp_tls_transport(&tls, emhttp_posix_tcp(&net)), .tx_buf = tx,
                          .tx_size = sizeof tx, .rx_buf = rx, .rx_size = o->rx_size,
                          .request_timeout_ms = o->max_time, .first_byte_timeout_ms = o->max_time};
     return emhttp_client_init(&cli, &cfg) == EMHTTP_OK ? 0 : 1;

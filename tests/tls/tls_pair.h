@@ -138,9 +138,9 @@ static long cport_recv(void *ctx, uint8_t *buf, size_t len)
     return pair.s2c.eof ? EMHTTP_ERR_CLOSED : 0;
 }
 
-static const emhttp_port_ops cport_ops = {.send = cport_send, .recv = cport_recv};
+static const emhttp_transport_ops cport_ops = {.send = cport_send, .recv = cport_recv};
 
-static emhttp_port pair_port(void) { return (emhttp_port){&cport_ops, NULL}; }
+static emhttp_transport pair_port(void) { return (emhttp_transport){&cport_ops, NULL}; }
 
 /* ---- the server's BIO ---------------------------------------------------- */
 

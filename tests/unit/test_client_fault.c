@@ -71,9 +71,10 @@ static int m_resolve_poll(void *ctx, emhttp_ip_addr *out, size_t max, size_t *n)
     return EMHTTP_OK;
 }
 static void m_resolve_cancel(void *ctx) { (void)ctx; }
-static int m_connect(void *ctx, const emhttp_ip_addr *a, uint16_t port)
+static int m_connect(void *ctx, const char *host, const emhttp_ip_addr *a, uint16_t port)
 {
     (void)ctx;
+    (void)host;
     (void)port;
     M.last_addr = *a;
     int rc = M.connect_rc[M.connects < 8 ? M.connects : 7];
@@ -172,9 +173,17 @@ static int m_wait(void *ctx, unsigned flags, uint32_t timeout_ms)
     return EMHTTP_OK;
 }
 
-static const emhttp_port_ops mock_ops = {m_now,     m_resolve_start, m_resolve_poll, m_resolve_cancel,
-                                         m_connect, m_connect_poll,  m_send,         m_recv,
-                                         m_close,   m_wait,          m_sendv};
+static const emhttp_port_ops mock_ops = {.now_ms = m_now,
+                                         .resolve_start = m_resolve_start,
+                                         .resolve_poll = m_resolve_poll,
+                                         .resolve_cancel = m_resolve_cancel,
+                                         .wait = m_wait};
+static const emhttp_transport_ops mock_tcp = {.connect = m_connect,
+                                              .connect_poll = m_connect_poll,
+                                              .send = m_send,
+                                              .sendv = m_sendv,
+                                              .recv = m_recv,
+                                              .close = m_close};
 
 static emhttp_client cli;
 static uint8_t tx[512], rx[512];
@@ -219,6 +228,7 @@ static void setup(emhttp_config *over)
     M.dns_addrs[1] = (emhttp_ip_addr){EMHTTP_AF_INET, {192, 0, 2, 2}};
     body_len = 0;
     emhttp_config cfg = {.host = "api.test", .port = 8080, .net = {&mock_ops, NULL},
+                         .transport = {&mock_tcp, NULL},
                          .tx_buf = tx, .tx_size = sizeof tx, .rx_buf = rx, .rx_size = sizeof rx,
                          .connect_timeout_ms = 1000, .first_byte_timeout_ms = 2000,
                          .request_timeout_ms = 5000, .dns_timeout_ms = 700};
@@ -625,7 +635,8 @@ static void test_queue_order_and_close(void)
  * EMHTTP_ERR_URL for the host name. */
 static void test_init_rejects(void)
 {
-    const emhttp_config good = {.host = "api.test", .net = {&mock_ops, NULL}, .tx_buf = tx,
+    const emhttp_config good = {.host = "api.test", .net = {&mock_ops, NULL},
+                                .transport = {&mock_tcp, NULL}, .tx_buf = tx,
                                 .tx_size = sizeof tx, .rx_buf = rx, .rx_size = sizeof rx};
     emhttp_config cfg = good;
     CHECK_EQ_INT(emhttp_client_init(NULL, &cfg), EMHTTP_ERR_ARG);
@@ -649,19 +660,35 @@ static void test_init_rejects(void)
     REJECT(rx_size, (size_t)UINT32_MAX + 1u, EMHTTP_ERR_ARG);
     REJECT(tx_size, (size_t)UINT32_MAX + 1u, EMHTTP_ERR_ARG);
 #endif
-    static int not_tls; /* init stores the TLS context only; it is never used here */
-    struct emhttp_tls *tls = (struct emhttp_tls *)(void *)&not_tls;
-    REJECT(tls, tls, EMHTTP_ERR_ARG); /* a TLS context for HTTP */
-    REJECT(scheme, EMHTTP_SCHEME_HTTPS, EMHTTP_ERR_ARG); /* HTTPS without one */
+    /* the scheme must match the transport: https only over a secure one */
+    emhttp_transport_ops secure = mock_tcp;
+    secure.flags = EMHTTP_TRANSPORT_SECURE;
+    REJECT(scheme, EMHTTP_SCHEME_HTTPS, EMHTTP_ERR_ARG); /* HTTPS over plain TCP */
     REJECT(scheme, (emhttp_scheme)2, EMHTTP_ERR_ARG);
+    REJECT(transport.ops, &secure, EMHTTP_ERR_ARG); /* HTTP over a secure transport */
     cfg = good;
     cfg.scheme = EMHTTP_SCHEME_HTTPS;
-    cfg.tls = tls;
-    CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), CONFIG_EMHTTP_TLS ? EMHTTP_OK : EMHTTP_ERR_ARG);
+    cfg.transport.ops = &secure;
+    CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_OK);
     cfg.scheme = (emhttp_scheme)2;
     CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_ERR_ARG);
+    REJECT(transport.ops, NULL, EMHTTP_ERR_ARG);
 
-    /* every port op but the optional sendv is required */
+    /* timeouts: 0 default, EMHTTP_TIMEOUT_NONE, or up to EMHTTP_TIMEOUT_MAX_MS */
+    REJECT(request_timeout_ms, EMHTTP_TIMEOUT_MAX_MS, EMHTTP_OK);
+    REJECT(request_timeout_ms, EMHTTP_TIMEOUT_NONE, EMHTTP_OK);
+    REJECT(request_timeout_ms, EMHTTP_TIMEOUT_MAX_MS + 1u, EMHTTP_ERR_CONFIG_RANGE);
+    REJECT(request_timeout_ms, 2415919104u, EMHTTP_ERR_CONFIG_RANGE);
+    REJECT(request_timeout_ms, UINT32_MAX - 1u, EMHTTP_ERR_CONFIG_RANGE);
+    REJECT(connect_timeout_ms, 0x80000000u, EMHTTP_ERR_CONFIG_RANGE);
+    REJECT(first_byte_timeout_ms, 0x80000000u, EMHTTP_ERR_CONFIG_RANGE);
+    REJECT(dns_timeout_ms, 0x80000000u, EMHTTP_ERR_CONFIG_RANGE);
+    REJECT(dns_ttl_s, EMHTTP_TIMEOUT_MAX_MS / 1000u, EMHTTP_OK);
+    REJECT(dns_ttl_s, EMHTTP_TIMEOUT_MAX_MS / 1000u + 1u, EMHTTP_ERR_CONFIG_RANGE);
+    REJECT(dns_ttl_s, EMHTTP_DNS_TTL_FOREVER, EMHTTP_OK);
+
+    /* every port op is required but the resolver (with a configured
+     * address) and wait (only emhttp_request_sync() uses it) */
     emhttp_port_ops ops;
     cfg = good;
     cfg.net.ops = &ops;
@@ -675,15 +702,36 @@ static void test_init_rejects(void)
     REJECT_OP(resolve_start);
     REJECT_OP(resolve_poll);
     REJECT_OP(resolve_cancel);
-    REJECT_OP(connect);
-    REJECT_OP(connect_poll);
-    REJECT_OP(send);
-    REJECT_OP(recv);
-    REJECT_OP(close);
-    REJECT_OP(wait);
     ops = mock_ops;
-    ops.sendv = NULL;
+    ops.wait = NULL;
     CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_OK);
+    static const emhttp_ip_addr fixed = {EMHTTP_AF_INET, {192, 0, 2, 9}};
+    ops = mock_ops;
+    ops.resolve_start = NULL;
+    ops.resolve_poll = NULL;
+    ops.resolve_cancel = NULL;
+    cfg.resolve = &fixed; /* no resolver needed */
+    CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_OK);
+#undef REJECT_OP
+    /* every transport op but the optional handshake, sendv and want */
+    emhttp_transport_ops tops;
+    cfg = good;
+    cfg.transport.ops = &tops;
+#define REJECT_TOP(op)                                                      \
+    do {                                                                    \
+        tops = mock_tcp;                                                    \
+        tops.op = NULL;                                                     \
+        CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_ERR_ARG);       \
+    } while (0)
+    REJECT_TOP(connect);
+    REJECT_TOP(connect_poll);
+    REJECT_TOP(send);
+    REJECT_TOP(recv);
+    REJECT_TOP(close);
+    tops = mock_tcp;
+    tops.sendv = NULL;
+    CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_OK);
+#undef REJECT_TOP
 
     /* the host name */
     static char name[CONFIG_EMHTTP_MAX_HOST_LEN + 2];
@@ -703,12 +751,12 @@ static void test_init_rejects(void)
     cfg.rx_size = 255;
     CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_ERR_ARG); /* ARG before URL */
 #undef REJECT
-#undef REJECT_OP
 }
 
 static void test_init_validation(void)
 {
-    emhttp_config cfg = {.host = "api.test", .net = {&mock_ops, NULL}, .tx_buf = tx,
+    emhttp_config cfg = {.host = "api.test", .net = {&mock_ops, NULL},
+                         .transport = {&mock_tcp, NULL}, .tx_buf = tx,
                          .tx_size = sizeof tx, .rx_buf = rx, .rx_size = 255};
     CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_ERR_ARG);
     cfg.rx_size = sizeof rx;

@@ -42,6 +42,7 @@
 
 static emhttp_posix px;
 static emhttp_port net;
+static emhttp_transport tcp;
 
 /* ---- helpers ------------------------------------------------------------- */
 
@@ -68,6 +69,7 @@ static int setup(void)
     int rc = emhttp_posix_init(&px);
 
     net = emhttp_posix_port(&px);
+    tcp = emhttp_posix_tcp(&px);
     return rc;
 }
 
@@ -152,11 +154,11 @@ static int resolve_wait(const char *host, emhttp_ip_addr *out, size_t max, size_
 static int connect_wait(const emhttp_ip_addr *a, uint16_t port)
 {
     uint32_t t0 = ms_now();
-    int rc = net.ops->connect(net.ctx, a, port);
+    int rc = tcp.ops->connect(tcp.ctx, NULL, a, port);
 
     while (rc == EMHTTP_PENDING && ms_now() - t0 < LONG_MS) {
         net.ops->wait(net.ctx, EMHTTP_WAIT_WRITE, 200);
-        rc = net.ops->connect_poll(net.ctx);
+        rc = tcp.ops->connect_poll(tcp.ctx);
     }
     return rc;
 }
@@ -185,7 +187,7 @@ static long recv_wait(uint8_t *buf, size_t len)
     long r;
 
     for (;;) {
-        r = net.ops->recv(net.ctx, buf, len);
+        r = tcp.ops->recv(tcp.ctx, buf, len);
         if (r != 0 || ms_now() - t0 > LONG_MS)
             return r;
         net.ops->wait(net.ctx, EMHTTP_WAIT_READ, 200);
@@ -202,8 +204,8 @@ static void test_init_deinit(void)
     CHECK(net.ops != NULL && net.ops->now_ms != NULL && net.ops->wait != NULL);
     CHECK_EQ_INT(px.fd_, -1);
     CHECK_EQ_INT(px.thread_started_, 0); /* the thread starts lazily */
-    net.ops->close(net.ctx);             /* idempotent, even unopened */
-    net.ops->close(net.ctx);
+    tcp.ops->close(tcp.ctx);             /* idempotent, even unopened */
+    tcp.ops->close(tcp.ctx);
     emhttp_posix_deinit(&px);
     emhttp_posix_deinit(&px); /* twice is harmless */
     emhttp_posix_deinit(NULL);
@@ -395,12 +397,12 @@ static void connect_family(int family)
         fprintf(stderr, "  (IPv%d loopback unavailable: skipped)\n", family);
     } else if (sfd >= 0) {
         check_socket_options();
-        CHECK_EQ_INT(net.ops->connect_poll(net.ctx), EMHTTP_OK); /* stays connected */
+        CHECK_EQ_INT(tcp.ops->connect_poll(tcp.ctx), EMHTTP_OK); /* stays connected */
         close(sfd);
     }
-    net.ops->close(net.ctx);
+    tcp.ops->close(tcp.ctx);
     CHECK_EQ_INT(px.fd_, -1);
-    net.ops->close(net.ctx);
+    tcp.ops->close(tcp.ctx);
     emhttp_posix_deinit(&px);
 }
 
@@ -424,12 +426,12 @@ static void test_connect_refused(void)
     CHECK(fd >= 0);
     CHECK_EQ_INT(setup(), EMHTTP_OK);
     CHECK_EQ_INT(connect_wait(&a, port), EMHTTP_ERR_CONNECT);
-    CHECK_EQ_INT(net.ops->connect_poll(net.ctx), EMHTTP_ERR_CONNECT);
+    CHECK_EQ_INT(tcp.ops->connect_poll(tcp.ctx), EMHTTP_ERR_CONNECT);
     CHECK_EQ_INT(px.fd_, -1);
-    net.ops->close(net.ctx);
-    net.ops->close(net.ctx);
+    tcp.ops->close(tcp.ctx);
+    tcp.ops->close(tcp.ctx);
     memset(&bad, 0, sizeof bad); /* unknown family */
-    CHECK_EQ_INT(net.ops->connect(net.ctx, &bad, 80), EMHTTP_ERR_CONNECT);
+    CHECK_EQ_INT(tcp.ops->connect(tcp.ctx, NULL, &bad, 80), EMHTTP_ERR_CONNECT);
     emhttp_posix_deinit(&px);
     close(fd);
 }
@@ -439,9 +441,9 @@ static void test_not_connected(void)
     uint8_t b[4] = {0};
 
     CHECK_EQ_INT(setup(), EMHTTP_OK);
-    CHECK_EQ_INT(net.ops->send(net.ctx, b, sizeof b, 0), EMHTTP_ERR_SEND);
-    CHECK_EQ_INT(net.ops->recv(net.ctx, b, sizeof b), EMHTTP_ERR_RECV);
-    CHECK_EQ_INT(net.ops->connect_poll(net.ctx), EMHTTP_ERR_CONNECT);
+    CHECK_EQ_INT(tcp.ops->send(tcp.ctx, b, sizeof b, 0), EMHTTP_ERR_SEND);
+    CHECK_EQ_INT(tcp.ops->recv(tcp.ctx, b, sizeof b), EMHTTP_ERR_RECV);
+    CHECK_EQ_INT(tcp.ops->connect_poll(tcp.ctx), EMHTTP_ERR_CONNECT);
     emhttp_posix_deinit(&px);
 }
 
@@ -462,7 +464,7 @@ static uint64_t fill_until_full(unsigned *partials)
     for (;;) {
         for (i = 0; i < sizeof chunk; i++)
             chunk[i] = pattern(sent + i);
-        r = net.ops->send(net.ctx, chunk, sizeof chunk, 0);
+        r = tcp.ops->send(tcp.ctx, chunk, sizeof chunk, 0);
         if (r <= 0 || ms_now() - t0 > LONG_MS || sent > (512u << 20))
             break;
         if ((size_t)r < sizeof chunk)
@@ -539,15 +541,15 @@ static void test_roundtrip_partial(void)
         r = recv_wait(buf, sizeof buf);
         CHECK_EQ_INT(r, 4);
         CHECK(r == 4 && memcmp(buf, "pong", 4) == 0);
-        CHECK_EQ_INT(net.ops->recv(net.ctx, buf, 0), 0); /* len 0 is not EOF */
-        CHECK_EQ_INT(net.ops->recv(net.ctx, buf, sizeof buf), 0); /* nothing yet */
-        CHECK_EQ_INT(net.ops->send(net.ctx, buf, 0, 0), 0);
-        CHECK_EQ_INT(net.ops->send(net.ctx, (const uint8_t *)"ab", 2, EMHTTP_SEND_MORE), 2);
-        CHECK_EQ_INT(net.ops->send(net.ctx, (const uint8_t *)"cd", 2, 0), 2);
+        CHECK_EQ_INT(tcp.ops->recv(tcp.ctx, buf, 0), 0); /* len 0 is not EOF */
+        CHECK_EQ_INT(tcp.ops->recv(tcp.ctx, buf, sizeof buf), 0); /* nothing yet */
+        CHECK_EQ_INT(tcp.ops->send(tcp.ctx, buf, 0, 0), 0);
+        CHECK_EQ_INT(tcp.ops->send(tcp.ctx, (const uint8_t *)"ab", 2, EMHTTP_SEND_MORE), 2);
+        CHECK_EQ_INT(tcp.ops->send(tcp.ctx, (const uint8_t *)"cd", 2, 0), 2);
         CHECK(drain_server_text(sfd, "abcd"));
         close(sfd);
     }
-    net.ops->close(net.ctx);
+    tcp.ops->close(tcp.ctx);
     emhttp_posix_deinit(&px);
 }
 
@@ -567,18 +569,18 @@ static void test_peer_close(void)
         r = recv_wait(buf, sizeof buf);
         CHECK_EQ_INT(r, 3);
         CHECK_EQ_INT(recv_wait(buf, sizeof buf), EMHTTP_ERR_CLOSED);
-        CHECK_EQ_INT(net.ops->recv(net.ctx, buf, sizeof buf), EMHTTP_ERR_CLOSED);
+        CHECK_EQ_INT(tcp.ops->recv(tcp.ctx, buf, sizeof buf), EMHTTP_ERR_CLOSED);
         /* writing on: the closed peer answers with RST; no SIGPIPE */
         t0 = ms_now();
         do {
-            r = net.ops->send(net.ctx, (const uint8_t *)"x", 1, 0);
+            r = tcp.ops->send(tcp.ctx, (const uint8_t *)"x", 1, 0);
             if (r >= 0)
                 sleep_ms(10);
         } while (r >= 0 && ms_now() - t0 < LONG_MS);
         CHECK_EQ_INT(r, EMHTTP_ERR_RESET);
-        CHECK_EQ_INT(net.ops->send(net.ctx, (const uint8_t *)"x", 1, 0), EMHTTP_ERR_RESET);
+        CHECK_EQ_INT(tcp.ops->send(tcp.ctx, (const uint8_t *)"x", 1, 0), EMHTTP_ERR_RESET);
     }
-    net.ops->close(net.ctx);
+    tcp.ops->close(tcp.ctx);
     emhttp_posix_deinit(&px);
 }
 
@@ -596,18 +598,18 @@ static void test_peer_reset(void)
         close(sfd); /* abortive: RST */
         CHECK_EQ_INT(recv_wait(buf, sizeof buf), EMHTTP_ERR_RESET);
         /* the reset was consumed: send sees EPIPE, still a reset */
-        CHECK_EQ_INT(net.ops->send(net.ctx, (const uint8_t *)"x", 1, 0), EMHTTP_ERR_RESET);
+        CHECK_EQ_INT(tcp.ops->send(tcp.ctx, (const uint8_t *)"x", 1, 0), EMHTTP_ERR_RESET);
     }
-    net.ops->close(net.ctx);
+    tcp.ops->close(tcp.ctx);
     /* the instance connects again after a close */
     sfd = connected_pair(EMHTTP_AF_INET);
     CHECK(sfd >= 0);
     if (sfd >= 0) {
-        CHECK_EQ_INT(net.ops->send(net.ctx, (const uint8_t *)"hi", 2, 0), 2);
+        CHECK_EQ_INT(tcp.ops->send(tcp.ctx, (const uint8_t *)"hi", 2, 0), 2);
         CHECK(drain_server_text(sfd, "hi"));
         close(sfd);
     }
-    net.ops->close(net.ctx);
+    tcp.ops->close(tcp.ctx);
     emhttp_posix_deinit(&px);
 }
 
@@ -647,11 +649,11 @@ static void test_wait_readable_and_timeout(void)
         t0 = ms_now(); /* data arrives while waiting */
         net.ops->wait(net.ctx, EMHTTP_WAIT_READ, 2 * LONG_MS);
         CHECK(ms_now() - t0 < LONG_MS);
-        CHECK_EQ_INT(net.ops->recv(net.ctx, buf, sizeof buf), 1);
+        CHECK_EQ_INT(tcp.ops->recv(tcp.ctx, buf, sizeof buf), 1);
         pthread_join(th, NULL);
         close(sfd);
     }
-    net.ops->close(net.ctx);
+    tcp.ops->close(tcp.ctx);
     emhttp_posix_deinit(&px);
 }
 

@@ -21,7 +21,8 @@
  *     static uint8_t tx[512], rx[2048];
  *     static emhttp_client cli;
  *     emhttp_config cfg = { .host = "api.example.com", .port = 80,
- *                           .net = my_port, .tx_buf = tx, .tx_size = sizeof tx,
+ *                           .net = emhttp_posix_port(&px), .transport = emhttp_posix_tcp(&px),
+ *                           .tx_buf = tx, .tx_size = sizeof tx,
  *                           .rx_buf = rx, .rx_size = sizeof rx };
  *     emhttp_client_init(&cli, &cfg);
  *     emhttp_request req = { .method = "POST", .target = "/api",
@@ -40,6 +41,7 @@
 #include "emhttp/http_writer.h"
 #include "emhttp/opt.h"
 #include "emhttp/port.h"
+#include "emhttp/transport.h"
 #include "emhttp/url.h"
 
 #ifdef __cplusplus
@@ -48,7 +50,6 @@ extern "C" {
 
 typedef struct emhttp_request emhttp_request;
 typedef struct emhttp_client emhttp_client;
-struct emhttp_tls; /* emhttp/tls.h */
 
 /**
  * Response callbacks, all optional (NULL).  They run in the network loop,
@@ -56,6 +57,23 @@ struct emhttp_tls; /* emhttp/tls.h */
  * Returning non-zero from on_status, on_header or on_body aborts the
  * request: it completes with EMHTTP_ERR_ABORTED and the connection is
  * closed (its remaining bytes are unknown).
+ *
+ * Callback contract (every callback here, the event hook, and the
+ * outbox's callbacks): the application may call emhttp_submit(),
+ * emhttp_cancel() and emhttp_client_close() from inside, on any request
+ * of this client, including the one the callback is about:
+ *  - emhttp_submit() queues the request; it goes out in order, started by
+ *    this emhttp_poll() or a later one (never from inside the callback).
+ *  - emhttp_cancel() completes the request at once (its on_complete runs
+ *    inside the call) with EMHTTP_ERR_CANCELLED; if it was the one on the
+ *    connection, the connection is closed.  No further callback of that
+ *    request runs.
+ *  - emhttp_client_close() closes the connection and completes every
+ *    queued request with EMHTTP_ERR_CANCELLED, each exactly once; a
+ *    request submitted meanwhile (from one of those completions) stays
+ *    queued and goes out at the next emhttp_poll().
+ * emhttp_poll() and emhttp_request_sync() from inside a callback return
+ * EMHTTP_ERR_BUSY and do nothing.
  */
 typedef struct emhttp_response_cbs {
     /** Status of the final response (interim 1xx responses are skipped);
@@ -68,9 +86,9 @@ typedef struct emhttp_response_cbs {
      *  buffer arrive in several pieces. */
     int (*on_body)(emhttp_request *req, const uint8_t *data, size_t len);
     /** The request is finished: @p result is EMHTTP_OK (req->status holds
-     *  the status) or a negative emhttp_err.  The request is no longer
-     *  referenced by the client when this runs: it may be reused, even
-     *  re-submitted from inside the callback. */
+     *  the status) or a negative emhttp_err.  Runs exactly once per
+     *  submission.  The request is no longer referenced by the client when
+     *  this runs: it may be reused, even re-submitted from inside. */
     void (*on_complete)(emhttp_request *req, int result);
 } emhttp_response_cbs;
 
@@ -105,44 +123,61 @@ typedef enum emhttp_event {
     EMHTTP_EV_RESOLVE,    /**< name resolution started */
     EMHTTP_EV_RESOLVED,   /**< an address is known (addr set) */
     EMHTTP_EV_CONNECT,    /**< connecting to addr */
-    EMHTTP_EV_CONNECTED,  /**< connection established to addr */
+    EMHTTP_EV_CONNECTED,  /**< connection established to addr (before any handshake) */
     EMHTTP_EV_REUSE,      /**< a request goes over the open connection */
     EMHTTP_EV_RECONNECT,  /**< a request is re-sent on a fresh connection (code: why) */
     EMHTTP_EV_CLOSE       /**< the connection was closed (code: why, 0 = orderly) */
 } emhttp_event;
 
-/** Event hook; runs inside emhttp_poll().  @p addr may be NULL. */
+/** Event hook; runs inside emhttp_poll() (and inside emhttp_cancel() /
+ *  emhttp_client_close() for EMHTTP_EV_CLOSE).  @p addr may be NULL.  It
+ *  may call what the callback contract above allows. */
 typedef void (*emhttp_event_cb)(void *arg, emhttp_event ev, const emhttp_ip_addr *addr, int code);
 
 /** Keep the resolved address until a connect to it fails. */
 #define EMHTTP_DNS_TTL_FOREVER 0xFFFFFFFFu
 
+/** A timeout field set to this means "no limit". */
+#define EMHTTP_TIMEOUT_NONE 0xFFFFFFFFu
+/** The longest timeout, in ms (about 24.8 days): deadlines are kept as
+ *  differences of a 32-bit millisecond clock, exact up to 2^31 - 1.
+ *  Larger values (other than EMHTTP_TIMEOUT_NONE) are refused by
+ *  emhttp_client_init() with EMHTTP_ERR_CONFIG_RANGE; so is a DNS
+ *  lifetime over EMHTTP_TIMEOUT_MAX_MS / 1000 s (other than
+ *  EMHTTP_DNS_TTL_FOREVER). */
+#define EMHTTP_TIMEOUT_MAX_MS 0x7FFFFFFFu
+
 /**
  * Client configuration, read by emhttp_client_init() only (it may live on
- * the stack).  Zero timeouts mean the CONFIG_EMHTTP_* default.
+ * the stack).  Timeouts: 0 means the CONFIG_EMHTTP_* default,
+ * EMHTTP_TIMEOUT_NONE no limit, anything else 1 .. EMHTTP_TIMEOUT_MAX_MS.
+ * Every timeout holds whatever the server sends: a trickle of bytes does
+ * not extend it.
  */
 typedef struct emhttp_config {
     const char *host;       /**< NUL-terminated host name or IP literal (IPv6
-                                 without brackets; the port's resolver converts
-                                 literals without a query); borrowed for the
-                                 client's lifetime */
+                                 without brackets); borrowed for the client's
+                                 lifetime */
     uint16_t port;          /**< TCP port; 0 = the scheme's default */
-    emhttp_scheme scheme;   /**< EMHTTP_SCHEME_HTTP, or EMHTTP_SCHEME_HTTPS (needs
-                                 CONFIG_EMHTTP_TLS and @c tls) */
-    emhttp_port net;        /**< the port instance (its ctx is borrowed) */
-    struct emhttp_tls *tls; /**< TLS context for HTTPS (emhttp/tls.h), borrowed;
-                                 NULL for HTTP */
+    emhttp_scheme scheme;   /**< EMHTTP_SCHEME_HTTP, or EMHTTP_SCHEME_HTTPS (needs a
+                                 transport with EMHTTP_TRANSPORT_SECURE) */
+    emhttp_port net;        /**< clock, resolver, wait (its ctx is borrowed) */
+    emhttp_transport transport; /**< the connection: the port's TCP
+                                 (emhttp_posix_tcp()), TLS stacked on it
+                                 (emhttp_tls_transport()) or the device's own;
+                                 its ctx is borrowed */
     uint8_t *tx_buf;        /**< request head buffer (caller-owned) */
     size_t tx_size;         /**< must hold the longest request head */
     uint8_t *rx_buf;        /**< receive buffer (caller-owned) */
     size_t rx_size;         /**< at least 256; must hold the longest header line */
-    uint32_t connect_timeout_ms;    /**< per connect attempt */
+    uint32_t connect_timeout_ms;    /**< per connect attempt, and the handshake */
     uint32_t first_byte_timeout_ms; /**< request sent -> first response byte */
     uint32_t request_timeout_ms;    /**< whole request, from when it becomes active */
     uint32_t dns_timeout_ms;        /**< one name resolution */
     uint32_t dns_ttl_s;     /**< address lifetime; EMHTTP_DNS_TTL_FOREVER to keep it */
     const emhttp_ip_addr *resolve; /**< if set: use this address, never resolve
-                                        (curl's --resolve); copied */
+                                        (curl's --resolve; the port then needs
+                                        no resolver); copied */
     bool retry_all_methods; /**< re-send any method after a dead reused connection
                                  (default: idempotent or Idempotency-Key only,
                                  unless CONFIG_EMHTTP_RETRY_ALL_METHODS); ignored
@@ -161,8 +196,9 @@ typedef struct emhttp_stats {
     uint32_t dns_queries; /**< resolutions the port was asked for */
     uint32_t reuses;      /**< requests sent on an already-open connection */
     uint32_t retries;     /**< requests re-sent after a dead reused connection */
-    uint32_t ka_expired;  /**< idle connections replaced before use (Keep-Alive timeout) */
-    uint32_t tls_handshakes; /**< TLS handshakes completed */
+    uint32_t ka_expired;  /**< idle connections replaced before use (Keep-Alive
+                               timeout, or bytes/EOF waiting on it) */
+    uint32_t tls_handshakes; /**< transport handshakes completed */
     uint32_t tls_resumed;    /**< of which resumed a cached session */
 } emhttp_stats;
 
@@ -170,20 +206,24 @@ typedef struct emhttp_stats {
 struct emhttp_client {
     const char *host_;
     emhttp_port net_;
-    struct emhttp_tls *tls_;
+    emhttp_transport tr_;
     uint8_t *tx_;
     uint8_t *rx_;
     uint32_t tx_size_, rx_size_;
-    uint32_t to_connect_, to_first_, to_request_, to_dns_, dns_ttl_ms_;
+    uint32_t to_[4];           /* timeouts: connect, first byte, request, DNS */
+    uint32_t dns_ttl_ms_;
 #if CONFIG_EMHTTP_EVENTS
     emhttp_event_cb on_event_;
     void *event_arg_;
 #endif
-    emhttp_request *queue_;    /* head: the request being sent and parsed (one in
-                                  flight; pipelining adds a send cursor) */
+    emhttp_request *queue_;    /* head: the request on the connection (one in
+                                  flight), then those waiting */
     emhttp_request *tail_;
+    emhttp_request *closing_;  /* detached by emhttp_client_close(), being completed */
+    emhttp_request *rx_req_;   /* the request whose response is being parsed */
     uint32_t now_;             /* clock read at the start of this poll */
-    uint32_t t_due_;           /* the active request's deadline (see arm()) */
+    uint32_t t_armed_;         /* when the running deadline was armed */
+    uint32_t due_len_;         /* its length in ms; EMHTTP_TIMEOUT_NONE = none */
     uint32_t t_idle_;          /* when the connection went idle */
 #if CONFIG_EMHTTP_KEEPALIVE_HINT
     uint32_t ka_ms_;           /* server's keep-alive timeout, 0 = none */
@@ -192,6 +232,7 @@ struct emhttp_client {
     uint32_t tx_len_;          /* its length */
     uint32_t sent_;            /* bytes sent: of the head, then of the body */
     uint32_t rx_len_;          /* unconsumed bytes at the front of rx_ */
+    int poll_rc_;              /* first request error of this poll */
     emhttp_parser parser_;
     emhttp_ip_addr addrs_[CONFIG_EMHTTP_DNS_MAX_ADDRS];
     uint32_t t_resolved_;
@@ -200,8 +241,9 @@ struct emhttp_client {
 #endif
     uint16_t port_;
     uint16_t host_port_;       /* port_ for the Host header: 0 when the scheme's default */
+    uint16_t gen_;             /* bumped by emhttp_cancel() / _close(): a callback intervened */
     uint8_t state_;
-    int8_t due_err_;           /* what passing t_due_ fails the request with */
+    int8_t due_err_;           /* what passing the deadline fails the request with */
     uint8_t naddrs_, addr_idx_;
     uint8_t host_len_;
     uint8_t flags_;
@@ -213,11 +255,15 @@ struct emhttp_client {
  * @param cfg  configuration (read during the call only; the host string,
  *             the buffers and the port ctx are borrowed for the client's
  *             lifetime)
- * @return EMHTTP_OK, EMHTTP_ERR_ARG (missing host, buffer or port op;
- *         rx buffer under 256 bytes; HTTPS without CONFIG_EMHTTP_TLS or
- *         without a TLS context; a TLS context for HTTP) or
+ * @return EMHTTP_OK; EMHTTP_ERR_ARG (missing host, buffer, clock, transport
+ *         operation, or resolver without a configured address; rx buffer
+ *         under 256 bytes; HTTPS over a transport without
+ *         EMHTTP_TRANSPORT_SECURE, or HTTP over one with it);
+ *         EMHTTP_ERR_CONFIG_RANGE (a timeout over EMHTTP_TIMEOUT_MAX_MS, a
+ *         DNS lifetime over EMHTTP_TIMEOUT_MAX_MS / 1000 s); or
  *         EMHTTP_ERR_URL (host longer than CONFIG_EMHTTP_MAX_HOST_LEN or
  *         containing characters not allowed in a host).
+ * Network task, before any other call on @p c.
  */
 int emhttp_client_init(emhttp_client *c, const emhttp_config *cfg);
 
@@ -256,21 +302,47 @@ int emhttp_request_prepare(const emhttp_client *c, emhttp_request *req, uint8_t 
  *         request is already queued).
  * Errors of the request itself (invalid header, DNS, connect, timeout...)
  * are reported through its completion, never by this call.
+ * Network task; also from inside any callback of this client.
  */
 int emhttp_submit(emhttp_client *c, emhttp_request *req);
 
 /**
- * Advance the client: bounded, non-blocking work.
+ * Cancel a queued request.  A request still waiting is taken out without
+ * touching the connection; the one on the connection (being resolved for,
+ * connected for, sent or answered) is ended and the connection closed
+ * (its response was not complete: what is left of it is unknown).  Either
+ * way the request completes inside this call: on_complete runs with
+ * EMHTTP_ERR_CANCELLED, and no other callback of it runs afterwards.
+ * @return EMHTTP_OK (cancelled), EMHTTP_ERR_ARG (NULL, or @p req is not
+ *         queued on @p c: never submitted, or already complete - nothing
+ *         happens).
+ * Network task; also from inside any callback of this client.
+ */
+int emhttp_cancel(emhttp_client *c, emhttp_request *req);
+
+/**
+ * Advance the client: bounded, non-blocking work (at most a few state
+ * steps, each at most one receive of the buffer size, one send of
+ * CONFIG_EMHTTP_SEND_CHUNK, one step of DNS, connect or handshake).
+ * Every running deadline is checked on each call, whatever arrives.
  * @return EMHTTP_PENDING while requests remain queued, EMHTTP_OK when the
- *         queue is empty, or the negative result of a request that failed
+ *         queue is empty, the negative result of a request that failed
  *         during this call (its on_complete has already run; the client
- *         stays usable and carries on with the next request).
+ *         stays usable and carries on with the next request), or
+ *         EMHTTP_ERR_BUSY when called from inside a callback (nothing done).
+ * Network task.
  */
 int emhttp_poll(emhttp_client *c);
 
 /**
  * What the loop should wait for before the next emhttp_poll():
- * EMHTTP_WAIT_READ and/or EMHTTP_WAIT_WRITE, 0 when idle or resolving.
+ * EMHTTP_WAIT_READ and/or _WRITE (the connection: the port tells which
+ * descriptor, e.g. emhttp_posix_pollfds()), EMHTTP_WAIT_RESOLVE (a name
+ * query runs: wait for the port's resolver wake-up), EMHTTP_WAIT_NOW (poll
+ * again without waiting), or 0 (nothing queued: wait for your own events;
+ * after emhttp_submit() from outside a callback, poll).  Together with
+ * emhttp_next_timeout_ms() this is all an event loop needs.
+ * Network task.
  */
 unsigned emhttp_wait_flags(const emhttp_client *c);
 
@@ -278,21 +350,30 @@ unsigned emhttp_wait_flags(const emhttp_client *c);
  * Milliseconds until the earliest running timeout expires (0 = already
  * due), or UINT32_MAX when no timeout runs, counted from the clock reading
  * of the last emhttp_poll(): call it right after polling, then sleep at
- * most this long.
+ * most this long.  0 when emhttp_wait_flags() has EMHTTP_WAIT_NOW.
+ * Network task.
  */
 uint32_t emhttp_next_timeout_ms(const emhttp_client *c);
 
 /**
  * Blocking convenience: submit @p req, then poll and wait on the port
- * until it completes.  Other queued requests progress meanwhile.
- * @return req->result: EMHTTP_OK (see req->status) or a negative error.
+ * (emhttp_port_ops.wait) until it completes.  Other queued requests
+ * progress meanwhile.
+ * @return req->result: EMHTTP_OK (see req->status) or a negative error;
+ *         EMHTTP_ERR_ARG / _BUSY from emhttp_submit(), EMHTTP_ERR_ARG
+ *         when the port has no wait(), EMHTTP_ERR_BUSY from inside a
+ *         callback.
+ * Network task (host builds and tests; firmware polls from its loop).
  */
 int emhttp_request_sync(emhttp_client *c, emhttp_request *req);
 
 /**
  * Close the connection and cancel every queued request (each completes
- * with EMHTTP_ERR_CANCELLED).  The client stays initialised: a later
- * request reconnects (the cached address is kept).
+ * with EMHTTP_ERR_CANCELLED, exactly once, inside this call).  The queue
+ * is detached first: a request submitted from one of those completions
+ * stays queued and goes out at the next emhttp_poll().  The client stays
+ * initialised: a later request reconnects (the cached address is kept).
+ * Network task; also from inside any callback of this client.
  */
 void emhttp_client_close(emhttp_client *c);
 

@@ -1,16 +1,22 @@
 /*
  * emhttp/tls.h - TLS transport on mbedTLS (compiled with CONFIG_EMHTTP_TLS).
  *
- * The TLS layer sits between the client state machine and the port: it
- * reads and writes the port's one TCP connection through mbedTLS's BIO
+ * A transport (emhttp/transport.h) stacked on another one, the port's TCP:
+ * it reads and writes the lower connection through mbedTLS's BIO
  * callbacks, never blocking (WANT_READ / WANT_WRITE become EMHTTP_PENDING
  * or a zero byte count).  One emhttp_tls serves one client (one server).
  *
+ *     emhttp_config cfg = { ..., .scheme = EMHTTP_SCHEME_HTTPS,
+ *                           .transport = emhttp_tls_transport(&tls, emhttp_posix_tcp(&px)) };
+ *
  * Two groups of functions:
  *  - setup, called by the application: emhttp_tls_init(), emhttp_tls_free()
- *    and friends (configuration, CA chain, pinning, static arena);
- *  - the transport, called only by the client (client.c) from the network
- *    loop: begin / handshake / send / recv / end / want / ready / resumed.
+ *    and friends (configuration, CA chain, pinning, static arena), and
+ *    emhttp_tls_transport();
+ *  - the session steps behind the transport's operations: begin /
+ *    handshake / send / recv / end / want / ready / resumed.  The client
+ *    calls them through the transport; they are public for a custom
+ *    transport stack and for tests that drive TLS without a client.
  *
  * Security defaults: TLS 1.2 only (the version mbedTLS 2.28 implements),
  * ECDHE with AES-GCM or ChaCha20-Poly1305, the server certificate verified
@@ -67,6 +73,7 @@
 #include "emhttp/error.h"
 #include "emhttp/opt.h"
 #include "emhttp/port.h"
+#include "emhttp/transport.h"
 
 #if CONFIG_EMHTTP_TLS
 #include <mbedtls/ctr_drbg.h>
@@ -164,12 +171,13 @@ struct emhttp_tls {
     mbedtls_ssl_session session_;  /* the session to resume (ticket in the heap) */
     mbedtls_entropy_context entropy_;
     mbedtls_ctr_drbg_context drbg_;
-    emhttp_port net_;              /* the client's port: the BIO's transport */
+    emhttp_transport lower_;       /* the transport below (TCP): the BIO's */
     uint8_t pins_[CONFIG_EMHTTP_TLS_MAX_PINS][EMHTTP_TLS_PIN_LEN];
     uint8_t ip_[16];               /* the host as an address, when a literal */
     uint32_t vflags_;              /* X.509 verification flags, last handshake */
     int last_err_;                 /* mbedTLS code of the last failure */
     int io_err_;                   /* port error seen by the BIO, 0 = none */
+    int later_err_;                /* recv: an error met behind returned bytes */
     size_t wr_pending_;            /* length of a record sent in part */
     uint8_t npins_, ip_len_;
     uint8_t want_;                 /* EMHTTP_WAIT_* the handshake waits for */
@@ -277,15 +285,31 @@ int emhttp_tls_arena_init(uint8_t *buf, size_t len);
  */
 int emhttp_tls_arena_get_stats(emhttp_tls_arena_stats *out);
 
-/* ---- transport: called by the client only -------------------------------- */
+/**
+ * The TLS transport over @p lower (the port's TCP transport, e.g.
+ * emhttp_posix_tcp()): put the result into emhttp_config.transport with
+ * scheme EMHTTP_SCHEME_HTTPS.  The transport's connect opens @p lower; its
+ * handshake runs emhttp_tls_begin() and emhttp_tls_handshake() (one step
+ * per call: the client times it with its connect timeout); recv reads
+ * record after record until @p len is filled or nothing more is there;
+ * close sends close_notify, keeps the session for resumption and closes
+ * @p lower.  Flags: EMHTTP_TRANSPORT_SECURE.
+ * @param t      an initialised context (emhttp_tls_init()); borrowed
+ * @param lower  copied into @p t; its ctx is borrowed
+ * @return the transport {ops, ctx = t}.
+ * Network task, while no connection of @p t is open.
+ */
+emhttp_transport emhttp_tls_transport(emhttp_tls *t, emhttp_transport lower);
+
+/* ---- session steps (behind the transport; for custom stacks and tests) ---- */
 
 /**
- * A new TCP connection to the server is up on @p net: reset the session
+ * A new connection to the server is up on @p lower: reset the session
  * state and start a handshake, offering the saved session (resumption)
- * when there is one.  @p net is copied.
+ * when there is one.  @p lower is copied.
  * @return EMHTTP_OK or EMHTTP_ERR_TLS_CONFIG (out of memory in mbedTLS).
  */
-int emhttp_tls_begin(emhttp_tls *t, const emhttp_port *net);
+int emhttp_tls_begin(emhttp_tls *t, const emhttp_transport *lower);
 
 /**
  * Advance the handshake by one step (bounded work: at most one public-key
@@ -312,7 +336,8 @@ int emhttp_tls_handshake(emhttp_tls *t);
 long emhttp_tls_send(emhttp_tls *t, const uint8_t *buf, size_t len);
 
 /**
- * Receive up to @p len decrypted bytes.
+ * Receive up to @p len decrypted bytes, record after record until @p len
+ * is filled or the lower transport has nothing more now.
  * @return bytes (0 = nothing now), EMHTTP_ERR_CLOSED (close_notify),
  *         EMHTTP_ERR_RESET (a reset, or a TCP end of stream without
  *         close_notify: forgeable by anyone on the path, so never taken as
@@ -334,7 +359,8 @@ unsigned emhttp_tls_want(const emhttp_tls *t);
 
 /**
  * True when the TLS layer has work that needs no I/O: a handshake step to
- * run, or decrypted bytes of a record not yet handed out.  The client then
+ * run, decrypted bytes of a record not yet handed out, or an end of stream
+ * met behind the bytes the last emhttp_tls_recv() returned.  The client then
  * polls again without waiting for the socket.
  */
 bool emhttp_tls_ready(const emhttp_tls *t);

@@ -310,6 +310,7 @@ static int setup(void)
         return 1;
     }
     cfg.net = emhttp_posix_port(&net);
+    cfg.transport = emhttp_posix_tcp(&net);
     latency_us = calloc(opt.n, sizeof *latency_us);
     if (latency_us == NULL || emhttp_client_init(&cli, &cfg) != EMHTTP_OK ||
         emhttp_outbox_init(&ob, slots, opt.slots, &cli) != EMHTTP_OK) {

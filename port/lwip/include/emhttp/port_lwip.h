@@ -63,7 +63,8 @@
  *     static emhttp_lwip net;
  *     emhttp_lwip_init(&net);
  *     emhttp_config cfg = { .host = "api.example.com", .port = 80,
- *                           .net = emhttp_lwip_port(&net), ... };
+ *                           .net = emhttp_lwip_port(&net),
+ *                           .transport = emhttp_lwip_tcp(&net), ... };
  *     emhttp_client_init(&cli, &cfg);
  *     emhttp_submit(&cli, &req);
  *     for (;;) {
@@ -200,6 +201,17 @@ void emhttp_lwip_set_idle(emhttp_lwip *p, emhttp_lwip_idle_fn fn, void *arg);
  * Any task may call it; it touches no state.
  */
 emhttp_port emhttp_lwip_port(emhttp_lwip *p);
+
+/**
+ * The port's TCP transport (raw API tcp_pcb), to put into
+ * emhttp_config.transport, or under emhttp_tls_transport() for HTTPS.
+ * Connect failures: EMHTTP_ERR_CONNECT, or EMHTTP_ERR_PORT when lwIP has
+ * no PCB or memory for it.
+ * @param p  an initialised instance; borrowed (the handle's ctx is @p p)
+ * @return {ops, ctx}.
+ * Any task; it touches no state.
+ */
+emhttp_transport emhttp_lwip_tcp(emhttp_lwip *p);
 
 /**
  * The instance's counters.

@@ -26,7 +26,8 @@
  *     static emhttp_posix net;
  *     if (emhttp_posix_init(&net) != EMHTTP_OK) { ... }
  *     emhttp_config cfg = { .host = "api.example.com", .port = 80,
- *                           .net = emhttp_posix_port(&net), ... };
+ *                           .net = emhttp_posix_port(&net),
+ *                           .transport = emhttp_posix_tcp(&net), ... };
  *     ...
  *     emhttp_posix_deinit(&net);          // after the client is done
  *
@@ -60,12 +61,15 @@
 #ifndef EMHTTP_PORT_POSIX_H
 #define EMHTTP_PORT_POSIX_H
 
+#include <poll.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "emhttp/error.h"
 #include "emhttp/opt.h"
 #include "emhttp/port.h"
+#include "emhttp/transport.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -132,7 +136,40 @@ int emhttp_posix_init(emhttp_posix *p);
 void emhttp_posix_deinit(emhttp_posix *p);
 
 /**
- * The port handle to put into emhttp_config.net.
+ * The port's TCP transport, to put into emhttp_config.transport (or under
+ * emhttp_tls_transport() for HTTPS).  Non-blocking sockets, TCP_NODELAY,
+ * sendmsg for gather-sends; connect failures: EMHTTP_ERR_CONNECT, or
+ * EMHTTP_ERR_PORT when no socket can be had (EMFILE, ENOBUFS...).
+ *
+ * @param p  an initialised instance; borrowed (the handle's ctx is @p p).
+ * @return {ops, ctx}.
+ * Any task may call it; it touches no state.
+ */
+emhttp_transport emhttp_posix_tcp(emhttp_posix *p);
+
+/**
+ * What an application's own poll() loop waits on: turns the client's
+ * emhttp_wait_flags() into descriptors - the connection's socket for
+ * EMHTTP_WAIT_READ / _WRITE, the resolver's wake-up pipe for
+ * EMHTTP_WAIT_RESOLVE - so a loop that follows emhttp_wait_flags() and
+ * emhttp_next_timeout_ms() wakes as soon as a name resolves.
+ *
+ *     struct pollfd fds[2 + MY_FDS];
+ *     unsigned w = emhttp_wait_flags(&cli);
+ *     size_t n = emhttp_posix_pollfds(&net, w, fds);
+ *     int timeout = (w & EMHTTP_WAIT_NOW) ? 0 : my_min(emhttp_next_timeout_ms(&cli), ...);
+ *     poll(fds, n + my_count, timeout);   // then emhttp_poll(&cli)
+ *
+ * @param p      an initialised instance
+ * @param flags  emhttp_wait_flags() of the client using @p p
+ * @param fds    out: at least 2 entries; events set, revents cleared
+ * @return the number of entries written (0, 1 or 2).
+ * Network task.
+ */
+size_t emhttp_posix_pollfds(const emhttp_posix *p, unsigned flags, struct pollfd *fds);
+
+/**
+ * The port handle to put into emhttp_config.net (clock, resolver, wait).
  *
  * @param p  an initialised instance; borrowed by the returned handle (the
  *           handle's ctx is @p p itself).
