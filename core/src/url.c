@@ -26,6 +26,9 @@ static bool is_host_char(char c)
     return (HC(c) & HC_HOST) || c == '~';
 }
 
+/* @p lit: lower-case letters only (or-ing in 0x20 folds a byte onto a
+ * letter only from that letter's upper case; onto ':' or '/' it would
+ * fold control bytes such as 0x1a and 0x0f too). */
 static bool prefix_nocase(const char *s, const char *lit)
 {
     for (; *lit; s++, lit++) {
@@ -36,6 +39,7 @@ static bool prefix_nocase(const char *s, const char *lit)
     return true;
 }
 
+/* Four RFC 3986 dec-octets: "0".."255", no leading zero. */
 static int parse_ipv4(const char *s, size_t len, uint8_t out[4])
 {
     size_t i = 0;
@@ -45,7 +49,7 @@ static int parse_ipv4(const char *s, size_t len, uint8_t out[4])
             v = v * 10 + (unsigned)(s[i++] - '0');
             digits++;
         }
-        if (digits == 0 || digits > 3 || v > 255) {
+        if (digits == 0 || digits > 3 || v > 255 || (digits > 1 && s[i - digits] == '0')) {
             return EMHTTP_ERR_ARG;
         }
         out[part] = (uint8_t)v;
@@ -141,6 +145,38 @@ int emhttp_ip_parse(const char *s, size_t len, emhttp_ip_addr *out)
     return EMHTTP_ERR_ARG;
 }
 
+int emhttp_host_classify(const char *s, size_t len, emhttp_ip_addr *out)
+{
+    emhttp_ip_addr tmp;
+    bool colon = false;
+    if (s == NULL || len == 0 || len > CONFIG_EMHTTP_MAX_HOST_LEN) {
+        return EMHTTP_ERR_URL;
+    }
+    size_t end = len - (s[len - 1] == '.'), label = 0; /* the last label: [label, end) */
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == ':') {
+            colon = true;
+        } else if (!is_host_char(s[i])) {
+            return EMHTTP_ERR_URL;
+        } else if (s[i] == '.' && i < end) {
+            label = i + 1;
+        }
+    }
+    /* Does it end in a number as inet_aton() and lwIP's ipaddr_aton() read
+     * one: decimal (or octal) digits, or "0x" and hex digits? */
+    size_t i = label;
+    bool hex = end - i >= 2 && s[i] == '0' && (s[i + 1] | 0x20) == 'x';
+    for (i += hex ? 2 : 0; i < end && (unsigned)hex_value(s[i]) < (hex ? 16u : 10u); i++) {
+    }
+    if (!colon && (i < end || end == label)) {
+        return EMHTTP_HOST_NAME;
+    }
+    if (emhttp_ip_parse(s, len, out != NULL ? out : &tmp) != EMHTTP_OK) {
+        return EMHTTP_ERR_URL; /* numeric, but not the one literal form */
+    }
+    return EMHTTP_HOST_IP;
+}
+
 static int parse_port(const char *s, size_t len, uint16_t *port)
 {
     unsigned long v = 0;
@@ -182,23 +218,26 @@ static int parse_host(const char *s, emhttp_url *out, const char **end)
     out->host = s;
     out->host_len = (size_t)(p - s);
     *end = p;
-    return (out->host_len == 0 || out->host_len > CONFIG_EMHTTP_MAX_HOST_LEN) ? EMHTTP_ERR_URL
-                                                                               : EMHTTP_OK;
+    return emhttp_host_classify(s, out->host_len, NULL) < 0 ? EMHTTP_ERR_URL : EMHTTP_OK;
 }
 
+/* "http" or "https" in any case, then exactly "://". */
 static int parse_scheme(const char *url, emhttp_url *out, const char **end)
 {
-    if (prefix_nocase(url, "http://")) {
-        out->scheme = EMHTTP_SCHEME_HTTP;
-        out->port = 80;
-        *end = url + 7;
-    } else if (prefix_nocase(url, "https://")) {
-        out->scheme = EMHTTP_SCHEME_HTTPS;
-        out->port = 443;
-        *end = url + 8;
-    } else {
+    if (!prefix_nocase(url, "http")) {
         return EMHTTP_ERR_URL;
     }
+    const char *p = url + 4;
+    out->port = 80;
+    if ((*p | 0x20) == 's') {
+        out->scheme = EMHTTP_SCHEME_HTTPS;
+        out->port = 443;
+        p++;
+    }
+    if (p[0] != ':' || p[1] != '/' || p[2] != '/') {
+        return EMHTTP_ERR_URL;
+    }
+    *end = p + 3;
     return EMHTTP_OK;
 }
 

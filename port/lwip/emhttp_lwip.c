@@ -23,6 +23,7 @@
  * was released, is dropped.
  */
 #include "emhttp/port_lwip.h"
+#include "emhttp/url.h"
 
 #include <string.h>
 
@@ -528,19 +529,25 @@ static int lw_resolve_start(void *ctx, const char *host)
 {
     emhttp_lwip *p = ctx;
     size_t len = host != NULL ? strlen(host) : 0;
+    emhttp_ip_addr lit;
+    /* core's one host rule, never ipaddr_aton's (010, 0x7f, 127.1 ...) */
+    int kind = emhttp_host_classify(host, len, &lit);
     int rc = EMHTTP_OK;
 
     CORE_LOCK();
     p->dns_gen_++; /* an earlier query's answer is stale from now on */
     p->dns_state_ = Q_IDLE;
-    if (len == 0 || len > CONFIG_EMHTTP_MAX_HOST_LEN) {
-        dns_done(p, NULL); /* cannot resolve: poll says ERR_DNS */
+    if (kind == EMHTTP_HOST_IP) {
+        dns_done(p, NULL);
+        p->dns_addr_ = lit; /* a family lwIP lacks fails in connect() */
+        p->dns_found_ = 1;
+    } else if (kind != EMHTTP_HOST_NAME) {
+        dns_done(p, NULL); /* refused or cannot resolve: poll says ERR_DNS */
     } else {
 #if LWIP_DNS
         rc = query(p, host);
 #else
-        ip_addr_t ip; /* no DNS in this lwIP: IP literals only */
-        dns_done(p, ipaddr_aton(host, &ip) ? &ip : NULL);
+        dns_done(p, NULL); /* no DNS in this lwIP: IP literals only */
 #endif
     }
     CORE_UNLOCK();

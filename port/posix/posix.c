@@ -24,6 +24,7 @@
 #endif
 
 #include "emhttp/port_posix.h"
+#include "emhttp/url.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -180,21 +181,6 @@ static size_t ip_add_unique(emhttp_ip_addr *list, size_t n, const emhttp_ip_addr
     return n + 1;
 }
 
-/* An IPv4 or IPv6 literal, converted without any lookup; 0 if not one. */
-static int ip_literal(const char *host, emhttp_ip_addr *out)
-{
-    memset(out, 0, sizeof *out);
-    if (inet_pton(AF_INET, host, out->bytes) == 1) {
-        out->family = EMHTTP_AF_INET;
-        return 1;
-    }
-    if (inet_pton(AF_INET6, host, out->bytes) == 1) {
-        out->family = EMHTTP_AF_INET6;
-        return 1;
-    }
-    return 0;
-}
-
 /* The blocking lookup, run by the resolver thread.  Returns the number of
  * addresses stored in @p out (0: the name does not resolve). */
 static size_t lookup(const char *host, emhttp_ip_addr *out)
@@ -332,10 +318,16 @@ static int px_resolve_start(void *ctx, const char *host)
     emhttp_ip_addr lit;
     size_t len = host != NULL ? strlen(host) : 0;
 
-    if (len == 0 || len > CONFIG_EMHTTP_MAX_HOST_LEN)
-        return finish_now(p, NULL, 0); /* cannot resolve: poll says ERR_DNS */
-    if (ip_literal(host, &lit))
+    /* core's one host rule: a literal at once, a numeric-looking host that
+     * is not one refused - never left to getaddrinfo's inet_aton rules */
+    switch (emhttp_host_classify(host, len, &lit)) {
+    case EMHTTP_HOST_IP:
         return finish_now(p, &lit, 1);
+    case EMHTTP_HOST_NAME:
+        break;
+    default:
+        return finish_now(p, NULL, 0); /* cannot resolve: poll says ERR_DNS */
+    }
     if (start_thread(p) != 0) {
         pthread_mutex_lock(&p->mu_);
         reset_query(p);

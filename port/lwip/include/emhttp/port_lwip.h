@@ -48,6 +48,15 @@
  *    this port run in ONE other task (the client's network loop).  That
  *    task must not hold the core lock when it calls the client.
  *
+ * Hosts: resolve_start() sorts the host with emhttp_host_classify()
+ * (core's one rule, emhttp/url.h) before lwIP sees it.  An IP literal is
+ * converted at once (no dns_gethostbyname() call; a family this lwIP is
+ * built without then fails in connect()); a host the rule refuses - one
+ * that looks numeric but is not the dotted-decimal form ("010.0.0.1",
+ * "0x7f.1", "127.1", "2130706433", which lwIP's ipaddr_aton would read)
+ * or a bad IPv6 literal - fails with EMHTTP_ERR_DNS without a query; only
+ * names go to dns_gethostbyname().
+ *
  * Mapping of lwIP events to the client's codes:
  *  - tcp_err(ERR_RST) -> EMHTTP_ERR_RESET; tcp_err(ERR_ABRT / ERR_TIMEOUT,
  *    e.g. retransmissions exhausted) -> EMHTTP_ERR_RESET;

@@ -41,9 +41,15 @@
  *    them with RST; once send() fails the connection has been reset (or
  *    the reset was already reported by an earlier call).  The orderly end
  *    of stream is reported by recv() as EMHTTP_ERR_CLOSED.
- *  - IP literals ("192.0.2.1", "2001:db8::1") are converted in
- *    resolve_start() itself, which then returns EMHTTP_OK; every other name
- *    goes to getaddrinfo() (AF_UNSPEC, SOCK_STREAM, no AI_ADDRCONFIG) in
+ *  - resolve_start() sorts the host with emhttp_host_classify() (core's
+ *    one rule, emhttp/url.h): IP literals ("192.0.2.1", "2001:db8::1") are
+ *    converted at once, and resolve_start() returns EMHTTP_OK; a host the
+ *    rule refuses (numeric-looking but not the dotted-decimal form, such
+ *    as "010.0.0.1", "0x7f.1", "127.1" or "2130706433", which
+ *    getaddrinfo's inet_aton would read; a bad IPv6 literal; a byte
+ *    outside a host name) also returns EMHTTP_OK, and resolve_poll()
+ *    EMHTTP_ERR_DNS, without any lookup; every other name goes to
+ *    getaddrinfo() (AF_UNSPEC, SOCK_STREAM, no AI_ADDRCONFIG) in
  *    the resolver thread.  Results keep getaddrinfo's order, without
  *    duplicates, at most CONFIG_EMHTTP_DNS_MAX_ADDRS of them.
  *  - A host that is empty or longer than CONFIG_EMHTTP_MAX_HOST_LEN makes
