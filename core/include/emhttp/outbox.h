@@ -123,8 +123,14 @@ typedef struct emhttp_outbox_job {
                                          the copy (aligned as the slot's record) */
     size_t record_len;              /**< 1 .. the record size given to init */
     emhttp_encoded_fn encoded;      /**< optional: the caller's object is free again */
-    const emhttp_response_cbs *cbs; /**< optional response callbacks (network loop) */
-    void *user;                     /**< the request's user pointer for @c cbs */
+    const emhttp_response_cbs *cbs; /**< optional response callbacks (network loop),
+                                         called with the slot's request; their
+                                         on_complete runs for every end of the job,
+                                         also one never sent (status 0, the job's
+                                         error), before the slot is freed.  They may
+                                         cancel that request, never re-submit it */
+    void *user;                     /**< the request's user pointer for @c cbs (e.g.
+                                         an emhttp_json_response) */
     emhttp_done_fn done;            /**< optional */
     void *done_arg;
 } emhttp_outbox_job;
