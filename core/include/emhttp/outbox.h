@@ -1,31 +1,63 @@
 /*
  * emhttp/outbox.h - bodies encoded ahead of time, in an idle task.
  *
- * The network loop never runs serializer code.  The outbox is a ring of N
- * caller-supplied body slots moving through three tasks, each owning one
- * cursor and one transition:
+ * The network loop never runs serializer code and never formats a request
+ * head.  The outbox is a ring of N caller-supplied slots moving through
+ * three tasks, each owning one cursor and one transition:
  *
  *   application task        idle task (low priority)      network loop
  *   emhttp_outbox_queue()   emhttp_outbox_encode()        emhttp_outbox_pump()
  *   FREE -> QUEUED          QUEUED -> READY | FAILED      READY -> IN_FLIGHT -> FREE
  *                                                         FAILED -> FREE
  *
- * Order is kept: slots are queued, encoded and sent in ring order.  When
- * every slot is taken, queuing returns EMHTTP_ERR_OUTBOX_FULL: nothing is
- * lost, overwritten or reordered.  A body that does not fit its slot (or an
- * encoder error) fails that request only - its done callback reports the
- * error - and the ones behind it go on.
+ * Order is kept: slots are queued, encoded, sent and reported in ring order
+ * (see emhttp_outbox_done_fn for the one exception).  When every slot is
+ * taken, queuing returns EMHTTP_ERR_OUTBOX_FULL: nothing is lost,
+ * overwritten or reordered.  A job that cannot be sent as it is fails
+ * alone - its done callback reports why - and the ones behind it go on:
+ *   - the encoder's error (e.g. EMHTTP_ERR_JSON_OVERFLOW: the body does not
+ *     fit the slot), or EMHTTP_ERR_OUTBOX_ENCODE (it returned a length out
+ *     of range);
+ *   - EMHTTP_ERR_OUTBOX_HEAD: the body fits but the request head does not
+ *     fit the slot behind it.  The loop never formats a head itself;
+ *   - EMHTTP_ERR_BAD_REQUEST: the method, target or a header is invalid.
+ *
+ * The caller's data: a job either carries a small record (snapshot), copied
+ * into its slot by emhttp_outbox_queue() - the application may change or
+ * reuse its own object as soon as queue returns, the encoder reads the copy
+ * - or names the caller's object through encode_arg, which the encoder
+ * reads later, in the idle task: then the object must stay unchanged until
+ * the job's @c encoded notification.
+ *
+ * Responses: a job may name response callbacks (emhttp_response_cbs, e.g.
+ * emhttp_json_response_cbs) and their user pointer; they run in the network
+ * loop on the slot's own request, whose @c user is the job's @c user.
+ *
+ * Waking the loop: emhttp_outbox_set_wake() names a function the idle task
+ * calls each time a slot becomes ready (or failed), so the loop may sleep
+ * until then instead of polling.
  *
  * Hand-over: each slot's state is published with a release store and read
- * with an acquire load (C11 atomics semantics through the compiler's
- * __atomic builtins; plain loads and stores on every target, no
- * read-modify-write, so Cortex-M0+ works).  Single producer, single
- * consumer per transition: one application task queues, one idle task
- * encodes, one network loop pumps.  Two of these roles may be the same
- * task (a super-loop can be all three).
+ * with an acquire load (C11 atomics semantics: the compiler's __atomic
+ * builtins where the compiler has them, else C11 <stdatomic.h>; plain loads
+ * and stores on every target, no read-modify-write, so Cortex-M0+ works).
+ * Define EMHTTP_OUTBOX_STDATOMIC=1 to use <stdatomic.h> (needs C11).
+ * Single producer, single consumer per transition: one application task
+ * queues, one idle task encodes, one network loop pumps.  Two of these
+ * roles may be the same task (a super-loop can be all three).
  *
- * Memory: the caller owns the outbox, the slot array and every slot
- * buffer.  Nothing is allocated.
+ * Callbacks (each runs in the task named at its typedef) may call
+ * emhttp_submit(), emhttp_cancel() and emhttp_client_close() of the
+ * outbox's client when they run in the network loop's task (the done
+ * callback and the response callbacks always do; encode and encoded only
+ * when the idle task is the loop, as in a super-loop), and
+ * emhttp_outbox_queue() when they run in the application's task.  They may
+ * not call emhttp_outbox_pump() or emhttp_outbox_encode().  The outbox
+ * reads what it needs from a slot before calling out, so whatever these
+ * calls complete or free meanwhile is never touched afterwards.
+ *
+ * Memory: the caller owns the outbox, the slot array, every slot buffer and
+ * record buffer.  Nothing is allocated.
  */
 #ifndef EMHTTP_OUTBOX_H
 #define EMHTTP_OUTBOX_H
@@ -43,111 +75,159 @@ extern "C" {
 
 /**
  * Encode callback: write the body into @p buf (capacity @p size).
- * Runs in the idle task.
+ * Runs in the idle task (emhttp_outbox_encode()).
+ * @param arg  the slot's copy of the job's record when the job has one,
+ *             else the job's encode_arg
  * @return the body length (<= size), or a negative emhttp_err (e.g.
- *         EMHTTP_ERR_JSON_OVERFLOW when the body does not fit).
+ *         EMHTTP_ERR_JSON_OVERFLOW when the body does not fit): the job
+ *         then fails with it.
  */
 typedef long (*emhttp_encode_fn)(void *arg, uint8_t *buf, size_t size);
 
 /**
- * Completion: the request is finished.  Runs in the network loop.
+ * Encoded notification: the encoder is done with the job, so the object
+ * named by @p arg may be changed again.  Runs in the idle task, right
+ * after the encode callback returned and the slot was handed on.
+ * @param arg     the job's encode_arg
+ * @param result  EMHTTP_OK, or the error the job will fail with (the done
+ *                callback reports it too)
+ */
+typedef void (*emhttp_encoded_fn)(void *arg, int result);
+
+/**
+ * Completion: the job is finished and its slot already free (a new job may
+ * take it).  Runs in the network loop, inside emhttp_outbox_pump() or
+ * emhttp_poll() (or emhttp_cancel() / emhttp_client_close()).  Jobs
+ * complete in ring order, except that a callback which ends other requests
+ * of the client (emhttp_client_close(), emhttp_cancel()) completes those
+ * at once, before the job whose callback it is.
  * @param result  EMHTTP_OK (status holds the HTTP status) or a negative
- *                emhttp_err: the client's error, or the encoder's
- *                (EMHTTP_ERR_OUTBOX_ENCODE when it returned a length out
- *                of range).
+ *                emhttp_err: the client's error (EMHTTP_ERR_CANCELLED when
+ *                the request was cancelled or the client closed), or the
+ *                reason the job was never sent (see the top of this file).
+ * @param status  the HTTP status, 0 when no response arrived
  */
 typedef void (*emhttp_done_fn)(void *arg, int result, int status);
 
-/** What to send: copied into the slot by emhttp_outbox_queue(). */
+/** What to send: copied into the slot by emhttp_outbox_queue().  Zero
+ *  every field you do not use. */
 typedef struct emhttp_outbox_job {
-    const char *method;             /**< NULL = POST */
+    const char *method;             /**< NULL = POST; must stay valid until done */
     const char *target;             /**< NUL-terminated; must stay valid until done */
     const emhttp_header *headers;   /**< must stay valid until done; may be NULL */
     size_t header_count;
     emhttp_encode_fn encode;        /**< required */
-    void *encode_arg;
+    void *encode_arg;               /**< passed to encode when there is no record */
+    const void *record;             /**< optional snapshot: record_len bytes copied
+                                         into the slot at queue time; encode gets
+                                         the copy (aligned as the slot's record) */
+    size_t record_len;              /**< 1 .. the record size given to init */
+    emhttp_encoded_fn encoded;      /**< optional: the caller's object is free again */
+    const emhttp_response_cbs *cbs; /**< optional response callbacks (network loop),
+                                         called with the slot's request; their
+                                         on_complete runs for every end of the job,
+                                         also one never sent (status 0, the job's
+                                         error), before the slot is freed.  They may
+                                         cancel that request, never re-submit it */
+    void *user;                     /**< the request's user pointer for @c cbs (e.g.
+                                         an emhttp_json_response) */
     emhttp_done_fn done;            /**< optional */
     void *done_arg;
 } emhttp_outbox_job;
 
-/** One slot.  Set buf and size before emhttp_outbox_init(); the rest is
- *  private. */
+/** One slot.  Set buf and size (and record, record_size for jobs with a
+ *  record) before emhttp_outbox_init(); the rest is private. */
 typedef struct emhttp_outbox_slot {
-    uint8_t *buf;  /**< body buffer (caller-owned) */
-    size_t size;   /**< its capacity */
+    uint8_t *buf;        /**< body and head buffer (caller-owned) */
+    size_t size;         /**< its capacity */
+    void *record;        /**< record buffer (caller-owned, aligned for the
+                              caller's record type), or NULL */
+    size_t record_size;  /**< its capacity, 0 without */
     /* private */
     emhttp_outbox_job job_;
     emhttp_request req_;
     struct emhttp_outbox *ob_;
-    long len_;     /* body length, or the encoder's error */
+    long len_;     /* body length, or the job's error */
     uint8_t state_;
 } emhttp_outbox_slot;
+
+/** Wake hook: a slot became ready to send (or failed).  Idle task. */
+typedef void (*emhttp_outbox_wake_fn)(void *arg);
 
 /** The ring.  Fields are private. */
 typedef struct emhttp_outbox {
     emhttp_outbox_slot *slots_;
-    const emhttp_client *cli_; /* heads prepared for it, or NULL */
+    const emhttp_client *cli_; /* heads are prepared for it */
+    emhttp_outbox_wake_fn wake_;
+    void *wake_arg_;
+    size_t record_size_;  /* smallest record buffer of the slots */
     uint32_t n_;
     uint32_t queue_idx_;  /* application task */
     uint32_t encode_idx_; /* idle task */
     uint32_t send_idx_;   /* network loop: next slot to submit */
-    uint32_t done_idx_;   /* network loop: next slot to complete */
+    uint32_t done_n_;     /* network loop: slots retired */
 } emhttp_outbox;
 
 /**
- * Initialise an outbox over @p n slots whose buf/size the caller has set.
+ * Initialise an outbox over @p n slots whose buffers the caller has set.
  * Call before any task uses it.
- * @param c  the client the bodies go to, or NULL.  With a client, the idle
- *           task also prepares each request's HTTP head
- *           (emhttp_request_prepare) in the slot, after the body, so the
- *           loop formats nothing; leave room for it (about 100 bytes plus
- *           the headers).  It only reads the client's host and port, which
- *           never change after emhttp_client_init().
- * @return EMHTTP_OK or EMHTTP_ERR_ARG (NULL, n == 0, a slot without buffer).
+ * @param ob     the outbox (caller-owned, e.g. static)
+ * @param slots  @p n slots (caller-owned); each slot's buffer takes the
+ *               body followed by the request head, which the idle task
+ *               prepares there (emhttp_request_prepare): leave room for it
+ *               (about 100 bytes plus the headers).  Jobs with a record
+ *               need every slot's record buffer; the smallest record_size
+ *               is the largest record_len accepted.
+ * @param c      the client the requests go to (borrowed; the idle task
+ *               only reads its host and port, which never change after
+ *               emhttp_client_init())
+ * @return EMHTTP_OK or EMHTTP_ERR_ARG (NULL, n == 0, a slot without
+ *         buffer, a record_size without record buffer).
  */
 int emhttp_outbox_init(emhttp_outbox *ob, emhttp_outbox_slot *slots, size_t n,
                        const emhttp_client *c);
 
 /**
- * Queue a request whose body the idle task will encode.  Application task.
- * @return EMHTTP_OK, EMHTTP_ERR_ARG (no encode callback or target), or
- *         EMHTTP_ERR_OUTBOX_FULL (every slot taken; nothing changed:
- *         try again later).
+ * Name the function the idle task calls when a slot becomes ready to send
+ * or failed (after the slot is published), e.g. to post a semaphore or
+ * write an eventfd the loop sleeps on.  Call after init, before the tasks
+ * use the outbox.  @p wake NULL removes it.
+ */
+void emhttp_outbox_set_wake(emhttp_outbox *ob, emhttp_outbox_wake_fn wake, void *arg);
+
+/**
+ * Queue a job whose body the idle task will encode.  Application task.
+ * Copies the job, and its record when it has one.
+ * @return EMHTTP_OK, EMHTTP_ERR_ARG (no encode callback or target, a record
+ *         longer than the record size, or a record_len without record), or
+ *         EMHTTP_ERR_OUTBOX_FULL (every slot taken; nothing changed: try
+ *         again later).
  */
 int emhttp_outbox_queue(emhttp_outbox *ob, const emhttp_outbox_job *job);
 
 /**
- * Encode the next queued body, if any.  Idle task: call it whenever the
- * processor has nothing better to do (RTOS idle hook, low-priority task,
- * POSIX thread, or the idle branch of a super-loop).
- * @return true when a body was encoded (call again), false when none
- *         was waiting.
+ * Encode the next queued body and prepare its request head, if a job is
+ * waiting.  Idle task: call it whenever the processor has nothing better
+ * to do (RTOS idle hook, low-priority task, POSIX thread, or the idle
+ * branch of a super-loop).  Calls the job's encode and encoded callbacks
+ * and the wake hook.
+ * @return true when a job was encoded (call again), false when none was
+ *         waiting.
  */
 bool emhttp_outbox_encode(emhttp_outbox *ob);
 
 /**
- * Hand ready bodies to the client and retire finished and failed slots.
- * Network loop, next to emhttp_poll(); sends nothing itself and never runs
- * an encoder.  Bounded: touches each slot at most once.
- * @return the number of slots submitted to the client by this call.
+ * Hand ready requests to the client and report failed jobs.  Network loop,
+ * next to emhttp_poll(); sends nothing itself, never runs an encoder and
+ * never formats a head.  Bounded: touches each slot at most once.
+ * @param c  the client given to emhttp_outbox_init() (a job pumped into
+ *           another client fails with EMHTTP_ERR_ARG)
+ * @return the number of requests submitted to the client by this call.
  */
 size_t emhttp_outbox_pump(emhttp_outbox *ob, emhttp_client *c);
 
 /** Slots not free (queued, encoded or in flight).  Any task (a snapshot). */
 size_t emhttp_outbox_used(const emhttp_outbox *ob);
-
-/* ---- lower level: the hand-off without a client (used by tests) ------- */
-
-/**
- * Network loop: the next slot in ring order once it is encoded.
- * @param len  out: body length, or the encoder's negative error
- * @return the slot (its buf holds the body), or NULL when the next slot is
- *         not encoded yet.  Call emhttp_outbox_release() when done with it.
- */
-emhttp_outbox_slot *emhttp_outbox_take(emhttp_outbox *ob, long *len);
-
-/** Network loop: give back the slot returned by the last take(). */
-void emhttp_outbox_release(emhttp_outbox *ob, emhttp_outbox_slot *slot);
 
 #ifdef __cplusplus
 }

@@ -5,16 +5,29 @@
  * CPU) encodes sensor readings - nested objects, arrays, doubles and
  * fixed-point numbers - into the outbox; the main loop only pumps ready
  * bodies into the client and polls it, over one persistent connection.
- * At the end it prints the CLI's stats line plus the longest single loop
- * step (pump + poll, in the loop thread's CPU time):
+ * Each reading is queued as a record: the outbox keeps a copy, so the
+ * loop reuses its one reading at once.  The idle thread wakes the loop
+ * through the outbox's wake hook when a body is ready; the loop sleeps
+ * otherwise.  At the end it prints the CLI's stats line plus the longest
+ * single loop step (pump + poll, in the loop thread's CPU time):
  *
  *   stats: requests=N ok=N errors=N connects=N dns_queries=N secs=F
  *          req_per_s=F p50_us=F p99_us=F max_poll_us=F
  *
- *   telemetry [-n N] [--body-kb K] [--inline] [--slots S] [--slot-bytes B] URL
+ *   telemetry [-n N] [--body-kb K] [--inline] [--answers] [--slots S]
+ *             [--slot-bytes B] URL
  *
  * --slot-bytes makes the slots smaller than some bodies: those requests
- * fail with EMHTTP_ERR_JSON_OVERFLOW and the others go on, in order.
+ * fail with EMHTTP_ERR_JSON_OVERFLOW (the body does not fit) or
+ * EMHTTP_ERR_OUTBOX_HEAD (the body fits, its head does not), and the
+ * others go on, in order.
+ *
+ * --answers reads each response as JSON through the job's response
+ * callbacks (emhttp_json_response_cbs), as a device reads the commands
+ * its server answers with.  Against an echo server the answer is the
+ * report itself: its "seq" must be the one queued.  Prints
+ *
+ *   answers: ok=N mismatched=N
  *
  * --inline encodes in the loop instead (what the outbox exists to avoid):
  * compare max_poll_us of the two with large bodies.
@@ -30,6 +43,7 @@
 #include <time.h>
 
 #include "emhttp/client.h"
+#include "emhttp/json_response.h"
 #include "emhttp/json_writer.h"
 #include "emhttp/outbox.h"
 #include "emhttp/port_posix.h"
@@ -41,6 +55,7 @@ typedef struct {
     unsigned long n;
     unsigned long body_kb;
     bool inline_encode;
+    bool answers;
     unsigned long slots;
     unsigned long slot_bytes; /* 0: big enough for --body-kb */
     const char *url;
@@ -51,20 +66,28 @@ typedef struct {
     uint64_t t_queued_us;
 } reading;
 
-static options opt = {1000, 0, false, 4, 0, NULL};
+static options opt = {1000, 0, false, false, 4, 0, NULL};
 static emhttp_posix net;
 static emhttp_client cli;
 static uint8_t tx[512], rx[4096];
 static uint8_t bodies[MAX_SLOTS][MAX_BODY];
+static reading records[MAX_SLOTS]; /* the outbox's copies */
 static emhttp_outbox_slot slots[MAX_SLOTS];
 static emhttp_outbox ob;
-static reading readings[MAX_SLOTS];
 static sem_t work;  /* posted per queued job: wakes the idle thread */
-static sem_t ready; /* posted per encoded body: wakes an idle loop */
+static sem_t ready; /* posted by the outbox's wake hook: wakes the loop */
 static char host[256], target[1024];
 
+/* --answers: one collector per job in flight (at most opt.slots, in ring
+ * order: job seq uses answers[seq % opt.slots]) */
+static emhttp_json_response answers[MAX_SLOTS];
+static char answer_buf[MAX_SLOTS][4096];
+static emhttp_json_tok answer_toks[MAX_SLOTS][256];
+static unsigned long answers_ok, answers_bad;
+
 static unsigned long done_ok, done_err, done_total;
-static uint32_t *latency_us;
+static uint64_t *queued_us;  /* by seq */
+static uint32_t *latency_us; /* in completion order */
 
 static uint64_t now_us(void)
 {
@@ -94,7 +117,8 @@ static void write_reading(emhttp_jw *w, uint32_t seq, unsigned i)
 }
 
 /* A device report: about 120 bytes of header plus readings until the body
- * reaches --body-kb (1 to 3 readings, by sequence number, when 0). */
+ * reaches --body-kb (1 to 3 readings, by sequence number, when 0).  @p arg
+ * is the outbox's copy of the queued reading. */
 static long encode_report(void *arg, uint8_t *buf, size_t size)
 {
     const reading *r = arg;
@@ -132,27 +156,53 @@ static void *idle_task(void *arg)
     pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp);
     for (;;) {
         sem_wait(&work);
-        if (!emhttp_outbox_encode(&ob)) {
+        if (!emhttp_outbox_encode(&ob)) { /* wakes the loop: on_body_ready */
             return NULL; /* posted with nothing queued: quit */
         }
-        sem_post(&ready);
     }
+}
+
+/* The outbox's wake hook (idle thread): a body is ready for the loop. */
+static void on_body_ready(void *arg)
+{
+    (void)arg;
+    sem_post(&ready);
 }
 
 /* ---- completion (network loop) ---------------------------------------- */
 
 static void on_done(void *arg, int result, int status)
 {
-    reading *r = arg;
-    latency_us[done_total++] = (uint32_t)(now_us() - r->t_queued_us);
+    uint32_t seq = (uint32_t)(uintptr_t)arg;
+    latency_us[done_total++] = (uint32_t)(now_us() - queued_us[seq]);
     if (result == EMHTTP_OK && status >= 200 && status < 400) {
         done_ok++;
     } else {
         done_err++;
         if (result != EMHTTP_OK) {
-            fprintf(stderr, "telemetry: request %u: %s\n", (unsigned)r->seq,
+            fprintf(stderr, "telemetry: request %u: %s\n", (unsigned)seq,
                     emhttp_strerror(result));
         }
+    }
+}
+
+/* --answers: the response of job seq, parsed (runs before on_done). */
+static void on_answer(emhttp_json_response *r, int result)
+{
+    uint32_t seq = (uint32_t)(uintptr_t)emhttp_json_response_arg(r);
+    int64_t got = -1;
+    if (r->status == 0) {
+        return; /* no response (never sent, or failed): on_done reports it */
+    }
+    if (result == EMHTTP_OK) {
+        (void)emhttp_jr_int(&r->doc, emhttp_jr_find(&r->doc, 0, "seq"), &got);
+    }
+    if (got == (int64_t)seq) {
+        answers_ok++;
+    } else {
+        answers_bad++;
+        fprintf(stderr, "telemetry: answer %u: %s, seq %lld\n", (unsigned)seq,
+                emhttp_strerror(result), (long long)got);
     }
 }
 
@@ -164,16 +214,23 @@ static const emhttp_header json_headers[] = {
 
 static bool queue_next(unsigned long *queued)
 {
-    reading *r = &readings[*queued % opt.slots];
+    reading r = {.seq = (uint32_t)*queued, .t_queued_us = now_us()};
     emhttp_outbox_job job = {
         .target = target, .headers = json_headers, .header_count = 1,
-        .encode = encode_report, .encode_arg = r, .done = on_done, .done_arg = r,
+        .encode = encode_report, .record = &r, .record_len = sizeof r,
+        .done = on_done, .done_arg = (void *)(uintptr_t)r.seq,
     };
     if (emhttp_outbox_used(&ob) >= opt.slots) {
-        return false;
+        return false; /* every slot taken: so is every collector */
     }
-    r->seq = (uint32_t)*queued;
-    r->t_queued_us = now_us();
+    if (opt.answers) {
+        unsigned k = r.seq % opt.slots;
+        emhttp_json_response_init(&answers[k], answer_buf[k], sizeof answer_buf[k],
+                                  answer_toks[k], 256, on_answer, (void *)(uintptr_t)r.seq);
+        job.cbs = &emhttp_json_response_cbs;
+        job.user = &answers[k];
+    }
+    queued_us[r.seq] = r.t_queued_us;
     if (emhttp_outbox_queue(&ob, &job) != EMHTTP_OK) {
         return false;
     }
@@ -205,21 +262,16 @@ static uint64_t loop_step(void)
     return thread_cpu_us() - t0;
 }
 
-/* Sleep until the connection or the idle task has something for us. */
+/* Sleep until the connection or the idle task has something for us.  A
+ * running request ends before the next one is sent (one connection), so
+ * while one runs the loop waits for the connection only. */
 static void wait_for_work(void)
 {
     if (emhttp_next_timeout_ms(&cli) != UINT32_MAX) { /* a request runs: socket or DNS */
         emhttp_port p = emhttp_posix_port(&net);
         p.ops->wait(p.ctx, emhttp_wait_flags(&cli), emhttp_next_timeout_ms(&cli));
     } else if (!opt.inline_encode) {
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += 5000000;
-        if (until.tv_nsec >= 1000000000) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000;
-        }
-        sem_timedwait(&ready, &until); /* a body is being encoded */
+        sem_wait(&ready); /* posted by the wake hook once per body ready */
     }
 }
 
@@ -274,6 +326,8 @@ static int parse_args(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--inline")) {
             opt.inline_encode = true;
+        } else if (!strcmp(argv[i], "--answers")) {
+            opt.answers = true;
         } else if (i + 1 < argc && take_number(argv[i], argv[i + 1])) {
             i++;
         } else if (argv[i][0] != '-' && opt.url == NULL) {
@@ -302,6 +356,8 @@ static int setup(void)
     for (unsigned i = 0; i < opt.slots; i++) {
         slots[i].buf = bodies[i];
         slots[i].size = opt.slot_bytes ? opt.slot_bytes : opt.body_kb * 1024u + 4096u;
+        slots[i].record = &records[i];
+        slots[i].record_size = sizeof records[i];
     }
     emhttp_config cfg = {.host = host, .port = u.port, .tx_buf = tx, .tx_size = sizeof tx,
                          .rx_buf = rx, .rx_size = sizeof rx};
@@ -312,9 +368,13 @@ static int setup(void)
     cfg.net = emhttp_posix_port(&net);
     cfg.transport = emhttp_posix_tcp(&net);
     latency_us = calloc(opt.n, sizeof *latency_us);
-    if (latency_us == NULL || emhttp_client_init(&cli, &cfg) != EMHTTP_OK ||
+    queued_us = calloc(opt.n, sizeof *queued_us);
+    if (latency_us == NULL || queued_us == NULL || emhttp_client_init(&cli, &cfg) != EMHTTP_OK ||
         emhttp_outbox_init(&ob, slots, opt.slots, &cli) != EMHTTP_OK) {
         return 1;
+    }
+    if (!opt.inline_encode) {
+        emhttp_outbox_set_wake(&ob, on_body_ready, NULL);
     }
     return 0;
 }
@@ -322,8 +382,8 @@ static int setup(void)
 int main(int argc, char **argv)
 {
     if (parse_args(argc, argv) != 0) {
-        fprintf(stderr, "usage: telemetry [-n N] [--body-kb K] [--inline] [--slots S] "
-                        "[--slot-bytes B] URL\n");
+        fprintf(stderr, "usage: telemetry [-n N] [--body-kb K] [--inline] [--answers] "
+                        "[--slots S] [--slot-bytes B] URL\n");
         return 2;
     }
     int rc = setup();
@@ -350,8 +410,12 @@ int main(int argc, char **argv)
             (unsigned long)st->dns_queries, secs, secs > 0 ? (double)done_total / secs : 0.0,
             (double)latency_us[(done_total - 1) / 2], (double)latency_us[(done_total - 1) * 99 / 100],
             (double)max_step);
+    if (opt.answers) {
+        fprintf(stderr, "answers: ok=%lu mismatched=%lu\n", answers_ok, answers_bad);
+    }
     emhttp_client_close(&cli);
     emhttp_posix_deinit(&net);
     free(latency_us);
-    return done_err == 0 ? 0 : 1;
+    free(queued_us);
+    return done_err == 0 && answers_bad == 0 ? 0 : 1;
 }
