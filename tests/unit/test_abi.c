@@ -43,7 +43,6 @@ static int all_fill(const void *p, size_t n)
 
 static int mismatch;
 
-#ifdef emhttp_client_init /* the checked client init (separate commit) */
 static void test_client(void)
 {
     static GUARDED(emhttp_client) g;
@@ -58,7 +57,6 @@ static void test_client(void)
         CHECK_EQ_INT(rc, EMHTTP_ERR_ARG); /* checked, then the NULL config refused */
     }
 }
-#endif
 
 static void test_json_writer(void)
 {
@@ -126,9 +124,7 @@ int main(int argc, char **argv)
     }
     mismatch = strcmp(argv[1], "mismatch") == 0;
     printf("caller EMHTTP_ABI_TAG 0x%08lx (%s)\n", (unsigned long)EMHTTP_ABI_TAG, argv[1]);
-#ifdef emhttp_client_init
     RUN(test_client);
-#endif
     RUN(test_json_writer);
     RUN(test_tls);
     RUN(test_check);
