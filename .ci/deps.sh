@@ -9,6 +9,7 @@ PACKAGES=(
   valgrind util-linux iproute2 pmccabe openssl libmbedtls-dev
   dnsmasq-base dpkg-dev
   gcc-arm-none-eabi libnewlib-arm-none-eabi gcc-riscv64-unknown-elf python3-kconfiglib pkg-config
+  kconfig-frontends
 )
 
 missing=()

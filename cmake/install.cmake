@@ -1,5 +1,5 @@
 # Install rules, included at the end of the top-level CMakeLists.txt:
-#   headers            include/emhttp/*.h (+ the generated emhttp_config.h)
+#   headers            include/emhttp/*.h (+ the build's emhttp_config.h)
 #   libraries          lib/libemhttp_core.a (+ libemhttp_port_posix.a on hosts)
 #   CMake package      lib/cmake/emhttp: find_package(emhttp CONFIG) gives
 #                      emhttp::core and emhttp::port_posix
@@ -61,11 +61,10 @@ if(EMHTTP_INSTALL)
   endforeach()
 
   install(DIRECTORY ${PROJECT_SOURCE_DIR}/core/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
-  if(EMHTTP_CONFIG_HEADER)
-    # Next to opt.h, which finds it first: the installed headers keep the
-    # configuration the libraries were built with.
-    install(FILES ${EMHTTP_CONFIG_HEADER} DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/emhttp)
-  endif()
+  # Next to opt.h, which finds it first: the installed headers keep the
+  # configuration the libraries were built with (cmake/config.cmake).
+  install(FILES ${EMHTTP_CONFIG_HEADER} DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/emhttp
+          RENAME emhttp_config.h)
   install(TARGETS ${_emhttp_targets} EXPORT emhttpTargets
           ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
           INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})

@@ -7,8 +7,9 @@ kconfiglib silently ignores unknown symbols and replaces out-of-range or
 malformed values with the default, so every line of DOT_CONFIG is checked
 first (unknown symbol, bad bool, bad integer, out of range: exit 1 with
 one message per problem).  The header is then written by kconfiglib's
-genconfig, plus "#define CONFIG_X 0" for every bool set to n: genconfig
-leaves those out, and opt.h would then use its default (which may be 1).
+genconfig as it is, the same header Zephyr's build writes: bools set to n
+are left out, which opt.h reads as 0 because the header defines
+CONFIG_EMHTTP_KCONFIG (see the Kconfig).
 """
 import os
 import re
@@ -78,11 +79,6 @@ def main(kconfig, config, header):
                KCONFIG_AUTOHEADER_HEADER=f"/* Generated from {config} by genconfig: do not edit. */\n")
     subprocess.run([sys.executable, "-m", "genconfig", "--header-path", header, kconfig],
                    env=env, check=True)
-    offs = [s.name for s in kconf.unique_defined_syms
-            if s.type == kconfiglib.BOOL and s.str_value == "n" and s.visibility]
-    with open(header, "a", encoding="utf-8") as f:
-        f.write("/* bools set to n (genconfig omits them; opt.h needs 0) */\n")
-        f.writelines(f"#define CONFIG_{name} 0\n" for name in offs)
     return 0
 
 

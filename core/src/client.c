@@ -811,13 +811,18 @@ static int set_host(emhttp_client *c, const emhttp_config *cfg)
 
 /* ---- public API -------------------------------------------------------- */
 
-int emhttp_client_init(emhttp_client *c, const emhttp_config *cfg)
+int emhttp_client_init_checked(emhttp_client *c, const emhttp_config *cfg, uint32_t abi_tag,
+                               size_t client_size)
 {
+    int rc = emhttp_abi_check(abi_tag, client_size, sizeof *c);
+    if (rc != EMHTTP_OK) {
+        return rc;
+    }
     if (c == NULL || !config_ok(cfg)) {
         return EMHTTP_ERR_ARG;
     }
     memset(c, 0, sizeof *c);
-    int rc = set_timeouts(c, cfg);
+    rc = set_timeouts(c, cfg);
     if (rc == EMHTTP_OK) {
         rc = set_host(c, cfg);
     }

@@ -271,16 +271,29 @@ JW_SPECIALISE int jw_step(emhttp_jw *w, unsigned op, unsigned c)
     return w->err_;
 }
 
-void emhttp_jw_init(emhttp_jw *w, void *buf, size_t size)
+int emhttp_jw_init_checked(emhttp_jw *w, void *buf, size_t size, uint32_t abi_tag,
+                           size_t jw_size)
 {
+    /* A caller built with other options gets a writer that refuses every
+     * call: the fields before stack_ sit at the same offsets whatever the
+     * options, so they can be set even then. */
+    int rc = emhttp_abi_check(abi_tag, jw_size, sizeof *w);
+    if (rc != EMHTTP_OK && jw_size < offsetof(emhttp_jw, stack_)) {
+        return rc;
+    }
     w->buf_ = (uint8_t *)buf;
     w->p_ = (uint8_t *)buf;
     w->end_ = buf ? (uint8_t *)buf + size : w->p_; /* a NULL buffer is never touched */
     w->extra_ = 0;
-    w->err_ = 0;
+    w->err_ = rc;
     w->depth_ = 0;
+    if (rc != EMHTTP_OK) {
+        w->flags_ = F_ERR; /* every call returns err_ and writes nothing */
+        return rc;
+    }
     w->flags_ = F_TOP;
     memset(w->stack_, 0, sizeof w->stack_);
+    return EMHTTP_OK;
 }
 
 int emhttp_jw_object(emhttp_jw *w) { return jw_step(w, J_OPEN, '{'); }

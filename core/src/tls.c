@@ -319,12 +319,17 @@ static int setup(emhttp_tls *t, const emhttp_tls_config *cfg)
     return set_host(t, cfg->hostname);
 }
 
-int emhttp_tls_init(emhttp_tls *t, const emhttp_tls_config *cfg)
+int emhttp_tls_init_checked(emhttp_tls *t, const emhttp_tls_config *cfg, uint32_t abi_tag,
+                            size_t tls_size)
 {
+    int rc = emhttp_abi_check(abi_tag, tls_size, sizeof *t);
+    if (rc != EMHTTP_OK) {
+        return rc;
+    }
     if (t == NULL) {
         return EMHTTP_ERR_ARG;
     }
-    int rc = check_config(cfg);
+    rc = check_config(cfg);
     if (rc != EMHTTP_OK) {
         return rc;
     }

@@ -13,6 +13,15 @@ Usage: kconfig_test.py MODE WORKDIR     (CC: the C compiler, default cc)
             limits the library enforces: all must match the .config.
   readback_tls  the same with tls.config (TLS on: the .config turns on
             cmake's EMHTTP_TLS too; skipped without libmbedtls-dev).
+  frontends the round trip through Debian's kconfig-frontends: a .config
+            with every bool flipped from its default (two configs: the
+            Kconfig's dependencies keep one from flipping all at once) ->
+            kconfig-conf's autoconf.h, kconfiglib's genconfig header (as
+            Zephyr writes it) and cmake/kconfig_header.py's: compiled with
+            opt.h all three give exactly the .config's values, and a library
+            built with cmake -DEMHTTP_CONFIG_FILE=<autoconf.h> has them
+            compiled in (readback).  Also shows the check can fail: without
+            CONFIG_EMHTTP_KCONFIG the bools set to n come back as 1.
   reject    bad.config (unknown option, value out of range) must fail the
             configure with a message naming both.
   limits    every core source compiles (-Os -Werror) with all options at
@@ -37,7 +46,11 @@ ROOT = HERE.parents[1]
 KCONFIG = ROOT / "Kconfig"
 OPT_H = ROOT / "core" / "include" / "emhttp" / "opt.h"
 CC = os.environ.get("CC") or "cc"
-CFLAGS = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-I", str(ROOT / "core" / "include")]
+# EMHTTP_CONFIG_DEFAULTS: the -D values given here, the rest at their defaults
+# (an EMHTTP_CONFIG_FILE given as well takes precedence over it).
+CFLAGS = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-DEMHTTP_CONFIG_DEFAULTS=1",
+          "-I", str(ROOT / "core" / "include")]
+MARKER = "EMHTTP_KCONFIG"  # the Kconfig's hidden always-y symbol (see opt.h)
 
 failures = []
 
@@ -48,8 +61,18 @@ def fail(msg):
 
 
 def load():
+    """The Kconfig and its options (every symbol but the marker)."""
     kconf = kconfiglib.Kconfig(str(KCONFIG), warn_to_stderr=False)
-    return kconf, [s for s in kconf.unique_defined_syms]
+    return kconf, [s for s in kconf.unique_defined_syms if s.name != MARKER]
+
+
+def expected(sym):
+    """The value C must see for a symbol of a loaded .config: a bool that
+    is n (also one whose dependencies are off) is 0, an int whose
+    dependencies are off is left out of the header and takes its default."""
+    if sym.type == kconfiglib.BOOL or sym.visibility:
+        return c_value(sym)
+    return c_value(sym, sym.defaults[0][0].str_value)
 
 
 def c_value(sym, value=None):
@@ -81,10 +104,12 @@ def opt_h_defaults():
     return dict(re.findall(r"#ifndef (CONFIG_EMHTTP_\w+)\s*\n#define \1 (.+)", text))
 
 
-def options_only_values(work):
-    """opt.h's values as compiled: readback.c with OPTIONS_ONLY."""
+def options_only_values(work, header=None):
+    """opt.h's values as compiled (with @p header as EMHTTP_CONFIG_FILE):
+    readback.c with OPTIONS_ONLY."""
     exe = work / "options_only"
-    r = subprocess.run([CC, *CFLAGS, "-DOPTIONS_ONLY", "-I", str(work),
+    config = [f'-DEMHTTP_CONFIG_FILE="{header}"'] if header else []
+    r = subprocess.run([CC, *CFLAGS, *config, "-DOPTIONS_ONLY", "-I", str(work),
                         str(HERE / "readback.c"), "-o", str(exe)], capture_output=True, text=True)
     if r.returncode:
         sys.exit(f"readback.c (OPTIONS_ONLY) does not compile:\n{r.stderr}")
@@ -111,7 +136,15 @@ def mode_parse(work):
             fail(f"{s.name}: needs a prompt, help text and a default")
         if s.type == kconfiglib.INT and not s.ranges:
             fail(f"{s.name}: an int option needs a range")
+    marker = kconf.syms.get(MARKER)
+    if (marker is None or marker.type != kconfiglib.BOOL or marker.nodes[0].prompt
+            or marker.str_value != "y"):
+        fail(f"{MARKER}: must be a hidden bool that is always y (opt.h reads it)")
     names = {f"CONFIG_{s.name}" for s in syms}
+    listed = re.search(r"#define EMHTTP_OPTIONS\(X\)((?:.*\\\n)*.*)", OPT_H.read_text())
+    listed = re.findall(r"X\((CONFIG_EMHTTP_\w+)\)", listed.group(1)) if listed else []
+    if listed != [f"CONFIG_{s.name}" for s in syms]:
+        fail(f"EMHTTP_OPTIONS() in opt.h does not list the Kconfig's options in order: {listed}")
     defaults = opt_h_defaults()
     for n in sorted(set(defaults) - names):
         fail(f"{n} is in opt.h but not in the Kconfig")
@@ -146,13 +179,35 @@ def check_range(sym):
             fail(f"{name}={v} is outside the Kconfig range [{low}, {high}] but opt.h has no #error for it")
 
 
-def cmake_readback(work, config):
+def cmake_readback(work, config, how="EMHTTP_KCONFIG_CONFIG"):
     build = work / "build"
     shutil.rmtree(build, ignore_errors=True)
     return subprocess.run(["cmake", "-S", HERE / "project", "-B", build, f"-DCMAKE_C_COMPILER={CC}",
                            f"-DEMHTTP_SOURCE={ROOT}", f"-DOPTIONS_DIR={work}",
-                           f"-DEMHTTP_KCONFIG_CONFIG={config}"],
+                           f"-D{how}={config}"],
                           capture_output=True, text=True, timeout=300)
+
+
+def run_readback(work):
+    """Build the readback project configured before; its output as a dict."""
+    subprocess.run(["cmake", "--build", work / "build", f"-j{os.cpu_count()}"], check=True,
+                   timeout=300)
+    out = subprocess.run([str(work / "build" / "readback")], capture_output=True, text=True,
+                         check=True, timeout=60).stdout
+    print(out, end="")
+    return dict(line.split("=", 1) for line in out.splitlines())
+
+
+def check_library(got, kconf):
+    """The library behaves as built with the .config's values."""
+    if got.get("core.abi_match") != "1":
+        fail("libemhttp_core was compiled with other options than readback.c "
+             "(emhttp_abi_check refuses EMHTTP_ABI_TAG)")
+    for key, sym in (("core.max_host_len", "EMHTTP_MAX_HOST_LEN"),
+                     ("core.json_max_depth", "EMHTTP_JSON_MAX_DEPTH")):
+        if int(got[key]) != expected(kconf.syms[sym]):
+            fail(f"{key}: the library enforces {got[key]}, the .config says "
+                 f"{kconf.syms[sym].str_value}: libemhttp_core was built with another value")
 
 
 def mode_readback_tls(work):
@@ -169,29 +224,103 @@ def mode_readback(work, name="nondefault.config"):
     r = cmake_readback(work, config)
     if r.returncode:
         sys.exit(f"configure failed:\n{r.stdout}{r.stderr}")
-    subprocess.run(["cmake", "--build", work / "build", f"-j{os.cpu_count()}"], check=True,
-                   timeout=300)
-    out = subprocess.run([str(work / "build" / "readback")], capture_output=True, text=True,
-                         check=True, timeout=60).stdout
-    print(out, end="")
-    got = dict(line.split("=", 1) for line in out.splitlines())
+    got = run_readback(work)
     kconf.load_config(str(config))
     defaults_differ = 0
     for s in syms:
-        if not s.visibility:  # an option whose dependencies are off: opt.h's default applies
-            continue
-        want = c_value(s)
+        want = expected(s)
         if int(got[f"CONFIG_{s.name}"]) != want:
             fail(f"CONFIG_{s.name}: .config says {want}, the compiled code has {got[f'CONFIG_{s.name}']}")
         defaults_differ += want != c_value(s, s.defaults[0][0].str_value)
     print(f"{defaults_differ} options differ from their defaults")
     if defaults_differ < (10 if name == "nondefault.config" else 4):
         fail("nondefault.config should change (nearly) every option")
-    for key, sym in (("core.max_host_len", "EMHTTP_MAX_HOST_LEN"),
-                     ("core.json_max_depth", "EMHTTP_JSON_MAX_DEPTH")):
-        if int(got[key]) != c_value(kconf.syms[sym]):
-            fail(f"{key}: the library enforces {got[key]}, the .config says "
-                 f"{kconf.syms[sym].str_value}: libemhttp_core was built with another value")
+    check_library(got, kconf)
+
+
+def kconfig_frontends(work, config):
+    """kconfig-conf (Debian's kconfig-frontends) from a .config to its
+    include/generated/autoconf.h, as a Kconfig build runs it."""
+    if not shutil.which("kconfig-conf"):
+        print("SKIP: kconfig-conf not found (Debian package kconfig-frontends)")
+        sys.exit(77)
+    (work / "include" / "config").mkdir(parents=True, exist_ok=True)
+    (work / "include" / "generated").mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, KCONFIG_CONFIG=str(work / ".config"))
+    for args in ([f"--defconfig={config}"], ["--silentoldconfig"]):
+        r = subprocess.run(["kconfig-conf", *args, str(KCONFIG)], cwd=work, env=env,
+                           stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60)
+        if r.returncode:
+            sys.exit(f"kconfig-conf {' '.join(args)} failed:\n{r.stdout}{r.stderr}")
+    return work / "include" / "generated" / "autoconf.h"
+
+
+def flipped_configs(syms):
+    """Two .config texts that between them flip every bool from its default:
+    "all" flips every one (EMHTTP_RETRY_ALL_METHODS then stays n, as it
+    depends on EMHTTP_RESEND, flipped to n), "retry" flips that one alone."""
+    def line(s, on):
+        return f"CONFIG_{s.name}=y\n" if on else f"# CONFIG_{s.name} is not set\n"
+    bools = [s for s in syms if s.type == kconfiglib.BOOL]
+    flip_all = "".join(line(s, s.defaults[0][0].str_value != "y") for s in bools)
+    return {"all": flip_all, "retry": "CONFIG_EMHTTP_RETRY_ALL_METHODS=y\n"}, bools
+
+
+def mode_frontends(work):
+    kconf, syms = load()
+    configs, bools = flipped_configs(syms)
+    flipped = set()
+    for name, text in configs.items():
+        d = work / name
+        shutil.rmtree(d, ignore_errors=True)
+        write_options_inc(d, syms)
+        (d / "flip.config").write_text(text)
+        autoconf = kconfig_frontends(d, d / "flip.config")
+        kconf.load_config(str(d / ".config"))  # the .config kconfig-conf wrote
+        want = {f"CONFIG_{s.name}": expected(s) for s in syms}
+        flipped |= {s.name for s in bools if c_value(s) != c_value(s, s.defaults[0][0].str_value)}
+        print(f"== {name}: {text.count(chr(10))} lines -> kconfig-conf -> {autoconf}")
+        print("".join(f"   {l}\n" for l in autoconf.read_text().splitlines() if "#define" in l))
+        if "#define CONFIG_EMHTTP_KCONFIG 1" not in autoconf.read_text():
+            fail(f"{name}: kconfig-frontends' autoconf.h does not define CONFIG_EMHTTP_KCONFIG")
+
+        # The same .config through kconfiglib's genconfig (Zephyr's generator)
+        # and through the project's generator.
+        env = dict(os.environ, KCONFIG_CONFIG=str(d / ".config"))
+        subprocess.run([sys.executable, "-m", "genconfig", "--header-path", str(d / "genconfig.h"),
+                        str(KCONFIG)], env=env, check=True, capture_output=True)
+        subprocess.run([sys.executable, str(ROOT / "cmake" / "kconfig_header.py"), str(KCONFIG),
+                        str(d / ".config"), str(d / "project.h")], check=True)
+        for header in (autoconf, d / "genconfig.h", d / "project.h"):
+            got = {k: int(v) for k, v in options_only_values(d, header).items()}
+            bad = [f"{k}: .config {want[k]}, compiled {got[k]}" for k in want if got[k] != want[k]]
+            for b in bad:
+                fail(f"{name} via {header.name}: {b}")
+            print(f"   {header.name}: {len(want) - len(bad)}/{len(want)} options as in the .config")
+
+        # The check can fail: the same header without the marker.
+        stripped = d / "no_marker.h"
+        stripped.write_text(autoconf.read_text().replace("#define CONFIG_EMHTTP_KCONFIG 1\n", ""))
+        got = {k: int(v) for k, v in options_only_values(d, stripped).items()}
+        back_on = sorted(k for k in want if got[k] != want[k])
+        print(f"   without CONFIG_EMHTTP_KCONFIG {len(back_on)} bools come back on: "
+              f"{' '.join(back_on)}")
+        if not back_on:
+            fail(f"{name}: no bool set to n differs from its default: the config flips nothing")
+
+        # A library built with the autoconf.h as its configuration.
+        r = cmake_readback(d, autoconf, "EMHTTP_CONFIG_FILE")
+        if r.returncode:
+            sys.exit(f"configure with EMHTTP_CONFIG_FILE={autoconf} failed:\n{r.stdout}{r.stderr}")
+        got = run_readback(d)
+        for k, v in want.items():
+            if int(got[k]) != v:
+                fail(f"{name}: {k}: .config says {v}, the readback program has {got[k]}")
+        check_library(got, kconf)
+    missing = sorted(s.name for s in bools if s.name not in flipped)
+    print(f"bools flipped from their default across the configs: {len(flipped)} of {len(bools)}")
+    if missing:
+        fail(f"never flipped: {' '.join(missing)}")
 
 
 def mode_reject(work):
@@ -273,7 +402,7 @@ def mode_menuconfig(work):
 
 def main():
     if len(sys.argv) != 3 or sys.argv[1] not in ("parse", "readback", "readback_tls", "reject",
-                                                  "limits", "menuconfig"):
+                                                  "limits", "menuconfig", "frontends"):
         sys.exit(__doc__)
     work = Path(sys.argv[2]).resolve()
     globals()["mode_" + sys.argv[1]](work)

@@ -3,8 +3,9 @@
  * compiled with (the list, options.inc, is generated from the Kconfig),
  * then checks that libemhttp_core was compiled with the same values, by
  * behaviour: the longest host name emhttp_client_init() accepts and the
- * deepest nesting the JSON writer accepts.  Built without OPTIONS_ONLY it
- * links emhttp_core.
+ * deepest nesting the JSON writer accepts, and that the library accepts
+ * this file's EMHTTP_ABI_TAG (every option folded: emhttp/abi.h).  Built
+ * without OPTIONS_ONLY it links emhttp_core.
  */
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "emhttp/opt.h"
 
 #ifndef OPTIONS_ONLY
+#include "emhttp/abi.h"
 #include "emhttp/client.h"
 #include "emhttp/json_writer.h"
 #include "stub_port.h" /* tests/footprint: a complete port without network */
@@ -60,6 +62,7 @@ int main(void)
     while (n < 299 && host_ok(n + 1)) {
         n++;
     }
+    printf("core.abi_match=%d\n", emhttp_abi_check(EMHTTP_ABI_TAG, 1, 1) == EMHTTP_OK);
     printf("core.max_host_len=%zu\n", n);
     printf("core.json_max_depth=%d\n", json_depth());
 #endif

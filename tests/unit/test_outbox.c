@@ -48,7 +48,7 @@ static void (*encode_hook)(void);
 
 static void client_setup(emhttp_client *c)
 {
-    emhttp_config cfg = {.host = "127.0.0.1", .port = 9, .net = emhttp_posix_port(&net),
+    emhttp_config cfg = {.host = "127.0.0.1", .port = 9, .net = emhttp_posix_port(&net), .transport = emhttp_posix_tcp(&net),
                          .tx_buf = tx, .tx_size = sizeof tx, .rx_buf = rx,
                          .rx_size = sizeof rx};
     CHECK_EQ_INT(emhttp_client_init(c, &cfg), EMHTTP_OK);

@@ -190,7 +190,7 @@ static void run_phase(const char *name, uint64_t jobs, bool records)
     n_jobs = jobs;
     use_records = records;
     expect = mismatches = failed = done_n = app_errors = idle_errors = 0;
-    emhttp_config cfg = {.host = "127.0.0.1", .port = 9, .net = emhttp_posix_port(&net),
+    emhttp_config cfg = {.host = "127.0.0.1", .port = 9, .net = emhttp_posix_port(&net), .transport = emhttp_posix_tcp(&net),
                          .tx_buf = tx, .tx_size = sizeof tx, .rx_buf = rx,
                          .rx_size = sizeof rx};
     CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_OK);

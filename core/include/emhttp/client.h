@@ -36,6 +36,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "emhttp/abi.h"
 #include "emhttp/error.h"
 #include "emhttp/http_parser.h"
 #include "emhttp/http_writer.h"
@@ -262,10 +263,17 @@ struct emhttp_client {
  *         EMHTTP_ERR_CONFIG_RANGE (a timeout over EMHTTP_TIMEOUT_MAX_MS, a
  *         DNS lifetime over EMHTTP_TIMEOUT_MAX_MS / 1000 s); or
  *         EMHTTP_ERR_URL (host longer than CONFIG_EMHTTP_MAX_HOST_LEN or
- *         containing characters not allowed in a host).
+ *         containing characters not allowed in a host), or
+ *         EMHTTP_ERR_CONFIG_MISMATCH (the caller was compiled with other
+ *         emhttp options than the library; @p c is not touched:
+ *         emhttp/abi.h).
  * Network task, before any other call on @p c.
  */
-int emhttp_client_init(emhttp_client *c, const emhttp_config *cfg);
+#define emhttp_client_init(c, cfg) \
+    emhttp_client_init_checked((c), (cfg), EMHTTP_ABI_TAG, sizeof(emhttp_client))
+/** emhttp_client_init() with the caller's EMHTTP_ABI_TAG and sizeof(emhttp_client). */
+int emhttp_client_init_checked(emhttp_client *c, const emhttp_config *cfg, uint32_t abi_tag,
+                               size_t client_size);
 
 /**
  * Format and check a request's head once, into caller memory, so that

@@ -23,7 +23,7 @@ typedef enum emhttp_err {
 
     /* -- caller errors -- */
     EMHTTP_ERR_ARG = -1,        /**< invalid argument or call in wrong state */
-    EMHTTP_ERR_BUSY = -2,       /**< resource in use (request queued twice, outbox full) */
+    EMHTTP_ERR_BUSY = -2,       /**< resource in use (a request submitted while still queued) */
     EMHTTP_ERR_URL = -3,        /**< malformed URL */
     EMHTTP_ERR_BAD_REQUEST = -4,/**< CR, LF, NUL or invalid character in method, target or header */
     EMHTTP_ERR_TX_OVERFLOW = -5,/**< request head does not fit the transmit buffer */

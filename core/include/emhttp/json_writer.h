@@ -51,6 +51,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "emhttp/abi.h"
 #include "emhttp/error.h"
 #include "emhttp/opt.h"
 
@@ -68,9 +69,10 @@ typedef struct emhttp_jw {
     uint8_t *end_;   /* end of buf_; moved back to p_ at the first overflow */
     size_t extra_;   /* bytes counted, not written, after an overflow (saturating) */
     int err_;        /* sticky error, 0 = none */
-    uint16_t stack_[(CONFIG_EMHTTP_JSON_MAX_DEPTH + 15) / 16]; /* 1 bit per level: 1 = array */
     uint8_t depth_;  /* open containers */
     uint8_t flags_;  /* what may come next (see json_writer.c) */
+    /* last: the fields above have the same offsets whatever the options */
+    uint16_t stack_[(CONFIG_EMHTTP_JSON_MAX_DEPTH + 15) / 16]; /* 1 bit per level: 1 = array */
 } emhttp_jw;
 
 /**
@@ -79,8 +81,15 @@ typedef struct emhttp_jw {
  * @param buf   output buffer, borrowed until the document is finished; may
  *              be NULL when @p size is 0 (to measure a document only)
  * @param size  its size in bytes
+ * @return EMHTTP_OK, or EMHTTP_ERR_CONFIG_MISMATCH: the caller was compiled
+ *         with other emhttp options than the library (emhttp/abi.h); then
+ *         every call on @p w returns that error and writes nothing.
  */
-void emhttp_jw_init(emhttp_jw *w, void *buf, size_t size);
+#define emhttp_jw_init(w, buf, size) \
+    emhttp_jw_init_checked((w), (buf), (size), EMHTTP_ABI_TAG, sizeof(emhttp_jw))
+/** emhttp_jw_init() with the caller's EMHTTP_ABI_TAG and sizeof(emhttp_jw). */
+int emhttp_jw_init_checked(emhttp_jw *w, void *buf, size_t size, uint32_t abi_tag,
+                           size_t jw_size);
 
 /**
  * Open an object ("{") / close it ("}").

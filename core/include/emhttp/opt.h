@@ -2,13 +2,38 @@
  * emhttp/opt.h - compile-time options and their defaults.
  *
  * Every option is a CONFIG_EMHTTP_* macro declared (with help text) in the
- * top-level Kconfig.  Values come from, in order:
- *   1. the build system (-DCONFIG_EMHTTP_...=...),
- *   2. "emhttp_config.h" when it is on the include path (hand-written by a
- *      vendoring project, or generated from a .config by kconfiglib),
- *   3. the #ifndef defaults below (the pattern of lwIP's opt.h).
+ * top-level Kconfig, and listed once in EMHTTP_OPTIONS() below.  Every
+ * other emhttp file reads options only through this header.
  *
- * Every other emhttp file reads options only through this header.
+ * Where the values come from.  A build must name its configuration: the
+ * library and every file that includes an emhttp header must see the same
+ * one (emhttp_client_init() and the other init functions of structs whose
+ * layout depends on options refuse a caller compiled with other values:
+ * EMHTTP_ERR_CONFIG_MISMATCH, see emhttp/abi.h).  The first that applies:
+ *   1. EMHTTP_CONFIG_FILE defined (-DEMHTTP_CONFIG_FILE='"path.h"'): that
+ *      header (CMake passes the one it generated or was given this way);
+ *   2. "emhttp_config.h" on the include path: hand-written by a vendoring
+ *      project (it may be empty: every default), or generated from a
+ *      Kconfig .config (cmake/kconfig_header.py, kconfig-frontends'
+ *      autoconf.h, ESP-IDF's sdkconfig.h: it may just #include those);
+ *   3. CONFIG_EMHTTP_KCONFIG already defined: the build force-includes a
+ *      Kconfig header (Zephyr: -imacros autoconf.h);
+ *   4. EMHTTP_CONFIG_DEFAULTS=1: no header, the build says so: -D flags
+ *      and the defaults below;
+ *   otherwise the build fails (#error): a forgotten configuration header
+ *   would otherwise give silently different options.
+ * -DCONFIG_EMHTTP_...=... flags apply in every case (a header must not
+ * define an option the command line defines).
+ *
+ * Bools and Kconfig.  Kconfig tools (Zephyr, ESP-IDF, NuttX,
+ * kconfig-frontends, kconfiglib's genconfig) leave a bool that is n out of
+ * the header instead of defining it to 0.  The Kconfig declares a hidden
+ * bool EMHTTP_KCONFIG that is always y, so every such header defines
+ * CONFIG_EMHTTP_KCONFIG; when it is defined, a bool option that is not
+ * defined is 0 (n).  Without it (hand-written header, -D flags only) a
+ * bool that is not defined takes the default written below.  Integer
+ * options always take the default below when not defined (a Kconfig tool
+ * leaves one out only when its dependencies are off).
  */
 #ifndef EMHTTP_OPT_H
 #define EMHTTP_OPT_H
@@ -18,7 +43,19 @@
 #elif defined(__has_include)
 #if __has_include("emhttp_config.h")
 #include "emhttp_config.h"
+#elif !defined(CONFIG_EMHTTP_KCONFIG) && !(defined(EMHTTP_CONFIG_DEFAULTS) && EMHTTP_CONFIG_DEFAULTS)
+#error "emhttp: no configuration. Put an emhttp_config.h on the include path (it may be empty), or define EMHTTP_CONFIG_FILE, or build with -DEMHTTP_CONFIG_DEFAULTS=1 to take every default (see emhttp/opt.h)"
 #endif
+#elif !defined(CONFIG_EMHTTP_KCONFIG) && !(defined(EMHTTP_CONFIG_DEFAULTS) && EMHTTP_CONFIG_DEFAULTS)
+#include "emhttp_config.h" /* no such file: see "Where the values come from" above */
+#endif
+
+/* The default of a bool option whose default is y: 1, or 0 (n) when the
+ * options come from a Kconfig header, which leaves out a bool that is n. */
+#ifdef CONFIG_EMHTTP_KCONFIG
+#define EMHTTP_DEFAULT_Y_ 0
+#else
+#define EMHTTP_DEFAULT_Y_ 1
 #endif
 
 /* ---- HTTP -------------------------------------------------------------- */
@@ -58,7 +95,7 @@
  *  with EMHTTP_ERR_CLOSED / _RESET / _SEND and the caller may submit it
  *  again (an idle connection is still probed before reuse). */
 #ifndef CONFIG_EMHTTP_RESEND
-#define CONFIG_EMHTTP_RESEND 1
+#define CONFIG_EMHTTP_RESEND EMHTTP_DEFAULT_Y_
 #endif
 
 /** With CONFIG_EMHTTP_RESEND: re-send every method (1), or only idempotent
@@ -72,32 +109,32 @@
  *  with any Transfer-Encoding fails with EMHTTP_ERR_UNSUPPORTED and its
  *  connection is dropped; Content-Length and close-delimited bodies work. */
 #ifndef CONFIG_EMHTTP_CHUNKED
-#define CONFIG_EMHTTP_CHUNKED 1
+#define CONFIG_EMHTTP_CHUNKED EMHTTP_DEFAULT_Y_
 #endif
 
 /** Honour a server's "Keep-Alive: timeout=N" (replace an idle connection
  *  before the server's timeout).  Off: the header is ignored; the idle
  *  probe and the re-send on a dead reused connection still apply. */
 #ifndef CONFIG_EMHTTP_KEEPALIVE_HINT
-#define CONFIG_EMHTTP_KEEPALIVE_HINT 1
+#define CONFIG_EMHTTP_KEEPALIVE_HINT EMHTTP_DEFAULT_Y_
 #endif
 
 /** Response body lengths (Content-Length, chunk sizes) up to 2^63-1.  Off:
  *  up to 2^32-1, a larger one is EMHTTP_ERR_BAD_LENGTH / _BAD_CHUNK (32-bit
  *  arithmetic only, smaller on 32-bit CPUs). */
 #ifndef CONFIG_EMHTTP_LENGTH_64
-#define CONFIG_EMHTTP_LENGTH_64 1
+#define CONFIG_EMHTTP_LENGTH_64 EMHTTP_DEFAULT_Y_
 #endif
 
 /** Connection events (emhttp_config.on_event: resolve, connect, reuse,
  *  close, ...).  Off: the field and the calls are compiled out. */
 #ifndef CONFIG_EMHTTP_EVENTS
-#define CONFIG_EMHTTP_EVENTS 1
+#define CONFIG_EMHTTP_EVENTS EMHTTP_DEFAULT_Y_
 #endif
 
 /** Client counters (emhttp_client_stats()).  Off: compiled out. */
 #ifndef CONFIG_EMHTTP_STATS
-#define CONFIG_EMHTTP_STATS 1
+#define CONFIG_EMHTTP_STATS EMHTTP_DEFAULT_Y_
 #endif
 
 /* ---- DNS --------------------------------------------------------------- */
@@ -120,7 +157,7 @@
 
 /** Compile IPv6 address support into core (address type and URL). */
 #ifndef CONFIG_EMHTTP_IPV6
-#define CONFIG_EMHTTP_IPV6 1
+#define CONFIG_EMHTTP_IPV6 EMHTTP_DEFAULT_Y_
 #endif
 
 /** Longest host name accepted, in bytes (RFC 1035 allows 253). */
@@ -133,7 +170,7 @@
 /** Doubles in the JSON writer and reader (needs a libm-free shortest
  *  round-trip formatter; off for FPU-less parts, which use fixed point). */
 #ifndef CONFIG_EMHTTP_JSON_FLOAT
-#define CONFIG_EMHTTP_JSON_FLOAT 1
+#define CONFIG_EMHTTP_JSON_FLOAT EMHTTP_DEFAULT_Y_
 #endif
 
 /** Deepest nesting of arrays and objects the JSON writer accepts. */
@@ -148,6 +185,15 @@
 #define CONFIG_EMHTTP_TLS 0
 #endif
 
+/** With an mbedTLS built with MBEDTLS_ECP_RESTARTABLE (the static-arena
+ *  build of cmake/fetch-mbedtls.sh): the most basic ECC operations one
+ *  poll may run before the handshake step yields and resumes at the next
+ *  poll, so no poll blocks for a whole ECDHE or ECDSA operation.  0 = no
+ *  limit.  Ignored by an mbedTLS without MBEDTLS_ECP_RESTARTABLE. */
+#ifndef CONFIG_EMHTTP_TLS_ECP_MAX_OPS
+#define CONFIG_EMHTTP_TLS_ECP_MAX_OPS 1000
+#endif
+
 /** Maximum fragment length (RFC 6066) the TLS client asks the server for:
  *  512, 1024, 2048 or 4096 bytes; 16384 never asks; 0 (default) asks for
  *  the largest of those that fits both of mbedTLS's record buffers
@@ -159,15 +205,6 @@
  *  sizes that work against nginx with an ECDSA P-256 chain: 1024 (buffers
  *  and fragment length) for a chain under 1 KB, 2048 under 2 KB; see
  *  emhttp/tls.h.  Overridable per context (emhttp_tls_config). */
-/** With an mbedTLS built with MBEDTLS_ECP_RESTARTABLE (the static-arena
- *  build of cmake/fetch-mbedtls.sh): the most basic ECC operations one
- *  poll may run before the handshake step yields and resumes at the next
- *  poll, so no poll blocks for a whole ECDHE or ECDSA operation.  0 = no
- *  limit.  Ignored by an mbedTLS without MBEDTLS_ECP_RESTARTABLE. */
-#ifndef CONFIG_EMHTTP_TLS_ECP_MAX_OPS
-#define CONFIG_EMHTTP_TLS_ECP_MAX_OPS 1000
-#endif
-
 #ifndef CONFIG_EMHTTP_TLS_MAX_FRAG_LEN
 #define CONFIG_EMHTTP_TLS_MAX_FRAG_LEN 0
 #endif
@@ -180,19 +217,14 @@
 /** Resume the previous TLS session on reconnect (session ticket, else
  *  session ID): a reconnect then costs about 1% of a full handshake. */
 #ifndef CONFIG_EMHTTP_TLS_RESUME
-#define CONFIG_EMHTTP_TLS_RESUME 1
+#define CONFIG_EMHTTP_TLS_RESUME EMHTTP_DEFAULT_Y_
 #endif
 
-/* ---- outbox and logging ------------------------------------------------ */
+/* ---- logging ----------------------------------------------------------- */
 
-/** Body slots of the outbox (request bodies serialized ahead of time by an
- *  idle task): the default, and the most one outbox may have. */
-#ifndef CONFIG_EMHTTP_OUTBOX_SLOTS
-#define CONFIG_EMHTTP_OUTBOX_SLOTS 4
-#endif
-
-/** Log level: 0 off, 1 errors, 2 warnings, 3 info, 4 debug.  At 0 no log
- *  call and no log string is compiled in. */
+/** Log level: 0 off, 1 errors, 2 warnings, 3 info, 4 debug (emhttp/log.h).
+ *  Messages above the level are not compiled in; at 0 no log call, no log
+ *  string and no log function is linked. */
 #ifndef CONFIG_EMHTTP_LOG_LEVEL
 #define CONFIG_EMHTTP_LOG_LEVEL 0
 #endif
@@ -282,11 +314,25 @@
 #if !EMHTTP_OPT_BOOL_(CONFIG_EMHTTP_TLS_RESUME)
 #error "CONFIG_EMHTTP_TLS_RESUME must be 0 or 1"
 #endif
-#if CONFIG_EMHTTP_OUTBOX_SLOTS < 1 || CONFIG_EMHTTP_OUTBOX_SLOTS > 64
-#error "CONFIG_EMHTTP_OUTBOX_SLOTS must be between 1 and 64"
-#endif
 #if CONFIG_EMHTTP_LOG_LEVEL < 0 || CONFIG_EMHTTP_LOG_LEVEL > 4
 #error "CONFIG_EMHTTP_LOG_LEVEL must be between 0 (off) and 4 (debug)"
 #endif
+
+/* ---- the list of options ------------------------------------------------ */
+
+/** Every option, once: X(CONFIG_EMHTTP_name) for each, in Kconfig order.
+ *  emhttp/abi.h folds their values into EMHTTP_ABI_TAG; tests/kconfig
+ *  checks that the list and the Kconfig name the same options. */
+#define EMHTTP_OPTIONS(X)                                                                 \
+    X(CONFIG_EMHTTP_MAX_HEADER_BYTES) X(CONFIG_EMHTTP_CONNECT_TIMEOUT_MS)                 \
+    X(CONFIG_EMHTTP_FIRST_BYTE_TIMEOUT_MS) X(CONFIG_EMHTTP_REQUEST_TIMEOUT_MS)            \
+    X(CONFIG_EMHTTP_SEND_CHUNK) X(CONFIG_EMHTTP_KEEPALIVE_MARGIN_MS)                      \
+    X(CONFIG_EMHTTP_RESEND) X(CONFIG_EMHTTP_RETRY_ALL_METHODS) X(CONFIG_EMHTTP_CHUNKED)   \
+    X(CONFIG_EMHTTP_KEEPALIVE_HINT) X(CONFIG_EMHTTP_LENGTH_64) X(CONFIG_EMHTTP_EVENTS)    \
+    X(CONFIG_EMHTTP_STATS) X(CONFIG_EMHTTP_DNS_TTL_S) X(CONFIG_EMHTTP_DNS_TIMEOUT_MS)     \
+    X(CONFIG_EMHTTP_DNS_MAX_ADDRS) X(CONFIG_EMHTTP_IPV6) X(CONFIG_EMHTTP_MAX_HOST_LEN)    \
+    X(CONFIG_EMHTTP_JSON_FLOAT) X(CONFIG_EMHTTP_JSON_MAX_DEPTH) X(CONFIG_EMHTTP_TLS)      \
+    X(CONFIG_EMHTTP_TLS_MAX_FRAG_LEN) X(CONFIG_EMHTTP_TLS_ECP_MAX_OPS)                    \
+    X(CONFIG_EMHTTP_TLS_MAX_PINS) X(CONFIG_EMHTTP_TLS_RESUME) X(CONFIG_EMHTTP_LOG_LEVEL)
 
 #endif /* EMHTTP_OPT_H */

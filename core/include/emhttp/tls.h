@@ -70,6 +70,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "emhttp/abi.h"
 #include "emhttp/error.h"
 #include "emhttp/opt.h"
 #include "emhttp/port.h"
@@ -208,8 +209,15 @@ struct emhttp_tls {
  *         EMHTTP_ERR_TLS_CONFIG (the CA chain does not parse, no entropy,
  *         out of memory in mbedTLS): emhttp_tls_last_error() holds the
  *         mbedTLS code.  On failure nothing stays allocated.
+ *         EMHTTP_ERR_CONFIG_MISMATCH: the caller was compiled with other
+ *         emhttp options (or another mbedTLS configuration) than the
+ *         library; @p t is not touched (emhttp/abi.h).
  */
-int emhttp_tls_init(emhttp_tls *t, const emhttp_tls_config *cfg);
+#define emhttp_tls_init(t, cfg) \
+    emhttp_tls_init_checked((t), (cfg), EMHTTP_ABI_TAG, sizeof(emhttp_tls))
+/** emhttp_tls_init() with the caller's EMHTTP_ABI_TAG and sizeof(emhttp_tls). */
+int emhttp_tls_init_checked(emhttp_tls *t, const emhttp_tls_config *cfg, uint32_t abi_tag,
+                            size_t tls_size);
 
 /**
  * Add trusted CA certificates (PEM with its NUL counted in @p len, or one
