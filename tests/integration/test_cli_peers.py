@@ -154,4 +154,4 @@ class OneClientManyFaults(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    fixtures.main()  # exit 77 on a skip, 1 under CI=true
