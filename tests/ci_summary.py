@@ -132,13 +132,13 @@ def check_suite(name, tests, results, expect, rc, in_ci):
 
 def table(rows):
     head = ("suite", "tests", "run", "passed", "failed", "skipped")
-    lines = ["%-12s %6s %6s %7s %7s %8s  %s" % (head + ("labels: passed/tests",))]
+    lines = ["%-16s %6s %6s %7s %7s %8s  %s" % (head + ("labels: passed/tests",))]
     for r in rows:
         labels = ", ".join("%s %d/%d" % (k, v[0], v[1]) for k, v in r["labels"].items())
-        lines.append("%-12s %6d %6d %7d %7d %8d  %s" % (
+        lines.append("%-16s %6d %6d %7d %7d %8d  %s" % (
             r["suite"], r["tests"], r["run"], r["passed"], r["failed"], r["skipped"], labels))
     t = [sum(r[k] for r in rows) for k in ("tests", "run", "passed", "failed", "skipped")]
-    lines.append("%-12s %6d %6d %7d %7d %8d" % tuple(["total"] + t))
+    lines.append("%-16s %6d %6d %7d %7d %8d" % tuple(["total"] + t))
     return "\n".join(lines)
 
 
