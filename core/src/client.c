@@ -168,16 +168,20 @@ static void complete(emhttp_client *c, emhttp_request *r, int rc)
     }
 }
 
-/* Complete queued request @p r. */
-static step_result finish_req(emhttp_client *c, emhttp_request *r, int rc)
+/* Complete the request at the head of the queue (the one a state works
+ * for: a callback's submit appends, its cancel of another request leaves
+ * the head, and its cancel or close of the head completes it). */
+static step_result finish(emhttp_client *c, int rc)
 {
-    unlink_req(&c->queue_, &c->tail_, r);
+    emhttp_request *r = c->queue_;
+    c->queue_ = r->next_;
+    if (c->queue_ == NULL) {
+        c->tail_ = NULL;
+    }
+    r->next_ = NULL;
     complete(c, r, rc);
     return STEP_NEXT;
 }
-
-/* Complete the request at the head of the queue. */
-static step_result finish(emhttp_client *c, int rc) { return finish_req(c, c->queue_, rc); }
 
 /* After a callback: is @p r still the same submission, not completed?
  * (RQ_ACTIVE is set only by a state step, never by a callback's call, so
@@ -211,7 +215,7 @@ static step_result drop(emhttp_client *c, int err)
 {
     emhttp_request *r = c->queue_;
     close_conn(c, err);
-    return still_active(r) ? finish_req(c, r, err) : STEP_NEXT;
+    return still_active(r) ? finish(c, err) : STEP_NEXT;
 }
 
 /* The connection failed under the active request: re-send it once on a
@@ -616,7 +620,7 @@ static step_result response_done(emhttp_client *c, size_t used)
     } else {
         close_conn(c, EMHTTP_OK);
     }
-    return still_active(r) ? finish_req(c, r, EMHTTP_OK) : STEP_NEXT;
+    return still_active(r) ? finish(c, EMHTTP_OK) : STEP_NEXT;
 }
 
 static step_result received_eof(emhttp_client *c)

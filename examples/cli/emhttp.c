@@ -401,10 +401,15 @@ static void print_stats(const emhttp_stats *st, unsigned long ok, double secs, u
 static int exit_code(int err)
 {
     switch (err) {
-    case EMHTTP_ERR_DNS: return EXIT_RESOLVE;
-    case EMHTTP_ERR_CONNECT: return EXIT_CONNECT;
+    case EMHTTP_ERR_DNS:
+    case EMHTTP_ERR_RESOLVER: return EXIT_RESOLVE; /* curl: the resolver thread failed to start */
+    case EMHTTP_ERR_CONNECT:
+    case EMHTTP_ERR_PORT: return EXIT_CONNECT; /* curl: socket() failed */
+    case EMHTTP_ERR_CONFIG_RANGE:
+    case EMHTTP_ERR_CONFIG_MISMATCH: return EXIT_USAGE; /* curl: CURLE_FAILED_INIT */
     case EMHTTP_ERR_DNS_TIMEOUT:
     case EMHTTP_ERR_CONNECT_TIMEOUT:
+    case EMHTTP_ERR_TLS_TIMEOUT:
     case EMHTTP_ERR_TIMEOUT_FIRST_BYTE:
     case EMHTTP_ERR_TIMEOUT: return EXIT_TIMEOUT;
     case EMHTTP_ERR_SEND: return EXIT_SEND;
