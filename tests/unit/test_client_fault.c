@@ -28,6 +28,9 @@ typedef struct {
     uint32_t now;
     /* dns */
     int dns_rc;             /* resolve_poll result */
+    int resolve_start_rc;   /* resolve_start result, 0 = EMHTTP_PENDING */
+    int hs_rc;              /* handshake result (the "secure" transport) */
+    int handshakes;         /* handshake calls */
     emhttp_ip_addr dns_addrs[2];
     size_t dns_n;
     int resolves;
@@ -36,6 +39,7 @@ typedef struct {
     int connects;           /* attempts */
     int established;        /* attempts that succeeded */
     emhttp_ip_addr last_addr;
+    uint16_t last_port;
     bool open;
     /* send */
     char sent[8192];
@@ -58,7 +62,7 @@ static int m_resolve_start(void *ctx, const char *host)
     (void)ctx;
     (void)host;
     M.resolves++;
-    return EMHTTP_PENDING;
+    return M.resolve_start_rc != 0 ? M.resolve_start_rc : EMHTTP_PENDING;
 }
 static int m_resolve_poll(void *ctx, emhttp_ip_addr *out, size_t max, size_t *n)
 {
@@ -75,13 +79,13 @@ static int m_connect(void *ctx, const char *host, const emhttp_ip_addr *a, uint1
 {
     (void)ctx;
     (void)host;
-    (void)port;
+    M.last_port = port;
     M.last_addr = *a;
     int rc = M.connect_rc[M.connects < 8 ? M.connects : 7];
     M.connects++;
     M.open = rc == EMHTTP_OK;
     M.established += M.open;
-    return rc == EMHTTP_OK || rc == EMHTTP_PENDING ? rc : EMHTTP_ERR_CONNECT;
+    return rc == EMHTTP_OK || rc == EMHTTP_PENDING || rc == EMHTTP_ERR_PORT ? rc : EMHTTP_ERR_CONNECT;
 }
 static int m_connect_poll(void *ctx) { (void)ctx; return EMHTTP_PENDING; }
 static int count_heads(void)
@@ -185,6 +189,28 @@ static const emhttp_transport_ops mock_tcp = {.connect = m_connect,
                                               .recv = m_recv,
                                               .close = m_close};
 
+/* A "secure" transport: the same connection plus a handshake step that
+ * returns M.hs_rc (EMHTTP_PENDING: it never finishes). */
+static int m_handshake(void *ctx)
+{
+    (void)ctx;
+    M.handshakes++;
+    return M.hs_rc;
+}
+static unsigned m_want(void *ctx, unsigned dir)
+{
+    (void)ctx;
+    return dir != 0 ? dir : EMHTTP_WAIT_READ; /* the handshake waits for the server */
+}
+static const emhttp_transport_ops mock_secure = {.flags = EMHTTP_TRANSPORT_SECURE,
+                                                 .connect = m_connect,
+                                                 .connect_poll = m_connect_poll,
+                                                 .handshake = m_handshake,
+                                                 .send = m_send,
+                                                 .recv = m_recv,
+                                                 .close = m_close,
+                                                 .want = m_want};
+
 static emhttp_client cli;
 static uint8_t tx[512], rx[512];
 
@@ -235,6 +261,10 @@ static void setup(emhttp_config *over)
     if (over != NULL) {
         cfg.dns_ttl_s = over->dns_ttl_s;
         cfg.retry_all_methods = over->retry_all_methods;
+        if (over->transport.ops != NULL) {
+            cfg.transport = over->transport;
+            cfg.scheme = over->scheme;
+        }
     }
     CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_OK);
 }
@@ -375,6 +405,68 @@ static void test_dns_errors(void)
     script(A_DATA, 1, OK200);
     CHECK_EQ_INT(get("GET"), EMHTTP_OK);
     CHECK_EQ_INT(M.resolves, 3);
+}
+
+/* Errors keep their cause: a port out of resources is not a refused
+ * connection (the cached address is kept), a resolver that cannot start is
+ * not a name that does not resolve, a handshake past the connect timeout
+ * is not a connect timeout. */
+static void test_error_causes(void)
+{
+    setup(NULL);
+    M.connect_rc[0] = EMHTTP_ERR_PORT;
+    script(A_DATA, 1, OK200);
+    CHECK_EQ_INT(get("GET"), EMHTTP_ERR_PORT);
+    CHECK_EQ_INT(M.connects, 1); /* no second address tried for it */
+    CHECK_EQ_INT(get("GET"), EMHTTP_OK);
+    CHECK_EQ_INT(M.resolves, 1); /* the DNS cache survived */
+
+    setup(NULL);
+    M.resolve_start_rc = EMHTTP_ERR_RESOLVER;
+    CHECK_EQ_INT(get("GET"), EMHTTP_ERR_RESOLVER);
+    CHECK_EQ_INT(M.connects, 0);
+    M.resolve_start_rc = 0;
+    script(A_DATA, 1, OK200);
+    CHECK_EQ_INT(get("GET"), EMHTTP_OK);
+
+    emhttp_config over = {.scheme = EMHTTP_SCHEME_HTTPS, .transport = {&mock_secure, NULL}};
+    setup(&over);
+    M.hs_rc = EMHTTP_PENDING;
+    uint32_t t0 = M.now;
+    CHECK_EQ_INT(get("GET"), EMHTTP_ERR_TLS_TIMEOUT);
+    CHECK(M.now - t0 >= 1000 && M.now - t0 < 1100); /* the connect timeout, not the request's */
+    CHECK(M.handshakes > 0);
+    CHECK_EQ_INT(M.sent_len, 0); /* nothing sent before the handshake completes */
+    M.hs_rc = EMHTTP_OK;
+    script(A_DATA, 1, OK200);
+    CHECK_EQ_INT(get("GET"), EMHTTP_OK);
+    CHECK_EQ_INT(M.resolves, 1); /* kept across the handshake failure */
+    CHECK_STAT(tls_handshakes, 1);
+    const char *want = "GET /api HTTP/1.1\r\nHost: api.test:8080\r\n\r\n";
+    CHECK_EQ_MEM(M.sent, M.sent_len, want, strlen(want));
+    M.hs_rc = EMHTTP_ERR_TLS_CERT_UNTRUSTED; /* a handshake failure is final, cache kept */
+    emhttp_client_close(&cli);
+    CHECK_EQ_INT(get("GET"), EMHTTP_ERR_TLS_CERT_UNTRUSTED);
+    CHECK_EQ_INT(M.resolves, 1);
+}
+
+/* A transport that secures the connection itself (an offloaded TLS socket)
+ * gets HTTPS semantics: port 443 by default, Host without it. */
+static void test_secure_transport_defaults(void)
+{
+    static const emhttp_ip_addr fixed = {EMHTTP_AF_INET, {192, 0, 2, 7}};
+    emhttp_config cfg = {.host = "api.test", .scheme = EMHTTP_SCHEME_HTTPS,
+                         .net = {&mock_ops, NULL}, .transport = {&mock_secure, NULL},
+                         .resolve = &fixed, .tx_buf = tx, .tx_size = sizeof tx,
+                         .rx_buf = rx, .rx_size = sizeof rx};
+    memset(&M, 0, sizeof M);
+    CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_OK);
+    script(A_DATA, 1, OK200);
+    CHECK_EQ_INT(get("GET"), EMHTTP_OK);
+    CHECK_EQ_INT(M.last_port, 443);
+    const char *want = "GET /api HTTP/1.1\r\nHost: api.test\r\n\r\n";
+    CHECK_EQ_MEM(M.sent, M.sent_len, want, strlen(want));
+    CHECK_EQ_INT(M.resolves, 0);
 }
 
 #if CONFIG_EMHTTP_RESEND
@@ -795,6 +887,8 @@ int main(void)
     RUN(test_one_address_kept);
 #endif
     RUN(test_dns_errors);
+    RUN(test_error_causes);
+    RUN(test_secure_transport_defaults);
 #if CONFIG_EMHTTP_RESEND
     RUN(test_dead_reuse_retry_policy);
     RUN(test_idempotency_key_retried);
