@@ -34,13 +34,13 @@ def parse_stats(stderr):
 
 def cli(args, timeout=120, **kw):
     """Run the emhttp CLI; returns (rc, stdout bytes, stderr text)."""
-    rc, out, err = fixtures.run([CLI] + args, timeout=timeout, text=False, **kw)
+    rc, out, err = fixtures.run(fixtures.wrap([CLI]) + args, timeout=timeout, text=False, **kw)
     return rc, out, err.decode("utf-8", "replace")
 
 
 def drive(host, port, steps, options=(), timeout=120):
     """Run peer_driver; returns (list of step results, stats dict)."""
-    rc, out, err = fixtures.run([DRIVER, host, str(port)] + list(options) + list(steps),
+    rc, out, err = fixtures.run(fixtures.wrap([DRIVER, host, str(port)]) + list(options) + list(steps),
                                 timeout=timeout)
     if rc != 0:
         raise AssertionError("peer_driver failed rc=%d: %s" % (rc, err))

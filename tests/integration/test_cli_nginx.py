@@ -163,8 +163,8 @@ class CliAgainstNginx(unittest.TestCase):
         one client: a new connection, and the address still cached."""
         with fixtures.Nginx() as ng:
             import common
-            proc = subprocess.Popen([common.DRIVER, "localhost", str(ng.port), "GET:/api",
-                                     "sleep:5000", "GET:/api"],
+            proc = subprocess.Popen(fixtures.wrap([common.DRIVER, "localhost", str(ng.port), "GET:/api",
+                                                   "sleep:5000", "GET:/api"]),
                                     stdout=subprocess.PIPE, text=True)
             try:
                 first = proc.stdout.readline()  # the first request is done
@@ -186,13 +186,13 @@ class CliAgainstNginx(unittest.TestCase):
         import common
         probe = subprocess.run(["unshare", "-rn", "true"], capture_output=True)
         if probe.returncode != 0:
-            self.skipTest("cannot create a network namespace: %r" % probe.stderr)
-        rc, out, err = fixtures.run(["unshare", "-rn", common.CLI, "--stats",
-                                     "http://no-such-host.invalid/"], timeout=60)
+            fixtures.skip_or_fail(self, "cannot create a network namespace: %r" % probe.stderr)
+        rc, out, err = fixtures.run(["unshare", "-rn"] + fixtures.wrap([common.CLI]) +
+                                    ["--stats", "http://no-such-host.invalid/"], timeout=60)
         self.assertEqual(rc, 6, err)
         self.assertIn("could not resolve host", err)
         self.assertEqual(parse_stats(err)["dns_queries"], 1)
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    fixtures.main()  # exit 77 on a skip, 1 under CI=true

@@ -153,5 +153,62 @@ class OneClientManyFaults(unittest.TestCase):
             self.assertEqual(parse_stats(err)["ok"], 3)
 
 
+class HostileInput(unittest.TestCase):
+    """docs/SECURITY.md: what a hostile server or a hostile caller gets."""
+
+    def test_server_that_never_stops_sending(self):
+        """A response that never ends - an endless chunked body, an endless
+        close-delimited body, an endless header section, one piece every
+        20 ms - ends at the request timeout; an endless header section
+        sent as fast as the client reads ends at the receive buffer's end.
+        Each time the connection is closed and the same client serves the
+        next request.  (A body sent as fast as the client reads must end at
+        the request timeout too: issue 18.)"""
+        with fixtures.PeerServer() as peer:
+            endless = ["GET:/endless?kind=chunked&ms=20", "GET:/endless?kind=close&ms=20",
+                       "GET:/endless?kind=headers&ms=20", "GET:/endless?kind=headers"]
+            steps = [x for step in endless for x in (step, "GET:/ok")]
+            res, st = drive("127.0.0.1", peer.port, steps, ["--max-time", "1000"])
+            got = [(r["step"], r["rc"]) for r in res]
+            want = [(s, ERR[e]) for s, e in zip(steps, [
+                "timeout", "ok", "timeout", "ok", "timeout", "ok", "too_large", "ok"])]
+            self.assertEqual(got, want)
+            self.assertEqual((st["requests"], st["errors"], st["connects"]), (8, 4, 5))
+            # the server saw every endless response end with the client gone
+            peer.wait_event("close", count=4, timeout=30, why="endless-client-gone")
+
+    def test_request_injection_refused(self):
+        """CR, LF or another control byte in the method, the target (URL),
+        a header name or value, or the host (URL or Host header) is
+        refused before anything is sent: the server sees no connection."""
+        with fixtures.PeerServer() as peer:
+            ok = peer.url("/ok")
+            bad = [
+                ["-X", "GET\r\nX-Injected: 1", ok], ["-X", "GE\nT", ok], ["-X", "G\x7fT", ok],
+                ["-H", "X-A: v\r\nX-Injected: 1", ok], ["-H", "X-A: v\nX-I: 1", ok],
+                ["-H", "X-A: v\rX", ok], ["-H", "X-A: v\x01", ok],
+                ["-H", "X\r\nX-Injected: v", ok], ["-H", "X\nY: v", ok],
+                ["-H", "Host: h\r\nX-Injected: 1", ok],
+            ]
+            for args in bad:
+                rc, out, err = cli(args)
+                self.assertEqual((rc, out), (2, b""), (args, err))
+                self.assertIn("invalid character in method, target or header", err)
+            for url in [peer.url("/ok\r\nX-Injected: 1"), peer.url("/ok\nX: 1"),
+                        "http://127.0.0.1\r\nX: 1:%d/ok" % peer.port,
+                        "http://loc\nalhost:%d/ok" % peer.port]:
+                rc, out, err = cli([url])
+                self.assertEqual((rc, out), (3, b""), (url, err))
+                self.assertIn("malformed URL", err)
+            self.assertEqual(peer.connection_count(), 0)
+            # percent-encoded CR LF is just bytes of the target; a tab is
+            # allowed in a value (RFC 9110 5.5): both are sent as given
+            rc, out, err = cli(["-H", "X-T: a\tb", peer.url("/ok?x=%0d%0a")])
+            self.assertEqual((rc, out), (0, b'{"ok":true}'), err)
+            req = peer.wait_event("request")[0]
+            self.assertEqual((req["path"], req["query"]), ("/ok", "x=%0d%0a"))
+            self.assertIn(["X-T", "a\tb"], req["headers"])
+
+
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    fixtures.main()  # exit 77 on a skip, 1 under CI=true

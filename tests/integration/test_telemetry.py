@@ -10,7 +10,7 @@ TELEMETRY = os.path.join(os.path.dirname(os.environ.get("EMHTTP_CLI", "")), "tel
 
 
 def telemetry(args, timeout=180):
-    rc, out, err = fixtures.run([TELEMETRY] + args, timeout=timeout)
+    rc, out, err = fixtures.run(fixtures.wrap([TELEMETRY]) + args, timeout=timeout)
     return rc, err
 
 
@@ -80,4 +80,4 @@ class Telemetry(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    fixtures.main()  # exit 77 on a skip, 1 under CI=true

@@ -34,7 +34,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 DRIVER = os.environ.get("EMHTTP_OFFLOAD_DRIVER",
                         os.path.join(tls_fixtures.HERE, "..", "..", "build", "gcc", "tests",
                                      "tls", "offload_driver"))
-CI = os.environ.get("CI") == "true"
 IN_NETNS = "--netns-443"
 
 # emhttp_err values (core/include/emhttp/error.h)
@@ -47,9 +46,10 @@ PROBE = "/probe-request-line"
 
 
 def missing(why):
-    """A prerequisite is missing: fail in CI, skip elsewhere."""
-    if CI:
-        raise AssertionError("cannot run (CI=true, so this fails): " + why)
+    """A prerequisite of the whole class is missing (setUpClass has no test
+    to hand to fixtures.skip_or_fail): fail under CI=true, skip elsewhere."""
+    if fixtures.CI:
+        raise AssertionError("CI=true: this test cannot run and may not skip: " + why)
     raise unittest.SkipTest(why)
 
 
@@ -62,8 +62,8 @@ def fnv(data):
 
 def drive(host, port, steps, options=(), input=None, timeout=120):
     """Run offload_driver: (step results, summary)."""
-    rc, out, err = fixtures.run([DRIVER, host, str(port)] + list(options) + list(steps),
-                                timeout=timeout, input=input)
+    rc, out, err = fixtures.run(fixtures.wrap([DRIVER, host, str(port)] + list(options) +
+                                              list(steps)), timeout=timeout, input=input)
     if rc != 0:
         raise AssertionError("offload_driver failed rc=%s: %s%s" % (rc, out, err))
     lines = [json.loads(x) for x in out.splitlines() if x.strip()]
@@ -193,7 +193,8 @@ class OffloadedTls(PkiTestCase):
         127.0.0.1:443 only; the client has port 0 and a configured address."""
         probe = subprocess.run(["unshare", "-rn", "true"], capture_output=True)
         if probe.returncode != 0:
-            missing("cannot create a network namespace (unshare -rn): %r" % probe.stderr)
+            fixtures.skip_or_fail(self, "cannot create a network namespace (unshare -rn): %r"
+                                  % probe.stderr)
         rc, out, err = fixtures.run(["unshare", "-rn", sys.executable, os.path.abspath(__file__),
                                      IN_NETNS], timeout=300)
         self.assertEqual(rc, 0, out + err)
@@ -235,9 +236,9 @@ class OffloadedTls(PkiTestCase):
         """nginx closes the idle connection after 1 s (the client notices
         before sending), then a graceful reload closes it again."""
         with tls_fixtures.TlsNginx(self.pki, keepalive_timeout="1s") as ng:
-            proc = subprocess.Popen([DRIVER, "localhost", str(ng.port), "--cacert",
-                                     self.pki.ca_pem, "GET:/api", "sleep:2500", "GET:/api",
-                                     "wait", "GET:/api"],
+            proc = subprocess.Popen(fixtures.wrap([DRIVER, "localhost", str(ng.port), "--cacert",
+                                                   self.pki.ca_pem, "GET:/api", "sleep:2500",
+                                                   "GET:/api", "wait", "GET:/api"]),
                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
                                     start_new_session=True)
             try:
@@ -327,9 +328,4 @@ if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == IN_NETNS:
         netns_443()
         sys.exit(0)
-    result = unittest.main(verbosity=2, exit=False).result
-    if not result.wasSuccessful():
-        sys.exit(1)
-    if result.skipped and len(result.skipped) >= result.testsRun:  # all skipped
-        sys.exit(77)
-    sys.exit(0)
+    fixtures.main()  # exit 77 on a skip, 1 under CI=true

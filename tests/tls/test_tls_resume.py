@@ -116,4 +116,4 @@ class TlsResumption(PkiTestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    fixtures.main()  # exit 77 on a skip, 1 under CI=true

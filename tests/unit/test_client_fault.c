@@ -765,6 +765,9 @@ static void test_init_rejects(void)
     REJECT(host, "x-y_z.9", EMHTTP_OK);
     REJECT(host, "bad host", EMHTTP_ERR_URL);
     REJECT(host, "a/b", EMHTTP_ERR_URL);
+    REJECT(host, "a\r\nX-Injected: 1", EMHTTP_ERR_URL); /* docs/SECURITY.md */
+    REJECT(host, "a\nb", EMHTTP_ERR_URL);
+    REJECT(host, "a\x7f", EMHTTP_ERR_URL);
     REJECT(host, "a\xc3\xa9", EMHTTP_ERR_URL);
     REJECT(host, "::1", CONFIG_EMHTTP_IPV6 ? EMHTTP_OK : EMHTTP_ERR_URL);
     cfg = good;

@@ -57,7 +57,7 @@ static unsigned expected_class(unsigned c)
 static void test_every_byte_class(void)
 {
     for (unsigned c = 0; c < 256; c++) {
-        unsigned got = emhttp_http_class(c), want = expected_class(c);
+        unsigned got = HC(c), want = expected_class(c);
         if (got != want) {
             fprintf(stderr, "byte 0x%02x: class %u, want %u\n", c, got, want);
         }

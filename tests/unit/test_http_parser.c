@@ -155,6 +155,18 @@ static const tcase cases[] = {
          "00000000000000001\nZ\n0\n\n"),
      .rc = EMHTTP_OK, .status = 200, .headers = "Transfer-Encoding=CHUNKED\n",
      .body = "0123456789abcdefghijkZ", .ka = true},
+    /* RFC 9112 6.1: an HTTP/1.0 message with Transfer-Encoding has faulty
+     * framing: decoded, then the connection is closed (issue 18, item 6) */
+    {.name = "HTTP/1.0 chunked: decoded, not kept",
+     RAW("HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"),
+     .rc = EMHTTP_OK, .status = 200, .headers = "Transfer-Encoding=chunked\n", .body = "hello",
+     .ka = false},
+    {.name = "HTTP/1.0 chunked, Connection: keep-alive: not kept",
+     RAW("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\n"
+         "Transfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n" OK_CL2),
+     .rc = EMHTTP_OK, .status = 200,
+     .headers = "Connection=keep-alive\nKeep-Alive=timeout=5\nTransfer-Encoding=chunked\n",
+     .body = "ok", .ka = false, .kat = KAT(5), .consumed = 106},
     {.name = "gzip, chunked",
      RAW("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n2\r\nzz\r\n0\r\n\r\n"),
      .rc = EMHTTP_OK, .status = 200, .headers = "Transfer-Encoding=gzip, chunked\n", .body = "zz",

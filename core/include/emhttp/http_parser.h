@@ -71,7 +71,7 @@ typedef struct emhttp_parser {
     uint32_t ka_timeout_s_; /* Keep-Alive: timeout=N, 0 if none */
 #endif
     uint16_t status_;
-    uint8_t state_;
+    int8_t state_;  /* a state (>= 0), or the error of a failed parser (< 0) */
     uint8_t flags_;
 } emhttp_parser;
 
@@ -136,7 +136,10 @@ bool emhttp_parser_headers_done(const emhttp_parser *p);
 
 /**
  * After EMHTTP_OK: may the connection carry another request?  False for
- * "Connection: close", HTTP/1.0 and bodies delimited by the close.
+ * "Connection: close", bodies delimited by the close and every HTTP/1.0
+ * response (also one with "Connection: keep-alive", and one with
+ * Transfer-Encoding, which RFC 9112 6.1 says to close after), and after
+ * an error.
  */
 bool emhttp_parser_keep_alive(const emhttp_parser *p);
 
