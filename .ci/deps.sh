@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake clang libclang-rt-14-dev libfuzzer-14-dev binutils
   python3 nginx-light libcurl4-openssl-dev libjsmn-dev libcjson-dev
-  valgrind lcov util-linux iproute2 pmccabe openssl libmbedtls-dev
+  valgrind lcov util-linux iproute2 pmccabe openssl libssl-dev libmbedtls-dev
   dnsmasq-base dpkg-dev
   gcc-arm-none-eabi libnewlib-arm-none-eabi gcc-riscv64-unknown-elf python3-kconfiglib pkg-config
   kconfig-frontends

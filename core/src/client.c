@@ -438,15 +438,24 @@ static step_result connected(emhttp_client *c)
     return STEP_NEXT;
 }
 
+/* Connect failures the address is not to blame for: the port out of
+ * resources, or (from a transport that secures inside its connect, like a
+ * modem's TLS socket) a failed TLS handshake or certificate. */
+static bool conn_final(int err)
+{
+    return err == EMHTTP_ERR_PORT ||
+           (err <= EMHTTP_ERR_TLS_HANDSHAKE && err > EMHTTP_ERR_OUTBOX_FULL); /* TLS's range */
+}
+
 /* A connect attempt failed: next_address(), the edge to the next cached
  * address; when none is left, fail and forget the addresses so the next
- * request resolves again.  A port out of resources fails the request at
- * once and keeps the cache (the address is not to blame). */
+ * request resolves again.  A conn_final() error fails the request at once
+ * and keeps the cache. */
 static step_result next_address(emhttp_client *c, int err)
 {
     c->tr_.ops->close(c->tr_.ctx);
     c->state_ = ST_IDLE;
-    if (err == EMHTTP_ERR_PORT) {
+    if (conn_final(err)) {
         return finish(c, err);
     }
     if (CONFIG_EMHTTP_DNS_MAX_ADDRS > 1 && c->addr_idx_ + 1u < c->naddrs_) {
@@ -458,7 +467,7 @@ static step_result next_address(emhttp_client *c, int err)
     return finish(c, err);
 }
 
-static int connect_error(int rc) { return rc == EMHTTP_ERR_PORT ? rc : EMHTTP_ERR_CONNECT; }
+static int connect_error(int rc) { return conn_final(rc) ? rc : EMHTTP_ERR_CONNECT; }
 
 static step_result start_connect(emhttp_client *c)
 {

@@ -85,7 +85,7 @@ static int m_connect(void *ctx, const char *host, const emhttp_ip_addr *a, uint1
     M.connects++;
     M.open = rc == EMHTTP_OK;
     M.established += M.open;
-    return rc == EMHTTP_OK || rc == EMHTTP_PENDING || rc == EMHTTP_ERR_PORT ? rc : EMHTTP_ERR_CONNECT;
+    return rc; /* EMHTTP_ERR_CONNECT, or what an offloaded TLS socket reports */
 }
 static int m_connect_poll(void *ctx) { (void)ctx; return EMHTTP_PENDING; }
 static int count_heads(void)
@@ -357,6 +357,27 @@ static void test_connect_failure_forgets_address(void)
     CHECK_EQ_INT(get("GET"), EMHTTP_ERR_CONNECT);
     CHECK_EQ_INT(get("GET"), EMHTTP_OK); /* usable again, and resolved again */
     CHECK_EQ_INT(M.resolves, 2);
+}
+
+/* A transport that secures inside its connect (an offloaded TLS socket)
+ * reports a failed certificate or handshake from connect(): the request
+ * fails with that code at once, no next address is tried, the cache is
+ * kept (the address is not to blame). */
+static void test_tls_failure_in_connect_is_final(void)
+{
+    static const int codes[] = {EMHTTP_ERR_TLS_CERT_HOSTNAME, EMHTTP_ERR_TLS_CERT_UNTRUSTED,
+                                EMHTTP_ERR_TLS_HANDSHAKE, EMHTTP_ERR_TLS_CERT};
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+        setup(NULL);
+        M.dns_n = 2;
+        M.connect_rc[0] = codes[i];
+        script(A_DATA, 1, OK200);
+        CHECK_EQ_INT(get("GET"), codes[i]);
+        CHECK_EQ_INT(M.connects, 1);
+        CHECK_EQ_INT(get("GET"), EMHTTP_OK);
+        CHECK_EQ_INT(M.resolves, 1);
+        CHECK_EQ_INT(M.last_addr.bytes[3], 1);
+    }
 }
 
 #if CONFIG_EMHTTP_DNS_MAX_ADDRS > 1
@@ -881,6 +902,7 @@ int main(void)
     RUN(test_dns_cached_across_connections);
     RUN(test_dns_ttl_expiry);
     RUN(test_connect_failure_forgets_address);
+    RUN(test_tls_failure_in_connect_is_final);
 #if CONFIG_EMHTTP_DNS_MAX_ADDRS > 1
     RUN(test_second_address_used_and_remembered);
 #else

@@ -84,14 +84,21 @@ typedef struct emhttp_transport_ops {
      *              checks of an offloaded TLS socket; plain TCP ignores it
      * @return EMHTTP_OK (connected), EMHTTP_PENDING (poll with
      *         connect_poll), EMHTTP_ERR_CONNECT (refused, unreachable: the
-     *         client tries its next address) or EMHTTP_ERR_PORT.
+     *         client tries its next address) or EMHTTP_ERR_PORT.  A
+     *         transport that secures the connection inside its connect (a
+     *         modem's TLS socket: no handshake op, EMHTTP_OK only once the
+     *         handshake is done) may also return EMHTTP_ERR_TLS_HANDSHAKE
+     *         .. EMHTTP_ERR_TLS_TIMEOUT (a certificate's verdict, a failed
+     *         handshake): like EMHTTP_ERR_PORT, the request fails with it
+     *         at once and the DNS cache is kept.  Its handshake is then
+     *         timed as part of the connect (EMHTTP_ERR_CONNECT_TIMEOUT).
      */
     int (*connect)(void *ctx, const char *host, const emhttp_ip_addr *addr, uint16_t port);
 
     /**
      * Progress of a pending connect.
-     * @return EMHTTP_OK, EMHTTP_PENDING, EMHTTP_ERR_CONNECT or
-     *         EMHTTP_ERR_PORT.
+     * @return EMHTTP_OK, EMHTTP_PENDING, EMHTTP_ERR_CONNECT,
+     *         EMHTTP_ERR_PORT, or an EMHTTP_ERR_TLS_* code as for connect.
      */
     int (*connect_poll)(void *ctx);
 
