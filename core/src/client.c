@@ -80,7 +80,7 @@ typedef enum step_result {
 #define MIN_RX 256u
 
 /* c->to_[]: the timeouts, in emhttp_config's order */
-enum { TO_CONNECT, TO_FIRST, TO_REQUEST, TO_DNS };
+enum { TO_CONNECT, TO_FIRST, TO_REQUEST, TO_DNS, TO_IDLE, TO_COUNT };
 #define NO_LIMIT EMHTTP_TIMEOUT_NONE
 
 /* ---- small helpers ----------------------------------------------------- */
@@ -226,7 +226,8 @@ static step_result conn_failed(emhttp_client *c, int err)
 #if CONFIG_EMHTTP_RESEND
     emhttp_request *r = c->queue_;
     bool dead_reuse = (c->flags_ & CF_REUSED) && !emhttp_parser_started(&c->parser_) &&
-                      (err == EMHTTP_ERR_CLOSED || err == EMHTTP_ERR_RESET || err == EMHTTP_ERR_SEND);
+                      (err == EMHTTP_ERR_CLOSED || err == EMHTTP_ERR_RESET ||
+                       err == EMHTTP_ERR_SEND || err == EMHTTP_ERR_TIMEOUT_FIRST_BYTE);
     if (dead_reuse && (r->flags_ & RQ_RETRIABLE)) { /* resend(): the edge */
         r->flags_ &= (uint8_t)~RQ_RETRIABLE;
         COUNT(c, retries, 1);
@@ -268,12 +269,16 @@ static bool deadline_passed(const emhttp_client *c)
 
 static step_result next_address(emhttp_client *c, int err);
 
-/* The deadline passed: a connect attempt moves on to the next address,
- * anything else fails the request. */
+/* The deadline passed: a connect attempt moves on to the next address; no
+ * first byte on a reused connection is a silently dead one (a NAT dropped
+ * it: no FIN, no RST), re-sent like a reset one; anything else fails. */
 static step_result timed_out(emhttp_client *c)
 {
     if (c->state_ == ST_CONNECTING && c->due_err_ == EMHTTP_ERR_CONNECT_TIMEOUT) {
         return next_address(c, EMHTTP_ERR_CONNECT_TIMEOUT);
+    }
+    if (c->due_err_ == EMHTTP_ERR_TIMEOUT_FIRST_BYTE) {
+        return conn_failed(c, EMHTTP_ERR_TIMEOUT_FIRST_BYTE);
     }
     return drop(c, c->due_err_);
 }
@@ -542,11 +547,13 @@ static step_result st_ready(emhttp_client *c)
     if (!request_ready(c)) {
         return c->queue_ != NULL ? STEP_NEXT : STEP_WAIT;
     }
+    uint32_t idle_limit = c->to_[TO_IDLE];
 #if CONFIG_EMHTTP_KEEPALIVE_HINT
-    bool expired = c->ka_ms_ != 0 && elapsed(c, c->t_idle_, ka_limit(c->ka_ms_));
-#else
-    bool expired = false;
+    if (c->ka_ms_ != 0 && ka_limit(c->ka_ms_) < idle_limit) {
+        idle_limit = ka_limit(c->ka_ms_); /* the server's own, with a margin */
+    }
 #endif
+    bool expired = idle_limit != NO_LIMIT && elapsed(c, c->t_idle_, idle_limit);
     if (expired || !probe(c)) { /* replace it rather than race the server's close */
         COUNT(c, ka_expired, 1);
         close_conn(c, EMHTTP_OK);
@@ -765,17 +772,18 @@ static bool config_ok(const emhttp_config *cfg)
            size_fits(cfg->rx_size) && size_fits(cfg->tx_size);
 }
 
-/* The timeouts, in the order of emhttp_config's fields and the client's. */
-static const uint32_t default_timeouts[4] = {
+/* The timeouts, in the order of the client's to_[]. */
+static const uint32_t default_timeouts[TO_COUNT] = {
     CONFIG_EMHTTP_CONNECT_TIMEOUT_MS, CONFIG_EMHTTP_FIRST_BYTE_TIMEOUT_MS,
-    CONFIG_EMHTTP_REQUEST_TIMEOUT_MS, CONFIG_EMHTTP_DNS_TIMEOUT_MS};
+    CONFIG_EMHTTP_REQUEST_TIMEOUT_MS, CONFIG_EMHTTP_DNS_TIMEOUT_MS, CONFIG_EMHTTP_IDLE_REUSE_MS};
 
 /* Each: 0 = the default, EMHTTP_TIMEOUT_NONE, or 1..EMHTTP_TIMEOUT_MAX_MS. */
 static int set_timeouts(emhttp_client *c, const emhttp_config *cfg)
 {
-    const uint32_t in[4] = {cfg->connect_timeout_ms, cfg->first_byte_timeout_ms,
-                            cfg->request_timeout_ms, cfg->dns_timeout_ms};
-    for (size_t i = 0; i < 4; i++) {
+    const uint32_t in[TO_COUNT] = {cfg->connect_timeout_ms, cfg->first_byte_timeout_ms,
+                                   cfg->request_timeout_ms, cfg->dns_timeout_ms,
+                                   cfg->idle_reuse_ms};
+    for (size_t i = 0; i < TO_COUNT; i++) {
         uint32_t v = in[i] != 0 ? in[i] : default_timeouts[i];
         if (v > EMHTTP_TIMEOUT_MAX_MS && v != NO_LIMIT) {
             return EMHTTP_ERR_CONFIG_RANGE;

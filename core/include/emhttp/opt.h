@@ -89,6 +89,12 @@
 #define CONFIG_EMHTTP_KEEPALIVE_MARGIN_MS 500
 #endif
 
+/** A kept-alive connection idle for longer than this many ms is replaced
+ *  before use (NATs drop idle mappings silently); see Kconfig. */
+#ifndef CONFIG_EMHTTP_IDLE_REUSE_MS
+#define CONFIG_EMHTTP_IDLE_REUSE_MS 30000
+#endif
+
 /** Re-send a request once on a fresh connection when the reused
  *  connection it went out on turns out dead before any response byte
  *  (the server closed it in the meantime).  Off: such a request fails
@@ -260,6 +266,9 @@
 #if CONFIG_EMHTTP_KEEPALIVE_MARGIN_MS < 0 || CONFIG_EMHTTP_KEEPALIVE_MARGIN_MS > 60000
 #error "CONFIG_EMHTTP_KEEPALIVE_MARGIN_MS must be between 0 and 60000"
 #endif
+#if CONFIG_EMHTTP_IDLE_REUSE_MS < 1 || CONFIG_EMHTTP_IDLE_REUSE_MS > 2147483647
+#error "CONFIG_EMHTTP_IDLE_REUSE_MS must be between 1 and 2147483647"
+#endif
 #if !EMHTTP_OPT_BOOL_(CONFIG_EMHTTP_RESEND)
 #error "CONFIG_EMHTTP_RESEND must be 0 or 1"
 #endif
@@ -338,6 +347,7 @@
     X(CONFIG_EMHTTP_MAX_HEADER_BYTES) X(CONFIG_EMHTTP_CONNECT_TIMEOUT_MS)                 \
     X(CONFIG_EMHTTP_FIRST_BYTE_TIMEOUT_MS) X(CONFIG_EMHTTP_REQUEST_TIMEOUT_MS)            \
     X(CONFIG_EMHTTP_SEND_CHUNK) X(CONFIG_EMHTTP_KEEPALIVE_MARGIN_MS)                      \
+    X(CONFIG_EMHTTP_IDLE_REUSE_MS)                                                        \
     X(CONFIG_EMHTTP_RESEND) X(CONFIG_EMHTTP_RETRY_ALL_METHODS) X(CONFIG_EMHTTP_CHUNKED)   \
     X(CONFIG_EMHTTP_KEEPALIVE_HINT) X(CONFIG_EMHTTP_LENGTH_64) X(CONFIG_EMHTTP_FAST_SCAN)  \
     X(CONFIG_EMHTTP_EVENTS)                                                               \
