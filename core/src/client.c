@@ -67,7 +67,7 @@ typedef enum step_result {
 #define CF_FIXED_ADDR 0x02u /* configured address (emhttp_config.resolve): never resolve */
 #define CF_REUSED 0x04u     /* the active request runs on a reused connection */
 #define CF_RETRY_ALL 0x08u
-#define CF_IN_POLL 0x10u    /* inside emhttp_poll(): callbacks may not poll */
+#define CF_IN_POLL 0x10u    /* inside emhttp_poll(), _cancel() or _close(): callbacks may not poll */
 #define CF_DRAINED 0x20u    /* this poll's last receive left nothing behind */
 
 /* request flags_ */
@@ -922,6 +922,8 @@ int emhttp_cancel(emhttp_client *c, emhttp_request *req)
     if (c == NULL || req == NULL) {
         return EMHTTP_ERR_ARG;
     }
+    uint8_t outer = (uint8_t)(c->flags_ & CF_IN_POLL); /* its callbacks may not poll either */
+    c->flags_ |= CF_IN_POLL;
     if (req->flags_ & RQ_CLOSING) { /* being completed by emhttp_client_close() */
         unlink_req(&c->closing_, NULL, req);
     } else if ((req->flags_ & RQ_QUEUED) && req == c->queue_ && (req->flags_ & RQ_ACTIVE) &&
@@ -931,10 +933,12 @@ int emhttp_cancel(emhttp_client *c, emhttp_request *req)
     } else if (req->flags_ & RQ_QUEUED) {
         unlink_req(&c->queue_, &c->tail_, req);
     } else {
+        c->flags_ = (uint8_t)((c->flags_ & ~CF_IN_POLL) | outer);
         return EMHTTP_ERR_ARG;
     }
     c->gen_++;
     complete(c, req, EMHTTP_ERR_CANCELLED);
+    c->flags_ = (uint8_t)((c->flags_ & ~CF_IN_POLL) | outer);
     return EMHTTP_OK;
 }
 
@@ -1035,6 +1039,8 @@ void emhttp_client_close(emhttp_client *c)
     if (c == NULL) {
         return;
     }
+    uint8_t outer = (uint8_t)(c->flags_ & CF_IN_POLL); /* its callbacks may not poll either */
+    c->flags_ |= CF_IN_POLL;
     c->gen_++;
     /* Detach the queue first: what is submitted from here on waits for the
      * next poll; a nested close (from a completion) joins the same list. */
@@ -1053,6 +1059,7 @@ void emhttp_client_close(emhttp_client *c)
         r->next_ = NULL;
         complete(c, r, EMHTTP_ERR_CANCELLED);
     }
+    c->flags_ = (uint8_t)((c->flags_ & ~CF_IN_POLL) | outer);
 }
 
 #if CONFIG_EMHTTP_STATS
