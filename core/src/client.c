@@ -134,7 +134,8 @@ static unsigned tr_want(const emhttp_client *c, unsigned dir)
  * Requests wait on queue_ (the head is the one on the connection once
  * active) or, while emhttp_client_close() completes them, on closing_. */
 
-static void unlink_req(emhttp_request **list, emhttp_request **tail, emhttp_request *r)
+/* Take @p r off @p list (and its @p tail, if kept); false: not on it. */
+static bool unlink_req(emhttp_request **list, emhttp_request **tail, emhttp_request *r)
 {
     emhttp_request *prev = NULL;
     for (emhttp_request *it = *list; it != NULL; prev = it, it = it->next_) {
@@ -144,9 +145,10 @@ static void unlink_req(emhttp_request **list, emhttp_request **tail, emhttp_requ
                 *tail = prev;
             }
             r->next_ = NULL;
-            return;
+            return true;
         }
     }
+    return false;
 }
 
 /* Complete @p r (taken off its list already) with @p rc: the last thing
@@ -922,21 +924,20 @@ int emhttp_cancel(emhttp_client *c, emhttp_request *req)
     if (c == NULL || req == NULL) {
         return EMHTTP_ERR_ARG;
     }
+    /* On the connection: it goes too (what is left of the response is
+     * unknown).  Being completed by emhttp_client_close(): on closing_. */
+    bool on_conn = req == c->queue_ && (req->flags_ & RQ_ACTIVE) && c->state_ != ST_IDLE &&
+                   c->state_ != ST_READY;
+    if (!((req->flags_ & RQ_CLOSING) ? unlink_req(&c->closing_, NULL, req)
+                                     : unlink_req(&c->queue_, &c->tail_, req))) {
+        return EMHTTP_ERR_ARG; /* not queued on this client */
+    }
     uint8_t outer = (uint8_t)(c->flags_ & CF_IN_POLL); /* its callbacks may not poll either */
     c->flags_ |= CF_IN_POLL;
-    if (req->flags_ & RQ_CLOSING) { /* being completed by emhttp_client_close() */
-        unlink_req(&c->closing_, NULL, req);
-    } else if ((req->flags_ & RQ_QUEUED) && req == c->queue_ && (req->flags_ & RQ_ACTIVE) &&
-               c->state_ != ST_IDLE && c->state_ != ST_READY) {
-        unlink_req(&c->queue_, &c->tail_, req);
-        close_conn(c, EMHTTP_ERR_CANCELLED); /* on the connection: it goes too */
-    } else if (req->flags_ & RQ_QUEUED) {
-        unlink_req(&c->queue_, &c->tail_, req);
-    } else {
-        c->flags_ = (uint8_t)((c->flags_ & ~CF_IN_POLL) | outer);
-        return EMHTTP_ERR_ARG;
-    }
     c->gen_++;
+    if (on_conn) {
+        close_conn(c, EMHTTP_ERR_CANCELLED);
+    }
     complete(c, req, EMHTTP_ERR_CANCELLED);
     c->flags_ = (uint8_t)((c->flags_ & ~CF_IN_POLL) | outer);
     return EMHTTP_OK;
