@@ -376,6 +376,12 @@ static step_result st_idle(emhttp_client *c)
     if (!request_ready(c)) {
         return c->queue_ != NULL ? STEP_NEXT : STEP_WAIT; /* failed: the next one */
     }
+    /* An active request can wait here across polls (between connections,
+     * after a resolution, when the steps ran out): its time may be up. */
+    uint32_t total = c->to_[TO_REQUEST];
+    if (total != NO_LIMIT && elapsed(c, c->queue_->t_start_, total)) {
+        return finish(c, EMHTTP_ERR_TIMEOUT);
+    }
     if (dns_fresh(c)) {
         return start_connect(c);
     }

@@ -27,6 +27,7 @@ typedef struct {
     uint32_t now;
     bool open;
     bool connect_pending; /* connect never finishes */
+    int connect_fail;     /* this many connects are refused first */
     bool resolve_pending; /* resolution never finishes */
     int connects;         /* connections established */
     /* what the client sent, all connections */
@@ -82,6 +83,10 @@ static int m_connect(void *ctx, const char *host, const emhttp_ip_addr *a, uint1
     (void)host;
     (void)a;
     (void)port;
+    if (M.connect_fail > 0) {
+        M.connect_fail--;
+        return EMHTTP_ERR_CONNECT;
+    }
     if (M.connect_pending) {
         return EMHTTP_PENDING;
     }
@@ -328,6 +333,36 @@ static void test_slow_reader_does_not_extend_deadline(void)
     CHECK(seen1.done_at - t0 >= T && seen1.done_at - t0 <= T + 1);
 }
 
+/* A request can start a poll between connections (IDLE): here the third
+ * of three, activated by the last steps of a poll in which the first two
+ * failed to connect (each: resolve, resolved, refused).  The next poll is
+ * at its deadline: that poll ends it, it does not start a connect first.
+ * (Found by tests/fuzz/fuzz_client.c.) */
+static void test_deadline_checked_between_connections(void)
+{
+    const uint32_t T = 10;
+    CHECK_EQ_INT(setup(0xFFFFFFFFu - 4, 256, (timeouts){EMHTTP_TIMEOUT_NONE, EMHTTP_TIMEOUT_NONE,
+                                                        T, EMHTTP_TIMEOUT_NONE}),
+                 EMHTTP_OK);
+    M.connect_fail = 2;
+    M.connect_pending = true;
+    static emhttp_request r[3];
+    static seen s[3];
+    for (int i = 0; i < 3; i++) {
+        new_req(&r[i], &s[i], "/x");
+        CHECK_EQ_INT(emhttp_submit(&cli, &r[i]), EMHTTP_OK);
+    }
+    uint32_t t0 = M.now;
+    (void)emhttp_poll(&cli);
+    CHECK_EQ_INT(r[0].result, EMHTTP_ERR_CONNECT);
+    CHECK_EQ_INT(r[1].result, EMHTTP_ERR_CONNECT);
+    CHECK_EQ_INT(r[2].result, EMHTTP_PENDING);
+    M.now = t0 + T;
+    (void)emhttp_poll(&cli);
+    CHECK_EQ_INT(r[2].result, EMHTTP_ERR_TIMEOUT);
+    CHECK_EQ_INT(s[2].done_at - t0, T);
+}
+
 /* ---- 2. timeouts around 2^31 and 2^32, the clock crossing its wrap ------ */
 
 enum { F_CONNECT, F_FIRST, F_REQUEST, F_DNS };
@@ -556,6 +591,7 @@ int main(void)
     RUN(test_trickle_does_not_extend_deadline);
     RUN(test_first_byte_timeout_exact);
     RUN(test_slow_reader_does_not_extend_deadline);
+    RUN(test_deadline_checked_between_connections);
     RUN(test_large_timeouts);
     RUN(test_stale_bytes_never_answer_the_next_request);
     RUN(test_probe_eof_and_reset);
