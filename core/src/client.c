@@ -527,7 +527,11 @@ static bool probe(emhttp_client *c)
         return true;
     }
     long n = c->tr_.ops->recv(c->tr_.ctx, c->rx_, c->rx_size_);
-    return n == 0 && !(tr_want(c, EMHTTP_WAIT_READ) & EMHTTP_WAIT_NOW);
+    if (n == 0 && !(tr_want(c, EMHTTP_WAIT_READ) & EMHTTP_WAIT_NOW)) {
+        c->flags_ |= CF_DRAINED; /* (for the rest of this poll) */
+        return true;
+    }
+    return false;
 }
 
 static step_result st_ready(emhttp_client *c)
@@ -592,6 +596,13 @@ static long send_some(emhttp_client *c, const emhttp_request *r)
 static step_result st_sending(emhttp_client *c)
 {
     emhttp_request *r = c->queue_;
+    if (c->sent_ == 0 && (c->flags_ & CF_REUSED) && !probe(c)) {
+        /* the head waited for room on the reused connection, and something
+         * arrived meanwhile: not its answer - replace the connection */
+        COUNT(c, ka_expired, 1);
+        close_conn(c, EMHTTP_OK);
+        return STEP_NEXT;
+    }
     long n = send_some(c, r);
     if (n < 0) {
         return conn_failed(c, (int)n);

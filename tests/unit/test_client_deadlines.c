@@ -37,6 +37,7 @@ typedef struct {
     int heads;            /* request heads written completely */
     int head_conn[16];    /* connection (1-based) each head went out on */
     size_t send_max;      /* bytes accepted per send call, 0 = all */
+    int send_zero;        /* this many send calls accept nothing (no room) */
     /* the server's bytes on the open connection: arrived, not yet read */
     uint8_t in[STREAM_MAX];
     size_t in_rd, in_wr;
@@ -102,6 +103,10 @@ static long m_send(void *ctx, const uint8_t *p, size_t n, unsigned flags)
     (void)flags;
     if (!M.open) {
         return EMHTTP_ERR_SEND;
+    }
+    if (M.send_zero > 0) {
+        M.send_zero--;
+        return 0;
     }
     if (M.send_max != 0 && n > M.send_max) {
         n = M.send_max;
@@ -535,6 +540,43 @@ static void test_stale_bytes_never_answer_the_next_request(void)
     }
 }
 
+/* The idle connection was empty when request 2 went onto it, but its head
+ * had to wait for room (send accepted nothing); the server's unrequested
+ * response arrives meanwhile, before a byte of the head was written.  It
+ * is not request 2's answer: the connection is replaced.  (Found by
+ * tests/fuzz/fuzz_client.c.) */
+static void test_stale_bytes_while_head_waits(void)
+{
+    for (uint32_t dt = 0; dt <= 1; dt++) {
+        CHECK_EQ_INT(setup(0xFFFFFFFFu, 256, (timeouts){1000, 1000, 5000, 1000}), EMHTTP_OK);
+        M.on_head[1] = GOOD;
+        M.on_head_len[1] = strlen(GOOD);
+        M.on_head[2] = GOOD;
+        M.on_head_len[2] = strlen(GOOD);
+        new_req(&req1, &seen1, "/one");
+        new_req(&req2, &seen2, "/two");
+        CHECK_EQ_INT(emhttp_submit(&cli, &req1), EMHTTP_OK);
+        for (int i = 0; i < 20 && req1.result == EMHTTP_PENDING; i++) {
+            (void)emhttp_poll(&cli);
+        }
+        CHECK_EQ_INT(req1.result, EMHTTP_OK);
+        CHECK_EQ_INT(emhttp_submit(&cli, &req2), EMHTTP_OK);
+        M.send_zero = 1;
+        (void)emhttp_poll(&cli); /* probed (empty), reused; the head waits */
+        CHECK_EQ_INT(M.heads, 1);
+        push_str(EVIL);
+        M.now += dt;
+        for (int i = 0; i < 20 && req2.result == EMHTTP_PENDING; i++) {
+            (void)emhttp_poll(&cli);
+            M.now += dt;
+        }
+        CHECK_EQ_INT(req2.result, EMHTTP_OK);
+        CHECK_EQ_MEM(seen2.body, seen2.body_len, "GOOD", 4);
+        CHECK_EQ_INT(M.connects, 2);
+        CHECK_EQ_INT(M.head_conn[1], 2);
+    }
+}
+
 /* The probe's other findings: EOF and a reset waiting on the idle
  * connection also replace it (counted in ka_expired). */
 static bool eof_next, reset_next;
@@ -594,6 +636,7 @@ int main(void)
     RUN(test_deadline_checked_between_connections);
     RUN(test_large_timeouts);
     RUN(test_stale_bytes_never_answer_the_next_request);
+    RUN(test_stale_bytes_while_head_waits);
     RUN(test_probe_eof_and_reset);
     return check_summary();
 }
