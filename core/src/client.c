@@ -618,10 +618,11 @@ static long send_some(emhttp_client *c, const emhttp_request *r)
 static step_result st_sending(emhttp_client *c)
 {
     emhttp_request *r = c->queue_;
-    if (c->sent_ == 0 && (c->flags_ & CF_REUSED) && !probe(c)) {
-        /* the head waited for room on the reused connection, and something
-         * arrived meanwhile: not its answer - replace the connection */
-        COUNT(c, ka_expired, 1);
+    if (c->sent_ == 0 && !probe(c)) { /* bytes before the request: not its answer */
+        if (!(c->flags_ & CF_REUSED)) {
+            return drop(c, EMHTTP_ERR_PROTOCOL); /* a new connection that speaks first */
+        }
+        COUNT(c, ka_expired, 1); /* the head waited for room, and something came */
         close_conn(c, EMHTTP_OK);
         return STEP_NEXT;
     }

@@ -31,12 +31,10 @@
  *     behind them: checked on every recv).
  *  4. The client stays usable: afterwards a request to a well-behaved
  *     server succeeds with that server's answer.
- * Not checked (unless built with -DFUZZ_CLIENT_STRICT_FRESH): bytes that
- * arrive on a new connection before its first request began to go out (a
- * server that speaks first, or answers while the client waits to write).
- * The client probes a connection for such bytes before it reuses it, not
- * before the first request on a new one; they then count as that
- * request's answer.
+ * Bytes that arrive on a new connection before its first request began to
+ * go out (a server that speaks first) are checked too: the client probes
+ * every connection before a head's first byte and fails the request with
+ * EMHTTP_ERR_PROTOCOL when a new one speaks first.
  * Bytes can arrive between polls and at each recv() call, never inside a
  * send(): a byte arriving while the head is being written is the race no
  * client can see, and transport.h's recv() promise (fewer bytes than asked
@@ -168,7 +166,6 @@ typedef struct {
     uint32_t body_left;
     int cur;                 /* request whose body is being received */
     uint32_t head_no;        /* heads_written when the current head began */
-    uint32_t first_head;     /* head_no of the first head on this connection */
 } mconn;
 
 static mconn C;
@@ -353,9 +350,6 @@ static void server_reads(const uint8_t *p, size_t n)
         }
         if (C.head_len == 0) {
             C.head_no = ++heads_written; /* a head begins */
-            if (C.first_head == 0) {
-                C.first_head = C.head_no;
-            }
         }
         C.head[C.head_len++] = (char)p[i];
         if (C.head_len >= 4 && memcmp(C.head + C.head_len - 4, "\r\n\r\n", 4) == 0) {
@@ -428,7 +422,6 @@ static void m_close(void *ctx)
     C.eof = C.reset = false;
     C.head_len = 0;
     C.body_left = 0;
-    C.first_head = 0;
 }
 static int m_connect(void *ctx, const char *host, const emhttp_ip_addr *a, uint16_t port)
 {
@@ -597,11 +590,6 @@ static void delivered(const freq *q, const void *ptr, size_t len, const char *wh
             FAIL("%s maps outside the live stream", what);
         }
         uint32_t tag = C.tag[so % RING];
-#ifndef FUZZ_CLIENT_STRICT_FRESH
-        if (q->writes == C.first_head) {
-            break; /* the connection's first request: see "Not checked" above */
-        }
-#endif
         if (tag < q->writes) {
             FAIL("%s byte for request %d arrived with %u heads written, its head was "
                  "head %u",

@@ -583,7 +583,9 @@ static bool eof_next, reset_next;
 static long m_recv_fault(void *ctx, uint8_t *p, size_t n)
 {
     if (M.in_rd == M.in_wr && M.heads == 1 && (eof_next || reset_next)) {
-        return eof_next ? EMHTTP_ERR_CLOSED : EMHTTP_ERR_RESET;
+        int rc = eof_next ? EMHTTP_ERR_CLOSED : EMHTTP_ERR_RESET;
+        eof_next = reset_next = false; /* the old connection's end, reported once */
+        return rc;
     }
     return m_recv(ctx, p, n);
 }
