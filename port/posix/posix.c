@@ -461,6 +461,44 @@ static void px_resolve_cancel(void *ctx)
 
 /* ---- connection ---------------------------------------------------------- */
 
+/* TCP keepalive (CONFIG_EMHTTP_TCP_KEEPALIVE_*, emhttp/opt.h): the probes'
+ * timing where the system lets a socket set it (Linux, the BSDs, macOS
+ * from 10.8 with TCP_KEEPALIVE for the idle time), else the system's. */
+static int set_keepalive(int fd)
+{
+#if CONFIG_EMHTTP_TCP_KEEPALIVE_S > 0
+    int one = 1, idle = CONFIG_EMHTTP_TCP_KEEPALIVE_S;
+    int intvl = CONFIG_EMHTTP_TCP_KEEPALIVE_INTVL_S, cnt = CONFIG_EMHTTP_TCP_KEEPALIVE_CNT;
+
+    if (setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one) != 0)
+        return -1;
+#if defined(TCP_KEEPIDLE)
+    if (setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle) != 0)
+        return -1;
+#elif defined(TCP_KEEPALIVE)
+    if (setsockopt(fd, IPPROTO_TCP, TCP_KEEPALIVE, &idle, sizeof idle) != 0)
+        return -1;
+#else
+    (void)idle;
+#endif
+#ifdef TCP_KEEPINTVL
+    if (setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof intvl) != 0)
+        return -1;
+#else
+    (void)intvl;
+#endif
+#ifdef TCP_KEEPCNT
+    if (setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt) != 0)
+        return -1;
+#else
+    (void)cnt;
+#endif
+#else
+    (void)fd;
+#endif
+    return 0;
+}
+
 static int set_sockopts(int fd)
 {
     int one = 1;
@@ -471,7 +509,7 @@ static int set_sockopts(int fd)
     if (setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one) != 0)
         return -1;
 #endif
-    return 0;
+    return set_keepalive(fd);
 }
 
 /* A non-blocking TCP socket of @p domain: the descriptor, or an emhttp

@@ -424,6 +424,27 @@ static void check_socket_options(void)
 
     CHECK(getsockopt(px.fd_, IPPROTO_TCP, TCP_NODELAY, &v, &len) == 0 && v != 0);
     CHECK((fcntl(px.fd_, F_GETFL) & O_NONBLOCK) != 0);
+    /* TCP keepalive with the configured timing (emhttp/opt.h) */
+    len = sizeof v;
+    CHECK(getsockopt(px.fd_, SOL_SOCKET, SO_KEEPALIVE, &v, &len) == 0);
+    CHECK_EQ_INT(v != 0, CONFIG_EMHTTP_TCP_KEEPALIVE_S > 0);
+#if CONFIG_EMHTTP_TCP_KEEPALIVE_S > 0
+#ifdef TCP_KEEPIDLE
+    len = sizeof v;
+    CHECK(getsockopt(px.fd_, IPPROTO_TCP, TCP_KEEPIDLE, &v, &len) == 0);
+    CHECK_EQ_INT(v, CONFIG_EMHTTP_TCP_KEEPALIVE_S);
+#endif
+#ifdef TCP_KEEPINTVL
+    len = sizeof v;
+    CHECK(getsockopt(px.fd_, IPPROTO_TCP, TCP_KEEPINTVL, &v, &len) == 0);
+    CHECK_EQ_INT(v, CONFIG_EMHTTP_TCP_KEEPALIVE_INTVL_S);
+#endif
+#ifdef TCP_KEEPCNT
+    len = sizeof v;
+    CHECK(getsockopt(px.fd_, IPPROTO_TCP, TCP_KEEPCNT, &v, &len) == 0);
+    CHECK_EQ_INT(v, CONFIG_EMHTTP_TCP_KEEPALIVE_CNT);
+#endif
+#endif
 }
 
 static void connect_family(int family)

@@ -54,6 +54,12 @@
  *    to a dead connection never raises SIGPIPE.
  *  - EMHTTP_SEND_MORE maps to MSG_MORE where the system has it (Linux);
  *    elsewhere it is ignored.  TCP_NODELAY is always on.
+ *  - TCP keepalive is on with CONFIG_EMHTTP_TCP_KEEPALIVE_S > 0 (emhttp/
+ *    opt.h): SO_KEEPALIVE, and TCP_KEEPIDLE (macOS: TCP_KEEPALIVE),
+ *    TCP_KEEPINTVL and TCP_KEEPCNT from the CONFIG_EMHTTP_TCP_KEEPALIVE_*
+ *    options where the system has them.  A connection whose peer stopped
+ *    answering is then reset by the kernel after idle + count x interval
+ *    seconds (recv() and send() fail: EMHTTP_ERR_RECV / _SEND).
  *  - EPIPE from send() is reported as EMHTTP_ERR_RESET, like ECONNRESET.
  *    On TCP a peer that only closed (FIN) still accepts bytes and answers
  *    them with RST; once send() fails the connection has been reset (or
