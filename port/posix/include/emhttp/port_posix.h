@@ -31,7 +31,9 @@
  * EMHTTP_POSIX_RESOLVER_THREADS lookups run at once in the process, current
  * and abandoned ones together; a resolve_start() that finds every slot
  * taken returns EMHTTP_ERR_RESOLVER (the request fails with that code) until
- * a hung lookup returns and frees its slot.
+ * a hung lookup returns and frees its slot.  A child made by fork() while
+ * lookups run inherits their slots as taken, without their threads: fork
+ * (without exec) only while emhttp_posix_resolver_threads() is 0.
  *
  * Tasks: emhttp_posix_init(), emhttp_posix_deinit() and every operation of
  * the port are called from the one task (thread) that runs the client's
