@@ -111,6 +111,13 @@
 #define CONFIG_EMHTTP_RETRY_ALL_METHODS 0
 #endif
 
+/** Pipelining: with emhttp_config.max_in_flight above 1, several requests
+ *  written ahead on the connection, answered in order (emhttp/client.h).
+ *  Off: one request at a time, no code or client fields for it. */
+#ifndef CONFIG_EMHTTP_PIPELINING
+#define CONFIG_EMHTTP_PIPELINING EMHTTP_DEFAULT_Y_
+#endif
+
 /** Decode chunked responses (Transfer-Encoding: chunked).  Off: a response
  *  with any Transfer-Encoding fails with EMHTTP_ERR_UNSUPPORTED and its
  *  connection is dropped; Content-Length and close-delimited bodies work. */
@@ -275,6 +282,9 @@
 #if !EMHTTP_OPT_BOOL_(CONFIG_EMHTTP_RETRY_ALL_METHODS)
 #error "CONFIG_EMHTTP_RETRY_ALL_METHODS must be 0 or 1"
 #endif
+#if !EMHTTP_OPT_BOOL_(CONFIG_EMHTTP_PIPELINING)
+#error "CONFIG_EMHTTP_PIPELINING must be 0 or 1"
+#endif
 #if !EMHTTP_OPT_BOOL_(CONFIG_EMHTTP_CHUNKED)
 #error "CONFIG_EMHTTP_CHUNKED must be 0 or 1"
 #endif
@@ -348,7 +358,8 @@
     X(CONFIG_EMHTTP_FIRST_BYTE_TIMEOUT_MS) X(CONFIG_EMHTTP_REQUEST_TIMEOUT_MS)            \
     X(CONFIG_EMHTTP_SEND_CHUNK) X(CONFIG_EMHTTP_KEEPALIVE_MARGIN_MS)                      \
     X(CONFIG_EMHTTP_IDLE_REUSE_MS)                                                        \
-    X(CONFIG_EMHTTP_RESEND) X(CONFIG_EMHTTP_RETRY_ALL_METHODS) X(CONFIG_EMHTTP_CHUNKED)   \
+    X(CONFIG_EMHTTP_RESEND) X(CONFIG_EMHTTP_RETRY_ALL_METHODS)                            \
+    X(CONFIG_EMHTTP_PIPELINING) X(CONFIG_EMHTTP_CHUNKED)                                  \
     X(CONFIG_EMHTTP_KEEPALIVE_HINT) X(CONFIG_EMHTTP_LENGTH_64) X(CONFIG_EMHTTP_FAST_SCAN)  \
     X(CONFIG_EMHTTP_EVENTS)                                                               \
     X(CONFIG_EMHTTP_STATS) X(CONFIG_EMHTTP_DNS_TTL_S) X(CONFIG_EMHTTP_DNS_TIMEOUT_MS)     \
