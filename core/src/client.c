@@ -680,10 +680,11 @@ static step_result st_ready(emhttp_client *c)
 
 /* ---- SENDING ----------------------------------------------------------- */
 
-/* Hand the transport the rest of the head (not split further) and/or body
- * bytes: at most CONFIG_EMHTTP_SEND_CHUNK in all, unless the head alone is
- * longer; head and body in one call when the transport can gather.
- * Returns bytes accepted or an error. */
+/* Hand the transport the rest of the head (not split further) and/or at
+ * most CONFIG_EMHTTP_SEND_CHUNK body bytes; head and body in one call when
+ * the transport can gather (a body of up to a chunk then leaves with its
+ * head in one write: no second write, no second segment to wake the
+ * server).  Returns bytes accepted or an error. */
 static long send_some(emhttp_client *c, const emhttp_request *r)
 {
     const emhttp_transport_ops *t = c->tr_.ops;
@@ -694,11 +695,11 @@ static long send_some(emhttp_client *c, const emhttp_request *r)
     if (sent < c->tx_len_) { /* the rest of the head */
         p = c->head_ + sent;
         n = c->tx_len_ - sent;
-        if (r->body_len != 0 && n < CONFIG_EMHTTP_SEND_CHUNK) { /* and the body's start */
+        if (r->body_len != 0) { /* and the body's start */
             const uint8_t *body;
             size_t blen = body_next(r, 0, &body);
-            if (blen > CONFIG_EMHTTP_SEND_CHUNK - n) {
-                blen = CONFIG_EMHTTP_SEND_CHUNK - n;
+            if (blen > CONFIG_EMHTTP_SEND_CHUNK) {
+                blen = CONFIG_EMHTTP_SEND_CHUNK;
             }
             if (t->sendv != NULL) {
                 emhttp_iov iov[2] = {{p, n}, {body, blen}};

@@ -376,8 +376,9 @@ int emhttp_cancel(emhttp_client *c, emhttp_request *req);
 
 /**
  * Advance the client: bounded, non-blocking work (at most a few state
- * steps, each at most one receive of the buffer size, one send of
- * CONFIG_EMHTTP_SEND_CHUNK, one step of DNS, connect or handshake).
+ * steps, each at most one receive of the buffer size, one send of a
+ * request head and/or CONFIG_EMHTTP_SEND_CHUNK body bytes, one step of
+ * DNS, connect or handshake).
  * Every running deadline is checked on each call, whatever arrives.
  * @return EMHTTP_PENDING while requests remain queued, EMHTTP_OK when the
  *         queue is empty, the negative result of a request that failed

@@ -77,8 +77,9 @@
 #define CONFIG_EMHTTP_REQUEST_TIMEOUT_MS 30000
 #endif
 
-/** Most bytes handed to the port in one poll step: a large body is sent
- *  over several steps, so one step's work does not grow with the body. */
+/** Most body bytes handed to the port in one poll step (the first step
+ *  also hands it the head): a large body is sent over several steps, so
+ *  one step's work does not grow with the body. */
 #ifndef CONFIG_EMHTTP_SEND_CHUNK
 #define CONFIG_EMHTTP_SEND_CHUNK 16384
 #endif
