@@ -15,6 +15,7 @@
  *  - body lengths above 4 GiB-1: EMHTTP_ERR_BAD_LENGTH / _BAD_CHUNK;
  *  - the on_event callback and the counters of emhttp_client_stats();
  *  - a second cached address per host name, IPv6, doubles in JSON, logs;
+ *  - pipelining (one request at a time on the connection);
  *  - the word-at-a-time scan of header values (the same results, a byte
  *    at a time).
  */
@@ -32,6 +33,7 @@
 #define CONFIG_EMHTTP_STATS 0
 #define CONFIG_EMHTTP_DNS_MAX_ADDRS 1
 #define CONFIG_EMHTTP_RESEND 0
+#define CONFIG_EMHTTP_PIPELINING 0
 #define CONFIG_EMHTTP_FAST_SCAN 0
 
 #endif /* EMHTTP_CONFIG_H */

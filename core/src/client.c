@@ -12,10 +12,20 @@
  *                               | probe: bytes, EOF or reset    complete, kept
  *                               +--> (close) --> IDLE
  *
+ *   Pipelining (CONFIG_EMHTTP_PIPELINING, max_in_flight > 1):
+ *             send_ahead(): the next request, while earlier ones wait
+ *   SENDING <-------------------------------------------------- RECEIVING
+ *     | all sent -----------------------------------------------> ^  | response
+ *     | would block, responses pending: keep receiving            |  | complete,
+ *     +--> (receive, as RECEIVING)       next_response() <---------+--+ more in flight
+ *
  * Edges written where they happen: next_address() (a connect failed: the
  * next cached address), resend() (a reused connection was dead before any
  * response byte: the same request on a fresh connection), probe() (an
- * idle connection with something waiting on it is replaced before use).
+ * idle connection with something waiting on it is replaced before use);
+ * with pipelining send_ahead(), next_response() (the head answered, the
+ * next one in flight is answered next) and rewind() (the connection ended
+ * under requests written on it: back to the queue, to be re-sent or lost).
  *
  * One function per state; step() dispatches.  A state function returns a
  * step_result: STEP_WAIT (for I/O or time) or STEP_NEXT (the state
@@ -76,6 +86,24 @@ typedef enum step_result {
 #define RQ_CLOSING 0x04u   /* on the closing_ list */
 #define RQ_RETRIABLE 0x08u /* may be re-sent once (cleared when it is) */
 #define RQ_HEAD 0x10u
+#if CONFIG_EMHTTP_PIPELINING
+#define RQ_REDO 0x20u  /* started on a connection that ended: its head is written
+                          again, its start time kept */
+#define RQ_ALONE 0x40u /* nothing goes behind it (re-sent after a loss, or its head
+                          could not be written ahead) and it goes behind nothing */
+#define RQ_LOST 0x80u  /* written on a connection that failed, may not be re-sent:
+                          completes with EMHTTP_ERR_CLOSED in its turn */
+
+/* client pflags_ */
+#define PF_ALL 0x01u    /* pipeline_all_methods */
+#define PF_OFF 0x02u    /* one at a time on this connection: the last one ended by
+                           the server's announcement with requests behind */
+#define PF_RXLEFT 0x04u /* rx_ holds bytes of the next response, not parsed yet */
+
+#define TX_REQ(c) ((c)->tx_req_) /* the request being written */
+#else
+#define TX_REQ(c) ((c)->queue_)
+#endif
 
 #define MIN_RX 256u
 
@@ -192,13 +220,46 @@ static bool still_active(const emhttp_request *r) { return (r->flags_ & RQ_ACTIV
 
 /* ---- the connection ---------------------------------------------------- */
 
-/* Close the connection (or cancel the query); the event comes last. */
+#if CONFIG_EMHTTP_PIPELINING
+/* rewind(): the connection ended (@p why) under the requests written on
+ * it, from @p r on (those still marked active): back to the queue, in
+ * order, none completed here.  After the server announced the end (@p why
+ * EMHTTP_OK: Connection: close, HTTP/1.0) none of them was processed: each
+ * goes out again as it was, and the next connection sends one at a time
+ * until a response on it keeps it open.  Otherwise each may have been
+ * processed: re-sent once, alone, if it may be, else lost. */
+static void rewind_from(emhttp_client *c, emhttp_request *r, int why)
+{
+    for (; r != NULL && (r->flags_ & RQ_ACTIVE); r = r->next_) {
+        unsigned f = (r->flags_ & ~RQ_ACTIVE) | RQ_REDO;
+        if (why == EMHTTP_OK) {
+            c->pflags_ |= PF_OFF;
+        } else if (f & RQ_RETRIABLE) {
+            f = (f & ~RQ_RETRIABLE) | RQ_ALONE;
+            COUNT(c, retries, 1);
+        } else {
+            f |= RQ_LOST;
+        }
+        r->flags_ = (uint8_t)f;
+    }
+}
+#endif
+
+/* Close the connection (or cancel the query); the event comes last.  The
+ * head's fate is the caller's; requests written behind it are rewound. */
 static void close_conn(emhttp_client *c, int why)
 {
     state was = (state)c->state_;
     c->state_ = ST_IDLE;
     c->rx_len_ = 0;
     c->rx_req_ = NULL;
+#if CONFIG_EMHTTP_PIPELINING
+    if (c->queue_ != NULL) {
+        rewind_from(c, c->queue_->next_, why);
+    }
+    c->inflight_ = 0;
+    c->pflags_ &= (uint8_t)~PF_RXLEFT;
+#endif
 #if CONFIG_EMHTTP_KEEPALIVE_HINT
     c->ka_ms_ = 0;
 #endif
@@ -235,6 +296,9 @@ static step_result conn_failed(emhttp_client *c, int err)
         COUNT(c, retries, 1);
         close_conn(c, err); /* -> IDLE: the same request goes out from its first byte */
         if (still_active(r)) {
+#if CONFIG_EMHTTP_PIPELINING /* (tx_ may hold a later request's head: written again) */
+            r->flags_ = (uint8_t)((r->flags_ & ~RQ_ACTIVE) | RQ_REDO | RQ_ALONE);
+#endif
             emit(c, EMHTTP_EV_RECONNECT, NULL, err);
         }
         return STEP_NEXT;
@@ -287,16 +351,32 @@ static step_result timed_out(emhttp_client *c)
 
 /* ---- activating a request ---------------------------------------------- */
 
-#if CONFIG_EMHTTP_RESEND
-static bool has_idempotency_key(const emhttp_request *r)
+#if CONFIG_EMHTTP_RESEND || CONFIG_EMHTTP_PIPELINING
+#define HB_KEY 1u    /* Idempotency-Key */
+#define HB_EXPECT 2u /* Expect (100-continue) */
+
+/* Which of the headers that decide re-sending and pipelining @p r has. */
+static unsigned header_bits(const emhttp_request *r)
 {
+    unsigned b = 0;
     for (size_t i = 0; i < r->header_count; i++) {
         const emhttp_header *h = &r->headers[i];
         if (h->name_len == 15 && emhttp_lower_eq(h->name, "idempotency-key", 15)) {
-            return true;
+            b |= HB_KEY;
         }
+#if CONFIG_EMHTTP_PIPELINING
+        if (h->name_len == 6 && emhttp_lower_eq(h->name, "expect", 6)) {
+            b |= HB_EXPECT;
+        }
+#endif
     }
-    return false;
+    return b;
+}
+
+/* May @p r (method flags @p mf) be replayed: idempotent, or keyed? */
+static bool replayable(const emhttp_request *r, unsigned mf)
+{
+    return (mf & EMHTTP_M_IDEMPOTENT) || (header_bits(r) & HB_KEY);
 }
 #endif
 
@@ -317,14 +397,24 @@ static void fill_head(const emhttp_client *c, const emhttp_request *r, const cha
     };
 }
 
-/* Make the queue's first request ready to go: its prepared head, or one
- * written into tx_.  Nothing touches the connection before this succeeds,
- * so an invalid request never sends a byte.  false: it failed (completed). */
-static bool activate(emhttp_client *c, emhttp_request *r)
+/* Make request @p r ready to go: its prepared head, or one written into
+ * tx_; its timers start (not again when it is re-sent).  Nothing touches
+ * the connection before this succeeds, so an invalid request never sends
+ * a byte.  Returns EMHTTP_OK or the error to complete it with. */
+static int activate(emhttp_client *c, emhttp_request *r)
 {
     const char *m = req_method(r);
     unsigned mf = emhttp_method_flags(m);
     unsigned rf = r->flags_ | RQ_ACTIVE;
+#if CONFIG_EMHTTP_PIPELINING
+    if (rf & RQ_LOST) {
+        return EMHTTP_ERR_CLOSED;
+    }
+    if ((rf & RQ_REDO) && c->to_[TO_REQUEST] != NO_LIMIT &&
+        elapsed(c, r->t_start_, c->to_[TO_REQUEST])) {
+        return EMHTTP_ERR_TIMEOUT; /* its time ran out on the connection that ended */
+    }
+#endif
     if (r->head_ != NULL && r->head_body_len_ == r->body_len) { /* prepared */
         c->head_ = r->head_;
         c->tx_len_ = r->head_len_;
@@ -333,30 +423,40 @@ static bool activate(emhttp_client *c, emhttp_request *r)
         fill_head(c, r, m, mf, &h);
         long n = emhttp_write_head(c->tx_, c->tx_size_, &h);
         if (n < 0) {
-            (void)finish(c, (int)n);
-            return false;
+            return (int)n;
         }
         c->head_ = c->tx_;
         c->tx_len_ = (uint32_t)n;
     }
-    r->t_start_ = c->now_;
-#if CONFIG_EMHTTP_RESEND
-    if ((c->flags_ & CF_RETRY_ALL) || (mf & EMHTTP_M_IDEMPOTENT) || has_idempotency_key(r)) {
-        rf |= RQ_RETRIABLE;
-    }
+#if CONFIG_EMHTTP_PIPELINING
+    if (!(rf & RQ_REDO))
 #endif
-    if (mf & EMHTTP_M_HEAD) {
-        rf |= RQ_HEAD;
+    {
+        r->t_start_ = c->now_;
+#if CONFIG_EMHTTP_RESEND
+        if ((c->flags_ & CF_RETRY_ALL) || replayable(r, mf)) {
+            rf |= RQ_RETRIABLE;
+        }
+#endif
+        if (mf & EMHTTP_M_HEAD) {
+            rf |= RQ_HEAD;
+        }
     }
     r->flags_ = (uint8_t)rf;
-    return true;
+    return EMHTTP_OK;
 }
 
-/* IDLE and READY: is a request there, with its head ready? */
+/* IDLE and READY: is a request there, with its head ready?  false: none,
+ * or it failed (completed). */
 static bool request_ready(emhttp_client *c)
 {
     emhttp_request *r = c->queue_;
-    return r != NULL && ((r->flags_ & RQ_ACTIVE) || activate(c, r));
+    int rc = EMHTTP_OK;
+    if (r == NULL || ((r->flags_ & RQ_ACTIVE) || (rc = activate(c, r)) == EMHTTP_OK)) {
+        return r != NULL;
+    }
+    (void)finish(c, rc);
+    return false;
 }
 
 /* The request at the head goes out from its first byte; the parser waits
@@ -364,6 +464,10 @@ static bool request_ready(emhttp_client *c)
 static step_result start_sending(emhttp_client *c)
 {
     c->sent_ = 0;
+#if CONFIG_EMHTTP_PIPELINING
+    c->tx_req_ = c->queue_;
+    c->inflight_ = 1;
+#endif
     emhttp_parser_reset(&c->parser_, (c->queue_->flags_ & RQ_HEAD) != 0);
     enter(c, ST_SENDING, NO_LIMIT, 0);
     return STEP_NEXT;
@@ -539,11 +643,17 @@ static uint32_t ka_limit(uint32_t ka_ms)
  * waiting on it.  Bytes that arrived before the request was written are
  * never its response; EOF or a reset mean the server is done with it.
  * Only when the last receive of this same poll drained the connection
- * (and the transport holds nothing back) is there nothing to look at.
- * true: the connection is fit for the next request. */
+ * (and the transport holds nothing back) is there nothing to look at -
+ * unless the request was re-sent already (pipelining: a second loss
+ * fails it), which looks anyway, for an end that came right behind the
+ * last response.  true: the connection is fit for the next request. */
 static bool probe(emhttp_client *c)
 {
-    if ((c->flags_ & CF_DRAINED) && !(tr_want(c, EMHTTP_WAIT_READ) & EMHTTP_WAIT_NOW)) {
+    if ((c->flags_ & CF_DRAINED) && !(tr_want(c, EMHTTP_WAIT_READ) & EMHTTP_WAIT_NOW)
+#if CONFIG_EMHTTP_PIPELINING
+        && !(c->queue_->flags_ & RQ_ALONE)
+#endif
+    ) {
         return true;
     }
     long n = c->tr_.ops->recv(c->tr_.ctx, c->rx_, c->rx_size_);
@@ -580,10 +690,11 @@ static step_result st_ready(emhttp_client *c)
 
 /* ---- SENDING ----------------------------------------------------------- */
 
-/* Hand the transport the rest of the head (not split further) and/or body
- * bytes: at most CONFIG_EMHTTP_SEND_CHUNK in all, unless the head alone is
- * longer; head and body in one call when the transport can gather.
- * Returns bytes accepted or an error. */
+/* Hand the transport the rest of the head (not split further) and/or at
+ * most CONFIG_EMHTTP_SEND_CHUNK body bytes; head and body in one call when
+ * the transport can gather (a body of up to a chunk then leaves with its
+ * head in one write: no second write, no second segment to wake the
+ * server).  Returns bytes accepted or an error. */
 static long send_some(emhttp_client *c, const emhttp_request *r)
 {
     const emhttp_transport_ops *t = c->tr_.ops;
@@ -594,11 +705,11 @@ static long send_some(emhttp_client *c, const emhttp_request *r)
     if (sent < c->tx_len_) { /* the rest of the head */
         p = c->head_ + sent;
         n = c->tx_len_ - sent;
-        if (r->body_len != 0 && n < CONFIG_EMHTTP_SEND_CHUNK) { /* and the body's start */
+        if (r->body_len != 0) { /* and the body's start */
             const uint8_t *body;
             size_t blen = body_next(r, 0, &body);
-            if (blen > CONFIG_EMHTTP_SEND_CHUNK - n) {
-                blen = CONFIG_EMHTTP_SEND_CHUNK - n;
+            if (blen > CONFIG_EMHTTP_SEND_CHUNK) {
+                blen = CONFIG_EMHTTP_SEND_CHUNK;
             }
             if (t->sendv != NULL) {
                 emhttp_iov iov[2] = {{p, n}, {body, blen}};
@@ -615,10 +726,54 @@ static long send_some(emhttp_client *c, const emhttp_request *r)
     return t->send(c->tr_.ctx, p, n, flags);
 }
 
+#if CONFIG_EMHTTP_PIPELINING
+/* The next request that may be written behind those in flight, or NULL.
+ * Only a replayable one goes behind an unanswered request (unless
+ * pipeline_all_methods); "Expect: 100-continue" never does (it waits for
+ * the interim response).  Hook for streamed bodies (issue 13): a request
+ * whose body is produced while it is sent returns NULL here too. */
+static emhttp_request *ahead(const emhttp_client *c)
+{
+    const emhttp_request *last = c->tx_req_;
+    if (c->inflight_ >= c->depth_ || (c->pflags_ & PF_OFF) || (last->flags_ & RQ_ALONE)) {
+        return NULL;
+    }
+    emhttp_request *n = last->next_;
+    if (n == NULL || (n->flags_ & (RQ_ALONE | RQ_LOST)) || (header_bits(n) & HB_EXPECT)) {
+        return NULL;
+    }
+    return (c->pflags_ & PF_ALL) || replayable(n, emhttp_method_flags(req_method(n))) ? n : NULL;
+}
+#endif
+
+static step_result receive(emhttp_client *c);
+
+/* The last byte of @p r is out: its response is awaited next, unless
+ * earlier ones are (pipelining: the head's deadline runs on). */
+static step_result all_sent(emhttp_client *c, emhttp_request *r)
+{
+#if CONFIG_EMHTTP_PIPELINING
+    if (c->rx_req_ != NULL) {
+        c->state_ = ST_RECEIVING;
+        return STEP_NEXT;
+    }
+#endif
+    c->rx_req_ = r;
+    enter(c, ST_RECEIVING, c->to_[TO_FIRST], EMHTTP_ERR_TIMEOUT_FIRST_BYTE);
+#if CONFIG_EMHTTP_PIPELINING
+    if (ahead(c) != NULL || (c->pflags_ & PF_RXLEFT)) {
+        return STEP_NEXT;
+    }
+#endif
+    return STEP_WAIT; /* the answer takes a round trip: wait for readability */
+}
+
 static step_result st_sending(emhttp_client *c)
 {
-    emhttp_request *r = c->queue_;
-    if (c->sent_ == 0 && !probe(c)) { /* bytes before the request: not its answer */
+    emhttp_request *r = TX_REQ(c);
+    /* Bytes before the request on a connection with no response pending
+     * are not its answer (with responses pending, they are theirs). */
+    if (c->sent_ == 0 && c->rx_req_ == NULL && !probe(c)) {
         if (!(c->flags_ & CF_REUSED)) {
             return drop(c, EMHTTP_ERR_PROTOCOL); /* a new connection that speaks first */
         }
@@ -632,20 +787,69 @@ static step_result st_sending(emhttp_client *c)
     }
     c->sent_ += (uint32_t)n;
     if (c->sent_ < c->tx_len_ + r->body_len) {
+#if CONFIG_EMHTTP_PIPELINING
+        if (n == 0 && c->rx_req_ != NULL) {
+            return receive(c); /* the server may wait for us to read: keep receiving */
+        }
+#endif
         return n > 0 ? STEP_NEXT : STEP_WAIT; /* the rest in the next step */
     }
-    c->rx_req_ = r;
-    enter(c, ST_RECEIVING, c->to_[TO_FIRST], EMHTTP_ERR_TIMEOUT_FIRST_BYTE);
-    return STEP_WAIT; /* the answer takes a round trip: wait for readability */
+    return all_sent(c, r);
 }
 
 /* ---- RECEIVING --------------------------------------------------------- */
 
+/* The first @p used bytes of rx_ are parsed: the rest to the front. */
+static void drop_front(emhttp_client *c, size_t used)
+{
+    c->rx_len_ -= (uint32_t)used;
+    for (uint32_t i = 0; i < c->rx_len_; i++) {
+        c->rx_[i] = c->rx_[used + i];
+    }
+}
+
+#if CONFIG_EMHTTP_PIPELINING
+/* next_response(): the head @p r is answered (@p used bytes of rx_), the
+ * connection stays open and more requests are on it: the next one's
+ * response follows (its first bytes may be in rx_ already). */
+static step_result next_response(emhttp_client *c, emhttp_request *r, size_t used)
+{
+    emhttp_request *n = r->next_;
+    c->queue_ = n; /* r leaves the queue (n follows it: not the tail) */
+    r->next_ = NULL;
+    c->inflight_--;
+    c->flags_ |= CF_REUSED;
+    drop_front(c, used);
+    if (c->rx_len_ != 0) {
+        c->pflags_ |= PF_RXLEFT;
+    }
+    emhttp_parser_reset(&c->parser_, (n->flags_ & RQ_HEAD) != 0);
+    if (n != c->tx_req_ || c->state_ != ST_SENDING) { /* n is all sent */
+        c->rx_req_ = n;
+        enter(c, (state)c->state_, c->rx_len_ != 0 ? NO_LIMIT : c->to_[TO_FIRST],
+              EMHTTP_ERR_TIMEOUT_FIRST_BYTE);
+    } else {
+        enter(c, ST_SENDING, NO_LIMIT, 0);
+    }
+    complete(c, r, EMHTTP_OK);
+    return STEP_NEXT;
+}
+#endif
+
 static step_result response_done(emhttp_client *c, size_t used)
 {
     emhttp_request *r = c->rx_req_;
-    bool reuse = emhttp_parser_keep_alive(&c->parser_) && used == c->rx_len_;
+    bool keep = emhttp_parser_keep_alive(&c->parser_);
+    bool reuse = keep && used == c->rx_len_;
     c->rx_req_ = NULL;
+#if CONFIG_EMHTTP_PIPELINING
+    if (keep) {
+        c->pflags_ &= (uint8_t)~PF_OFF; /* this connection stays open: pipelining may resume */
+        if (c->inflight_ > 1) {
+            return next_response(c, r, used);
+        }
+    }
+#endif
     if (reuse) {
 #if CONFIG_EMHTTP_KEEPALIVE_HINT
         c->ka_ms_ = emhttp_parser_keepalive_timeout(&c->parser_) * 1000u;
@@ -687,15 +891,20 @@ static step_result parse(emhttp_client *c)
     if (rc != EMHTTP_PENDING) {
         return drop(c, rc);
     }
-    c->rx_len_ -= (uint32_t)used;
-    for (uint32_t i = 0; i < c->rx_len_; i++) { /* the unconsumed rest to the front */
-        c->rx_[i] = c->rx_[used + i];
-    }
+    drop_front(c, used);
     return STEP_WAIT;
 }
 
-static step_result st_receiving(emhttp_client *c)
+/* Receive for rx_req_ and parse (RECEIVING; with pipelining also SENDING
+ * when the send would block). */
+static step_result receive(emhttp_client *c)
 {
+#if CONFIG_EMHTTP_PIPELINING
+    if (c->pflags_ & PF_RXLEFT) { /* what came along with the last response */
+        c->pflags_ &= (uint8_t)~PF_RXLEFT;
+        return parse(c);
+    }
+#endif
     uint32_t room = c->rx_size_ - c->rx_len_;
     if (room == 0) { /* a head line longer than the buffer */
         return drop(c, EMHTTP_ERR_HEADER_TOO_LARGE);
@@ -704,8 +913,8 @@ static step_result st_receiving(emhttp_client *c)
     if (n == 0) {
         return (tr_want(c, EMHTTP_WAIT_READ) & EMHTTP_WAIT_NOW) ? STEP_NEXT : STEP_WAIT;
     }
-    if (c->due_err_ == EMHTTP_ERR_TIMEOUT_FIRST_BYTE) {
-        enter(c, ST_RECEIVING, NO_LIMIT, 0); /* the first byte (or EOF, or an error) arrived */
+    if (c->due_err_ == EMHTTP_ERR_TIMEOUT_FIRST_BYTE) { /* the first byte (or EOF, or an error) */
+        enter(c, (state)c->state_, NO_LIMIT, 0);
     }
     if (n < 0) {
         return n == EMHTTP_ERR_CLOSED ? received_eof(c) : conn_failed(c, (int)n);
@@ -717,6 +926,38 @@ static step_result st_receiving(emhttp_client *c)
     }
     c->rx_len_ += (uint32_t)n;
     return parse(c);
+}
+
+#if CONFIG_EMHTTP_PIPELINING
+/* send_ahead(): the next request goes out while earlier ones await their
+ * responses (the head's deadline runs on).  A head that cannot be written
+ * is not retried here: the request fails in its turn. */
+static bool send_ahead(emhttp_client *c)
+{
+    emhttp_request *n = ahead(c);
+    if (n == NULL) {
+        return false;
+    }
+    if (activate(c, n) != EMHTTP_OK) {
+        n->flags_ |= RQ_ALONE;
+        return false;
+    }
+    c->tx_req_ = n;
+    c->inflight_++;
+    c->sent_ = 0;
+    c->state_ = ST_SENDING;
+    return true;
+}
+#endif
+
+static step_result st_receiving(emhttp_client *c)
+{
+#if CONFIG_EMHTTP_PIPELINING
+    if (send_ahead(c)) {
+        return STEP_NEXT;
+    }
+#endif
+    return receive(c);
 }
 
 /* ---- parser callbacks -> request callbacks ------------------------------
@@ -888,6 +1129,10 @@ int emhttp_client_init_checked(emhttp_client *c, const emhttp_config *cfg, uint3
         c->flags_ |= CF_RETRY_ALL;
     }
 #endif
+#if CONFIG_EMHTTP_PIPELINING
+    c->depth_ = cfg->max_in_flight > 1 ? cfg->max_in_flight : 1;
+    c->pflags_ = cfg->pipeline_all_methods ? PF_ALL : 0;
+#endif
     emhttp_parser_init(&c->parser_, &parser_cbs, c, CONFIG_EMHTTP_MAX_HEADER_BYTES);
     return EMHTTP_OK; /* state_ ST_IDLE (0), by the memset */
 }
@@ -944,8 +1189,7 @@ int emhttp_cancel(emhttp_client *c, emhttp_request *req)
     }
     /* On the connection: it goes too (what is left of the response is
      * unknown).  Being completed by emhttp_client_close(): on closing_. */
-    bool on_conn = req == c->queue_ && (req->flags_ & RQ_ACTIVE) && c->state_ != ST_IDLE &&
-                   c->state_ != ST_READY;
+    bool on_conn = (req->flags_ & RQ_ACTIVE) && c->state_ != ST_IDLE && c->state_ != ST_READY;
     if (!((req->flags_ & RQ_CLOSING) ? unlink_req(&c->closing_, NULL, req)
                                      : unlink_req(&c->queue_, &c->tail_, req))) {
         return EMHTTP_ERR_ARG; /* not queued on this client */
@@ -954,6 +1198,12 @@ int emhttp_cancel(emhttp_client *c, emhttp_request *req)
     c->flags_ |= CF_IN_POLL;
     c->gen_++;
     if (on_conn) {
+#if CONFIG_EMHTTP_PIPELINING /* the others written on it: as on a failed connection */
+        if (c->rx_req_ != NULL && c->rx_req_ != req && emhttp_parser_started(&c->parser_)) {
+            c->rx_req_->flags_ &= (uint8_t)~RQ_RETRIABLE; /* its response began: not replayed */
+        }
+        rewind_from(c, c->queue_, EMHTTP_ERR_CANCELLED);
+#endif
         close_conn(c, EMHTTP_ERR_CANCELLED);
     }
     complete(c, req, EMHTTP_ERR_CANCELLED);
@@ -1008,8 +1258,16 @@ unsigned emhttp_wait_flags(const emhttp_client *c)
     case ST_RESOLVING: return EMHTTP_WAIT_RESOLVE;
     case ST_CONNECTING: return tr_want(c, EMHTTP_WAIT_WRITE);
     case ST_HANDSHAKE: return tr_want(c, 0);
+#if CONFIG_EMHTTP_PIPELINING
+    case ST_SENDING: /* and receiving while responses are pending */
+        return tr_want(c, c->rx_req_ != NULL ? EMHTTP_WAIT_WRITE | EMHTTP_WAIT_READ
+                                             : EMHTTP_WAIT_WRITE);
+    case ST_RECEIVING:
+        return (c->pflags_ & PF_RXLEFT) ? EMHTTP_WAIT_NOW : tr_want(c, EMHTTP_WAIT_READ);
+#else
     case ST_SENDING: return tr_want(c, EMHTTP_WAIT_WRITE);
     case ST_RECEIVING: return tr_want(c, EMHTTP_WAIT_READ);
+#endif
     default: return c->queue_ != NULL ? EMHTTP_WAIT_NOW : 0u; /* IDLE, READY */
     }
 }

@@ -688,6 +688,47 @@ static long tr_send(void *ctx, const uint8_t *buf, size_t len, unsigned flags)
     return emhttp_tls_send(ctx, buf, len);
 }
 
+/* The head and the start of the body in one record when they fit one
+ * (mbedTLS copies each straight into its record buffer, once; before, two
+ * records: the head's and the body's).  As emhttp_tls_send(): a record
+ * that could not be sent whole is finished by the next call, which must
+ * offer at least as many bytes. */
+static long tr_sendv(void *ctx, const emhttp_iov *iov, size_t iovcnt)
+{
+    emhttp_tls *t = ctx;
+    const uint8_t *base[2];
+    size_t len[2], total = 0, cnt = iovcnt < 2 ? iovcnt : 2, built;
+    for (size_t i = 0; i < cnt; i++) {
+        base[i] = iov[i].base;
+        len[i] = iov[i].len;
+        total += len[i];
+    }
+    if (total == 0) {
+        return 0;
+    }
+    t->io_err_ = 0;
+    if (t->wr_pending_ != 0) { /* finish the record already built */
+        if (total < t->wr_pending_) {
+            return EMHTTP_ERR_TLS;
+        }
+        int rc = tlsc_flush(&t->ssl_);
+        if (rc != 0) {
+            return io_result(t, rc);
+        }
+        built = t->wr_pending_;
+        t->wr_pending_ = 0;
+        return (long)built;
+    }
+    int rc = tlsc_write_gather(&t->ssl_, base, len, cnt, &built);
+    if (rc == 0) {
+        return (long)built;
+    }
+    if (rc == MBEDTLS_ERR_SSL_WANT_WRITE || rc == MBEDTLS_ERR_SSL_WANT_READ) {
+        t->wr_pending_ = built;
+    }
+    return io_result(t, rc);
+}
+
 static long tr_recv(void *ctx, uint8_t *buf, size_t len) { return emhttp_tls_recv(ctx, buf, len); }
 
 static void tr_close(void *ctx)
@@ -721,7 +762,7 @@ static const emhttp_transport_ops tls_transport_ops = {
     .connect_poll = tr_connect_poll,
     .handshake = tr_handshake,
     .send = tr_send,
-    .sendv = NULL,
+    .sendv = tr_sendv,
     .recv = tr_recv,
     .close = tr_close,
     .want = tr_want,

@@ -111,4 +111,38 @@ static inline size_t tlsc_arena_header(void)
 }
 #endif
 
+/* ---- gathered application data ------------------------------------------ */
+
+#include <mbedtls/ssl_internal.h> /* 2.28: the record buffer (out_msg) */
+
+/** mbedtls_ssl_write() of the buffers @p base / @p len as one record, each
+ *  copied once, straight into the record buffer: what ssl_write_real()
+ *  does for one buffer (mbedTLS 2.28, ssl_msg.c).  After the handshake
+ *  only, with no record pending; at most
+ *  mbedtls_ssl_get_max_out_record_payload() bytes (the rest is left).
+ *  *built: the plaintext bytes put into the record.  Returns 0 or an
+ *  mbedTLS error (WANT_WRITE: built, flush it with tlsc_flush()). */
+static inline int tlsc_write_gather(mbedtls_ssl_context *ssl, const uint8_t *const *base,
+                                    const size_t *len, size_t cnt, size_t *built)
+{
+    size_t total = 0;
+    int max = mbedtls_ssl_get_max_out_record_payload(ssl);
+    *built = 0;
+    if (max < 0) {
+        return max;
+    }
+    for (size_t i = 0; i < cnt && total < (size_t)max; i++) {
+        size_t k = len[i] < (size_t)max - total ? len[i] : (size_t)max - total;
+        memcpy(ssl->out_msg + total, base[i], k);
+        total += k;
+    }
+    ssl->out_msglen = total;
+    ssl->out_msgtype = MBEDTLS_SSL_MSG_APPLICATION_DATA;
+    *built = total;
+    return mbedtls_ssl_write_record(ssl, 1 /* SSL_FORCE_FLUSH */);
+}
+
+/** Send what is left of a record built earlier: 0 when all is out. */
+static inline int tlsc_flush(mbedtls_ssl_context *ssl) { return mbedtls_ssl_flush_output(ssl); }
+
 #endif /* EMHTTP_TLS_COMPAT_H */

@@ -61,6 +61,8 @@ typedef struct {
     emhttp_header headers[MAX_HEADERS + 2];
     size_t nheaders;
     unsigned long repeat;
+    unsigned long pipeline;      /* --pipeline K: requests in flight */
+    bool pipeline_all;           /* --pipeline-all: any method behind another */
     bool include, silent, verbose, stats, fail;
     const char *output;
     double connect_timeout, max_time;
@@ -90,6 +92,9 @@ static void usage(FILE *f)
           "  -d, --data DATA|@FILE       request body as given\n"
           "      --json DATA|@FILE       body, plus Content-Type and Accept: application/json\n"
           "  -n, --repeat N              send the request N times over one connection\n"
+          "      --pipeline K            with -n: up to K requests in flight (HTTP pipelining;\n"
+          "                              idempotent methods or Idempotency-Key only)\n"
+          "      --pipeline-all          pipeline any method (POST too)\n"
           "  -i, --include               print the status line and headers before the body\n"
           "  -o, --output FILE           write the (last) response body to FILE\n"
           "  -s, --silent                print nothing but error messages\n"
@@ -155,6 +160,7 @@ static const value_option value_options[] = {
     {"-d", "--data", V_STRING, offsetof(options, data)},
     {NULL, "--json", V_JSON, offsetof(options, data)},
     {"-n", "--repeat", V_COUNT, offsetof(options, repeat)},
+    {NULL, "--pipeline", V_COUNT, offsetof(options, pipeline)},
     {"-o", "--output", V_STRING, offsetof(options, output)},
     {NULL, "--connect-timeout", V_SECONDS, offsetof(options, connect_timeout)},
     {NULL, "--max-time", V_SECONDS, offsetof(options, max_time)},
@@ -209,6 +215,8 @@ static bool take_flag(options *o, const char *a)
         flag = &o->fail;
     } else if (!strcmp(a, "-k") || !strcmp(a, "--insecure")) {
         flag = &o->insecure;
+    } else if (!strcmp(a, "--pipeline-all")) {
+        flag = &o->pipeline_all;
     }
     if (flag != NULL) {
         *flag = true;
@@ -650,6 +658,8 @@ static int setup_client(const options *o, const emhttp_url *u)
         .tx_buf = st.tx, .tx_size = sizeof st.tx, .rx_buf = st.rx, .rx_size = sizeof st.rx,
         .connect_timeout_ms = ct, .request_timeout_ms = mt, .first_byte_timeout_ms = mt,
         .resolve = use_fixed ? &fixed : NULL,
+        .max_in_flight = (uint8_t)(o->pipeline > 255 ? 255 : o->pipeline),
+        .pipeline_all_methods = o->pipeline_all,
         .on_event = o->verbose ? on_event : NULL, .event_arg = st.host,
     };
     cfg.transport = emhttp_posix_tcp(&st.net);
@@ -697,6 +707,20 @@ typedef struct {
     size_t nlat;
 } run_result;
 
+/* The outcome of one request for the run's result. */
+static void account(const options *o, const emhttp_request *req, int rc, run_result *res)
+{
+    if (rc != EMHTTP_OK) {
+        report_error(o->url, rc);
+        res->last_err = exit_code(rc);
+    } else if (req->status >= 200 && req->status < 400) {
+        res->ok++;
+    } else if (o->fail && req->status >= 400) {
+        fprintf(stderr, "emhttp: the requested URL returned error: %d\n", req->status);
+        res->last_err = EXIT_HTTP_FAIL;
+    }
+}
+
 static void run_requests(const options *o, emhttp_request *req, response_sink *sink,
                          run_result *res)
 {
@@ -710,14 +734,59 @@ static void run_requests(const options *o, emhttp_request *req, response_sink *s
         if (res->lat != NULL) {
             res->lat[res->nlat++] = dt > UINT32_MAX ? UINT32_MAX : (uint32_t)dt;
         }
-        if (rc != EMHTTP_OK) {
-            report_error(o->url, rc);
-            res->last_err = exit_code(rc);
-        } else if (req->status >= 200 && req->status < 400) {
-            res->ok++;
-        } else if (o->fail && req->status >= 400) {
-            fprintf(stderr, "emhttp: the requested URL returned error: %d\n", req->status);
-            res->last_err = EXIT_HTTP_FAIL;
+        account(o, req, rc, res);
+    }
+}
+
+#define MAX_PIPELINE 64
+
+/* --pipeline K: K copies of the request kept queued (each re-submitted
+ * when it completes) until N were sent; latency is submission to
+ * completion. */
+static void run_pipelined(const options *o, const emhttp_request *proto, response_sink *sink,
+                          run_result *res)
+{
+    static emhttp_request rq[MAX_PIPELINE];
+    static uint64_t t0[MAX_PIPELINE];
+    size_t k = o->pipeline < MAX_PIPELINE ? o->pipeline : MAX_PIPELINE;
+    unsigned long submitted = 0, done = 0;
+    sink->print = false;
+    for (size_t i = 0; i < k; i++) {
+        rq[i] = *proto; /* (the prepared head is shared: it is only read) */
+        rq[i].result = EMHTTP_OK;
+    }
+    while (done < o->repeat) {
+        for (size_t i = 0; i < k; i++) {
+            if (rq[i].result == EMHTTP_PENDING) {
+                continue;
+            }
+            if (t0[i] != 0) { /* completed */
+                uint64_t dt = now_us() - t0[i];
+                if (res->lat != NULL) {
+                    res->lat[res->nlat++] = dt > UINT32_MAX ? UINT32_MAX : (uint32_t)dt;
+                }
+                account(o, &rq[i], rq[i].result, res);
+                t0[i] = 0;
+                done++;
+            }
+            if (submitted < o->repeat) {
+                t0[i] = now_us();
+                (void)emhttp_submit(&st.cli, &rq[i]);
+                submitted++;
+            }
+        }
+        if (done == o->repeat) {
+            break;
+        }
+        (void)emhttp_poll(&st.cli);
+        bool any_done = false;
+        for (size_t i = 0; i < k; i++) {
+            any_done |= rq[i].result != EMHTTP_PENDING;
+        }
+        unsigned flags = emhttp_wait_flags(&st.cli);
+        if (!any_done && !(flags & EMHTTP_WAIT_NOW)) { /* (something is queued: not 0) */
+            emhttp_port p = emhttp_posix_port(&st.net);
+            p.ops->wait(p.ctx, flags, emhttp_next_timeout_ms(&st.cli));
         }
     }
 }
@@ -789,7 +858,11 @@ int main(int argc, char **argv)
     (void)emhttp_request_prepare(&st.cli, &req, st.head, sizeof st.head);
     run_result res = {0, EXIT_OK, o.stats ? malloc(o.repeat * sizeof(uint32_t)) : NULL, 0};
     uint64_t t0 = now_us();
-    run_requests(&o, &req, &sink, &res);
+    if (o.pipeline > 1 && o.repeat > 1) {
+        run_pipelined(&o, &req, &sink, &res);
+    } else {
+        run_requests(&o, &req, &sink, &res);
+    }
     double secs = (double)(now_us() - t0) / 1e6;
     if (o.stats) {
         print_stats(emhttp_client_stats(&st.cli), res.ok, secs, res.lat, res.nlat);

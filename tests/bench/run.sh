@@ -1,7 +1,11 @@
 #!/bin/bash
 # Benchmarks, side by side with their peers in one run, printed as ratios.
 # They never fail on a figure (only on a setup failure).
-#   run_bench.py   emhttp vs libcurl vs a raw socket client (req/s, instr/req)
+#   run_bench.py   emhttp (sequential, pipelined 4 and 16) vs libcurl, aiohttp,
+#                  http.client and a raw socket client; 200 B and 16 KB bodies
+#                  (req/s, latency, instr/req); writes docs/bench/results.md
+#                  and docs/bench/reqs.png
+# Run by hand (not in CI: it takes minutes).
 #   bench_stall.py longest loop step: idle-task vs inline JSON encoding
 #   bench_json     JSON writer and reader vs cJSON
 #   bench_tls.py   full vs resumed handshake instructions, TLS memory
@@ -14,7 +18,7 @@ B=build/bench
 cmake -S . -B $B -DCMAKE_BUILD_TYPE=Release -DEMHTTP_BENCH=ON >/dev/null
 cmake --build $B -j"$(nproc)" >/dev/null
 /usr/bin/python3 tests/bench/run_bench.py --emhttp $B/emhttp \
-  --raw $B/tests/raw_client --curl $B/tests/curl_client
+  --raw $B/tests/raw_client --curl $B/tests/curl_client --out docs/bench "$@"
 echo
 /usr/bin/python3 tests/bench/bench_stall.py --telemetry $B/telemetry
 echo

@@ -1,15 +1,18 @@
 #!/usr/bin/python3
-"""Side-by-side benchmark: emhttp vs libcurl vs a raw-socket client.
+"""Side-by-side benchmark: emhttp (sequential and pipelined) vs libcurl,
+aiohttp, Python's http.client and a raw-socket client.
 
     /usr/bin/python3 tests/bench/run_bench.py --raw RAW_CLIENT --curl CURL_CLIENT
         [--emhttp EMHTTP_CLI] [--n 20000] [--runs 3] [--cg-n 2000]
-        [--cpu 0] [--no-callgrind]
+        [--cpu 0] [--no-callgrind] [--out docs/bench]
 
-Every client sends the same 199-byte JSON POST (tests/bench/body.json) to
-/api of a private nginx (tests/fixtures: 1 worker, keepalive_requests
-1000000) over one keep-alive connection, sequentially.  nginx and every
-client run pinned to the same CPU (taskset -c CPU), as the figures in
-issue 2 were measured.
+Every client sends the same JSON POST - the 199-byte tests/bench/body.json
+and the 16,384-byte tests/bench/body16k.json - to /api of a private nginx
+(tests/fixtures: 1 worker, keepalive_requests 1000000) over one keep-alive
+connection: sequentially, or (emhttp --pipeline K) with up to K requests in
+flight.  nginx and every client run pinned to the same CPU (taskset -c
+CPU).  Every run is checked against nginx's own access log: N requests on
+one connection.
 
 Two figures per client, printed side by side and as ratios:
   req/s        median of --runs runs of --n requests (runs interleaved
@@ -17,8 +20,8 @@ Two figures per client, printed side by side and as ratios:
   instr/req    user-space instructions per request under callgrind:
                (Ir(2k) - Ir(k)) / k with k = --cg-n, so start-up cost cancels.
 
-The budget lines (emhttp: instructions/request <= 3000, req/s >= 0.9x raw)
-print PASS or MISS.  This is a benchmark, not a test: figures never make
+The targets of issue 16 print PASS or MISS with the margin.  --out writes
+the table as markdown (results.md) and a chart (reqs.png, gnuplot).  This is a benchmark, not a test: figures never make
 it exit non-zero.  Exit 2 = setup failure (missing binary, nginx did not
 start), 1 = a client failed to run at all, 0 otherwise.
 """
@@ -38,8 +41,6 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "fixtures"))
 
 from fixtures import FixtureError, Nginx, run  # noqa: E402
 
-BUDGET_INSTR = 3000
-BUDGET_RATIO = 0.9
 RUN_TIMEOUT = 300.0
 CG_TIMEOUT = 900.0
 
@@ -75,6 +76,8 @@ class Client:
         self.notes = []              # mismatches and errors, as text
         self.ir = {}                 # callgrind Ir by request count
         self.failed = False
+        self.p50, self.p99 = [], []  # latency of each run (us), when reported
+        self.cg_div = 1              # callgrind with cg_n / cg_div requests (slow clients)
 
     def argv(self, n):
         return [self.path] + [str(a) for a in self._argv(n)]
@@ -122,6 +125,9 @@ def measure(client, ng, n, cpu):
     if len(entries) != n or conns != 1:
         client.note("nginx saw %d requests on %d connections" %
                     (len(entries), conns))
+    if num(stats, "p50_us") is not None:
+        client.p50.append(num(stats, "p50_us"))
+        client.p99.append(num(stats, "p99_us"))
     return num(stats, "req_per_s")
 
 
@@ -210,23 +216,44 @@ def check_binary(path, what):
         raise SetupError("%s: %s is not an executable file" % (what, path))
 
 
-def make_clients(args, body):
+PY_CLIENTS = os.path.join(HERE, "py_clients.py")
+
+
+def make_clients(args, bodies):
+    """One Client per (peer, body); .body is the body's label."""
     port_url = {}   # filled once nginx runs
 
     def url():
         return port_url["url"]
 
-    clients = [
-        Client("raw", args.raw,
-               lambda n: ["127.0.0.1", port_url["port"], "/api", body, n],
-               "stdout"),
-        Client("curl", args.curl, lambda n: [url(), body, n], "stdout"),
-    ]
-    if args.emhttp:
-        clients.append(Client(
-            "emhttp", args.emhttp,
-            lambda n: ["-s", "--stats", "-n", n, "--json", "@" + body, url()],
-            "stderr"))
+    clients = []
+    for label, body in bodies:
+        row = [
+            Client("raw", args.raw,
+                   lambda n, b=body: ["127.0.0.1", port_url["port"], "/api", b, n], "stdout"),
+            Client("libcurl", args.curl, lambda n, b=body: [url(), b, n], "stdout"),
+            Client("aiohttp", "/usr/bin/python3",
+                   lambda n, b=body: [PY_CLIENTS, "aiohttp", "127.0.0.1", port_url["port"],
+                                      "/api", b, n], "stdout"),
+            Client("http.client", "/usr/bin/python3",
+                   lambda n, b=body: [PY_CLIENTS, "httpclient", "127.0.0.1",
+                                      port_url["port"], "/api", b, n], "stdout"),
+        ]
+        row[2].cg_div = row[3].cg_div = 10
+        if args.emhttp:
+            row.append(Client(
+                "emhttp", args.emhttp,
+                lambda n, b=body: ["-s", "--stats", "-n", n, "--json", "@" + b, url()],
+                "stderr"))
+            for k in (4, 16):
+                row.append(Client(
+                    "emhttp-pipe%d" % k, args.emhttp,
+                    lambda n, b=body, k=k: ["-s", "--stats", "-n", n, "--pipeline", k,
+                                            "--pipeline-all", "--json", "@" + b, url()],
+                    "stderr"))
+        for c in row:
+            c.body = label
+        clients += row
     return clients, port_url
 
 
@@ -238,52 +265,134 @@ def rps_ratio(a, b):
     return ratio(a.median, b.median)
 
 
-def report(clients, args, do_cg, cg_note):
-    by = {c.name: c for c in clients}
-    print()
-    print("%-8s %12s  %-34s %11s  %s" % ("client", "req/s", "(runs)",
-                                         "instr/req", "notes"))
+def med(xs):
+    return statistics.median(xs) if xs else None
+
+
+def find(clients, name, body):
     for c in clients:
-        med = statistics.median(c.rps) if c.rps else None
-        runs = ", ".join(fmt(r) for r in c.rps)
-        ipr = instr_per_request(c, args.cg_n) if do_cg else None
-        notes = "; ".join(c.notes) or "ok"
-        print("%-8s %12s  %-34s %11s  %s" % (c.name, fmt(med), "(%s)" % runs,
-                                             fmt(ipr), notes))
-        c.median = med
-        c.ipr = ipr
+        if c.name == name and c.body == body:
+            return c
+    return None
+
+
+def rows(clients, args, do_cg):
+    out = []
+    for c in clients:
+        c.median = med(c.rps)
+        k = args.cg_n // c.cg_div
+        c.ipr = instr_per_request(c, k) if do_cg else None
+    for c in clients:
+        r = {"client": c.name, "body": c.body, "transport": "http",
+             "rps": c.median, "p50": med(c.p50), "p99": med(c.p99), "ipr": c.ipr,
+             "notes": "; ".join(c.notes) or "ok"}
+        for ref in ("libcurl", "aiohttp", "raw"):
+            other = find(clients, ref, c.body)
+            r["x_" + ref] = rps_ratio(c, other) if other is not None else None
+        out.append(r)
+    return out
+
+
+HEAD = ("client", "body", "transport", "req/s", "p50 us", "p99 us", "x libcurl",
+        "x aiohttp", "x raw", "instr/req", "notes")
+
+
+def cells(r):
+    return [r["client"], r["body"], r["transport"], fmt(r["rps"]), fmt(r["p50"], 1),
+            fmt(r["p99"], 1), fmtx(r["x_libcurl"]), fmtx(r["x_aiohttp"]), fmtx(r["x_raw"]),
+            fmt(r["ipr"]), r["notes"]]
+
+
+def targets(clients, table):
+    """Issue 16's targets on this run: (text, PASS/MISS, by how much)."""
+    def get(name, body):
+        return next((r for r in table if r["client"] == name and r["body"] == body), None)
+    out = []
+
+    def check(what, got, want, higher=True, unit="x"):
+        if got is None:
+            out.append((what, "SKIP", "not measured"))
+            return
+        ok = got >= want if higher else got <= want
+        miss = "" if ok else " (missed by %.0f%%)" % (abs(want - got) / want * 100)
+        shown = ("%.2fx" % got) if unit == "x" else fmt(got)
+        out.append((what, "PASS" if ok else "MISS", shown + miss))
+    em = get("emhttp", "200 B")
+    em16 = get("emhttp", "16 KB")
+    p16 = get("emhttp-pipe16", "200 B")
+    if em:
+        check("sequential 200 B: >= 0.95x raw", em["x_raw"], 0.95)
+        check("sequential 200 B: >= 2x libcurl", em["x_libcurl"], 2.0)
+        check("sequential 200 B: <= 2,500 instr/req", em["ipr"], 2500, higher=False, unit="n")
+        check("sequential 200 B: >= 10x aiohttp", em["x_aiohttp"], 10.0)
+    if p16 and em:
+        check("pipelined depth 16: >= 3x emhttp sequential (loopback)",
+              rps_ratio(find(clients, "emhttp-pipe16", "200 B"), find(clients, "emhttp", "200 B")),
+              3.0)
+    if em16:
+        check("16 KB: >= 0.95x raw", em16["x_raw"], 0.95)
+        check("16 KB: >= 1.5x libcurl", em16["x_libcurl"], 1.5)
+    return out
+
+
+def report(clients, args, do_cg, cg_note):
+    table = rows(clients, args, do_cg)
+    widths = [max(len(h), *(len(cells(r)[i]) for r in table)) for i, h in enumerate(HEAD)]
+    print()
+    print("  ".join(h.ljust(w) for h, w in zip(HEAD, widths)).rstrip())
+    for r in table:
+        print("  ".join(v.ljust(w) for v, w in zip(cells(r), widths)).rstrip())
     if not do_cg:
         print("(instructions not measured: %s)" % cg_note)
+    print("\ntargets (issue 16)")
+    tg = targets(clients, table)
+    for what, verdict, detail in tg:
+        print("  %-58s %s %s" % (what, verdict, detail))
+    return table, tg
 
-    print("\nratios (req/s: median of the per-round ratios)")
-    pairs = [("emhttp", "raw"), ("emhttp", "curl"), ("curl", "raw")]
-    for a, b in pairs:
-        if a not in by or b not in by:
-            continue
-        rr = rps_ratio(by[a], by[b])
-        ir = ratio(by[a].ipr, by[b].ipr)
-        print("  %-12s req/s %8s   instr/req %8s" % (
-            "%s/%s" % (a, b), fmtx(rr), fmtx(ir)))
 
-    print("\nbudget (issue 2, emhttp)")
-    em, raw = by.get("emhttp"), by.get("raw")
-    if em is None:
-        print("  instructions/request <= %d: SKIP (no --emhttp)" %
-              BUDGET_INSTR)
-        print("  req/s >= %.1fx raw: SKIP (no --emhttp)" % BUDGET_RATIO)
+def write_outputs(out_dir, table, tg, header_lines):
+    os.makedirs(out_dir, exist_ok=True)
+    md = ["# emhttp benchmark", "", "Generated by `tests/bench/run.sh` "
+          "(tests/bench/run_bench.py); do not edit by hand.", ""]
+    md += ["    " + h for h in header_lines] + [""]
+    md.append("| " + " | ".join(HEAD) + " |")
+    md.append("|" + "---|" * len(HEAD))
+    for r in table:
+        md.append("| " + " | ".join(cells(r)) + " |")
+    md += ["", "Targets (issue 16):", ""]
+    md += ["- %s: **%s** %s" % t for t in tg]
+    md += ["", "![requests per second](reqs.png)", ""]
+    with open(os.path.join(out_dir, "results.md"), "w") as f:
+        f.write("\n".join(md))
+    dat = os.path.join(out_dir, "reqs.dat")
+    names = []
+    for r in table:
+        if r["client"] not in names:
+            names.append(r["client"])
+    with open(dat, "w") as f:
+        f.write("client small large\n")
+        for n in names:
+            a = next((r["rps"] for r in table if r["client"] == n and r["body"] == "200 B"), None)
+            b = next((r["rps"] for r in table if r["client"] == n and r["body"] == "16 KB"), None)
+            f.write("%s %s %s\n" % (n, a or 0, b or 0))
+    gp = shutil.which("gnuplot")
+    if gp is None:
+        print("note: gnuplot not found, no chart")
         return
-    if em.ipr is None:
-        line = "SKIP (not measured)"
-    else:
-        line = "%s (%s)" % ("PASS" if em.ipr <= BUDGET_INSTR else "MISS",
-                            fmt(em.ipr))
-    print("  instructions/request <= %d: %s" % (BUDGET_INSTR, line))
-    rr = rps_ratio(em, raw)
-    if rr is None:
-        line = "SKIP (not measured)"
-    else:
-        line = "%s (%.2fx)" % ("PASS" if rr >= BUDGET_RATIO else "MISS", rr)
-    print("  req/s >= %.1fx raw: %s" % (BUDGET_RATIO, line))
+    script = """set terminal png size 900,480
+set output '%s'
+set style data histograms
+set style histogram clustered gap 1
+set style fill solid 0.8 border -1
+set ylabel 'requests/s (median)'
+set title 'one connection to nginx on loopback, one CPU'
+set key top right
+set xtics rotate by -25
+plot '%s' using 2:xtic(1) title '200 B POST', '' using 3 title '16 KB POST'
+""" % (os.path.join(out_dir, "reqs.png"), dat)
+    subprocess.run([gp], input=script.encode(), check=False)
+    os.unlink(dat)
 
 
 def main():
@@ -302,6 +411,8 @@ def main():
                     help="CPU for nginx and the clients ('' = no pinning)")
     ap.add_argument("--no-callgrind", action="store_true")
     ap.add_argument("--body", default=os.path.join(HERE, "body.json"))
+    ap.add_argument("--body16k", default=os.path.join(HERE, "body16k.json"))
+    ap.add_argument("--out", help="write results.md and reqs.png into this folder")
     args = ap.parse_args()
     cpu = args.cpu if args.cpu != "" else None
 
@@ -311,8 +422,10 @@ def main():
             if path:
                 check_binary(path, what)
         body = os.path.abspath(args.body)
-        if not os.path.isfile(body):
-            raise SetupError("body file %s missing" % body)
+        body16k = os.path.abspath(args.body16k)
+        for b in (body, body16k):
+            if not os.path.isfile(b):
+                raise SetupError("body file %s missing" % b)
     except SetupError as e:
         print("setup failure: %s" % e, file=sys.stderr)
         return 2
@@ -324,7 +437,7 @@ def main():
         print("note: taskset not found, nothing is pinned")
         cpu = None
 
-    clients, port_url = make_clients(args, body)
+    clients, port_url = make_clients(args, [("200 B", body), ("16 KB", body16k)])
     with open(body, "rb") as f:
         body_len = len(f.read())
     try:
@@ -336,20 +449,24 @@ def main():
     try:
         port_url["port"] = ng.port
         port_url["url"] = ng.url("/api")
-        print("emhttp bench: %d-byte JSON POST to nginx %s, one keep-alive "
-              "connection per client" % (body_len, port_url["url"]))
-        print("  cpu: %s (%d online); nginx and clients pinned to CPU %s" % (
+        header = []
+        header.append("emhttp bench: %d-byte and 16,384-byte JSON POSTs to nginx %s, one "
+                      "keep-alive connection per client" % (body_len, port_url["url"]))
+        header.append("cpu: %s (%d online); nginx and clients pinned to CPU %s" % (
             cpu_model(), os.cpu_count() or 0, cpu if cpu else "-"))
-        print("  %s, 1 worker; libcurl %s; %s" % (
+        header.append("%s, 1 worker; libcurl %s; %s" % (
             tool_version(["/usr/sbin/nginx", "-v"]),
             tool_version(["curl-config", "--version"]).replace(
                 "libcurl ", ""),
             tool_version(["valgrind", "--version"]) if do_cg else
             "no callgrind"))
-        print("  req/s: median of %d runs x %d requests" % (args.runs, args.n))
+        header.append("req/s: median of %d interleaved rounds x %d requests; latency: "
+                      "submission to completion (clients that report it)" % (args.runs, args.n))
         if do_cg:
-            print("  instr/req: callgrind, (Ir(%d) - Ir(%d)) / %d" % (
-                2 * args.cg_n, args.cg_n, args.cg_n))
+            header.append("instr/req: callgrind, (Ir(2k) - Ir(k)) / k, k = %d (Python "
+                          "clients: %d), start-up cancels" % (args.cg_n, args.cg_n // 10))
+        for h in header:
+            print(h if h.startswith("emhttp bench") else "  " + h)
         sys.stdout.flush()
 
         # Warm-up (also proves every client works before timing anything).
@@ -367,12 +484,15 @@ def main():
                 for c in clients:
                     if c.failed:
                         continue
-                    for k in (args.cg_n, 2 * args.cg_n):
+                    k0 = args.cg_n // c.cg_div
+                    for k in (k0, 2 * k0):
                         c.ir[k] = callgrind_ir(c, k, cpu, tmp)
     finally:
         ng.stop()
 
-    report(clients, args, do_cg, cg_note)
+    table, tg = report(clients, args, do_cg, cg_note)
+    if args.out:
+        write_outputs(args.out, table, tg, header)
     return 1 if any(c.failed or not c.rps for c in clients) else 0
 
 

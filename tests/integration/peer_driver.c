@@ -5,7 +5,7 @@
  * every request after every kind of failure.
  *
  *   peer_driver HOST PORT [--first-byte MS] [--max-time MS] [--retry-all]
- *               STEP...
+ *               [--pipeline K [--pipeline-all]] STEP...
  *   STEP: METHOD:PATH     e.g. GET:/ok  POST:/eof-before-response
  *         JSON:PATH       GET, body collected and parsed as JSON
  *         sleep:MS        pause (connection idle)
@@ -17,6 +17,10 @@
  *
  * POST steps carry a small JSON body.  The body of each response is
  * hashed (FNV-1a 64) so the test can compare it with what the server sent.
+ *
+ * --pipeline K: max_in_flight K, and every METHOD:PATH step is submitted
+ * at once (sleep and JSON steps are not allowed); the lines come in
+ * completion order, each with its step index "i" and the body itself.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -164,6 +168,79 @@ static void run_step(const char *step)
     fflush(stdout);
 }
 
+/* --pipeline: every step queued at once, then polled to the end. */
+#define MAX_STEPS 256
+static struct {
+    emhttp_request req;
+    body_sum sum;
+    char text[64];
+    size_t text_len;
+    char method[16];
+    const char *step;
+    int i;
+} slots[MAX_STEPS];
+
+static int on_body_keep(emhttp_request *req, const uint8_t *d, size_t n)
+{
+    int i = *(int *)req->user;
+    body_sum_add(&slots[i].sum, d, n);
+    for (size_t k = 0; k < n && slots[i].text_len + 2 < sizeof slots[i].text; k++) {
+        if (d[k] == '"' || d[k] == '\\') { /* (JSON-escaped for the output line) */
+            slots[i].text[slots[i].text_len++] = '\\';
+        }
+        slots[i].text[slots[i].text_len++] = d[k] >= 0x20 && d[k] < 0x7f ? (char)d[k] : '?';
+    }
+    return 0;
+}
+
+static void on_complete_print(emhttp_request *req, int rc)
+{
+    int i = *(int *)req->user;
+    printf("{\"i\":%d,\"step\":\"%s\",\"rc\":%d,\"err\":\"%s\",\"status\":%d,\"len\":%zu,"
+           "\"body\":\"%.*s\"}\n",
+           i, slots[i].step, rc, emhttp_strerror(rc), req->status, slots[i].sum.len,
+           (int)slots[i].text_len, slots[i].text);
+    fflush(stdout);
+}
+
+static const emhttp_response_cbs pipe_cbs = {NULL, NULL, on_body_keep, on_complete_print};
+
+static int run_pipelined(int n, char **steps)
+{
+    static const uint8_t json[] = "{\"t\":1}";
+    if (n > MAX_STEPS) {
+        return 2;
+    }
+    for (int i = 0; i < n; i++) {
+        const char *colon = strchr(steps[i], ':');
+        if (colon == NULL || (size_t)(colon - steps[i]) >= sizeof slots[i].method ||
+            !strncmp(steps[i], "sleep:", 6) || !strncmp(steps[i], "JSON:", 5)) {
+            fprintf(stderr, "bad step for --pipeline: %s\n", steps[i]);
+            return 2;
+        }
+        memcpy(slots[i].method, steps[i], (size_t)(colon - steps[i]));
+        slots[i].step = steps[i];
+        slots[i].i = i;
+        slots[i].sum = (body_sum)BODY_SUM_INIT;
+        bool post = !strcmp(slots[i].method, "POST");
+        slots[i].req = (emhttp_request){.method = slots[i].method, .target = colon + 1,
+                                        .cbs = &pipe_cbs, .user = &slots[i].i,
+                                        .body = post ? json : NULL,
+                                        .body_len = post ? sizeof json - 1 : 0};
+        if (emhttp_submit(&cli, &slots[i].req) != EMHTTP_OK) {
+            return 1;
+        }
+    }
+    emhttp_port p = emhttp_posix_port(&net);
+    while (emhttp_poll(&cli) != EMHTTP_OK) {
+        unsigned flags = emhttp_wait_flags(&cli);
+        if (!(flags & EMHTTP_WAIT_NOW) && flags != 0) {
+            p.ops->wait(p.ctx, flags, emhttp_next_timeout_ms(&cli));
+        }
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3) {
@@ -187,6 +264,10 @@ int main(int argc, char **argv)
             }
         } else if (!strcmp(argv[i], "--retry-all")) {
             cfg.retry_all_methods = true;
+        } else if (!strcmp(argv[i], "--pipeline") && i + 1 < argc) {
+            cfg.max_in_flight = (uint8_t)atoi(argv[++i]);
+        } else if (!strcmp(argv[i], "--pipeline-all")) {
+            cfg.pipeline_all_methods = true;
         } else {
             fprintf(stderr, "unknown option %s\n", argv[i]);
             return 2;
@@ -200,8 +281,15 @@ int main(int argc, char **argv)
     if (emhttp_client_init(&cli, &cfg) != EMHTTP_OK) {
         return 1;
     }
-    for (; i < argc; i++) {
-        run_step(argv[i]);
+    if (cfg.max_in_flight > 1) {
+        int rc = run_pipelined(argc - i, argv + i);
+        if (rc != 0) {
+            return rc;
+        }
+    } else {
+        for (; i < argc; i++) {
+            run_step(argv[i]);
+        }
     }
     const emhttp_stats *s = emhttp_client_stats(&cli);
     printf("{\"stats\":{\"requests\":%u,\"errors\":%u,\"connects\":%u,\"dns_queries\":%u,"

@@ -187,6 +187,17 @@ typedef struct emhttp_config {
                                  (default: idempotent or Idempotency-Key only,
                                  unless CONFIG_EMHTTP_RETRY_ALL_METHODS); ignored
                                  without CONFIG_EMHTTP_RESEND */
+    uint8_t max_in_flight;  /**< pipelining (CONFIG_EMHTTP_PIPELINING): up to this
+                                 many requests written ahead on the connection,
+                                 answered in order; 0 or 1 = off (one request at
+                                 a time).  Only replayable requests (idempotent
+                                 method or an Idempotency-Key header) go behind an
+                                 unanswered one, unless pipeline_all_methods; see
+                                 "Pipelining" above emhttp_client_init(); ignored
+                                 without CONFIG_EMHTTP_PIPELINING */
+    bool pipeline_all_methods; /**< let any method go behind an unanswered
+                                 request (one lost with its connection then fails
+                                 with EMHTTP_ERR_CLOSED unless it may be re-sent) */
 #if CONFIG_EMHTTP_EVENTS
     emhttp_event_cb on_event; /**< optional (CONFIG_EMHTTP_EVENTS) */
     void *event_arg;
@@ -222,6 +233,7 @@ struct emhttp_client {
     void *event_arg_;
 #endif
     emhttp_request *queue_;    /* head: the request on the connection (one in
+                                  flight; with pipelining the first of those in
                                   flight), then those waiting */
     emhttp_request *tail_;
     emhttp_request *closing_;  /* detached by emhttp_client_close(), being completed */
@@ -252,7 +264,37 @@ struct emhttp_client {
     uint8_t naddrs_, addr_idx_;
     uint8_t host_len_;
     uint8_t flags_;
+#if CONFIG_EMHTTP_PIPELINING
+    emhttp_request *tx_req_;   /* the last request written (or being written) */
+    uint8_t depth_;            /* max_in_flight, at least 1 */
+    uint8_t inflight_;         /* requests at the queue's front on the connection */
+    uint8_t pflags_;           /* pipelining flags (client.c) */
+#endif
 };
+
+/*
+ * Pipelining (CONFIG_EMHTTP_PIPELINING, emhttp_config.max_in_flight K > 1):
+ * up to K queued requests are written ahead on the one connection and
+ * their responses matched in order.
+ *  - Only a replayable request (idempotent method, or an Idempotency-Key
+ *    header; any with pipeline_all_methods) goes behind an unanswered one.
+ *    Requests with "Expect: 100-continue" never do.
+ *  - A response that ends the connection (Connection: close, HTTP/1.0, a
+ *    close-delimited body) means the server did not process what was
+ *    written behind it: those requests are re-sent on a fresh connection
+ *    (not counted as retries), and that connection sends one request at a
+ *    time until a response on it keeps the connection open.
+ *  - When the connection fails otherwise (reset, EOF, a timeout, a
+ *    malformed response), the requests written behind the failing one may
+ *    or may not have been processed: each is re-sent once on a fresh
+ *    connection, alone (nothing pipelined behind it), if it may be
+ *    re-sent (CONFIG_EMHTTP_RESEND: idempotent, Idempotency-Key, or
+ *    retry_all_methods), else it completes with EMHTTP_ERR_CLOSED.
+ *  - Every request completes exactly once, in submission order; a re-sent
+ *    one keeps its start time, so its request timeout still holds.
+ *  - emhttp_cancel() of a request written on the connection closes it; the
+ *    others written on it are then treated as on a failed connection.
+ */
 
 /**
  * Initialise a client.  Opens nothing: the first request connects.
@@ -334,8 +376,9 @@ int emhttp_cancel(emhttp_client *c, emhttp_request *req);
 
 /**
  * Advance the client: bounded, non-blocking work (at most a few state
- * steps, each at most one receive of the buffer size, one send of
- * CONFIG_EMHTTP_SEND_CHUNK, one step of DNS, connect or handshake).
+ * steps, each at most one receive of the buffer size, one send of a
+ * request head and/or CONFIG_EMHTTP_SEND_CHUNK body bytes, one step of
+ * DNS, connect or handshake).
  * Every running deadline is checked on each call, whatever arrives.
  * @return EMHTTP_PENDING while requests remain queued, EMHTTP_OK when the
  *         queue is empty, the negative result of a request that failed

@@ -77,8 +77,9 @@
 #define CONFIG_EMHTTP_REQUEST_TIMEOUT_MS 30000
 #endif
 
-/** Most bytes handed to the port in one poll step: a large body is sent
- *  over several steps, so one step's work does not grow with the body. */
+/** Most body bytes handed to the port in one poll step (the first step
+ *  also hands it the head): a large body is sent over several steps, so
+ *  one step's work does not grow with the body. */
 #ifndef CONFIG_EMHTTP_SEND_CHUNK
 #define CONFIG_EMHTTP_SEND_CHUNK 16384
 #endif
@@ -109,6 +110,13 @@
  *  the client asks for every method (emhttp_config.retry_all_methods). */
 #ifndef CONFIG_EMHTTP_RETRY_ALL_METHODS
 #define CONFIG_EMHTTP_RETRY_ALL_METHODS 0
+#endif
+
+/** Pipelining: with emhttp_config.max_in_flight above 1, several requests
+ *  written ahead on the connection, answered in order (emhttp/client.h).
+ *  Off: one request at a time, no code or client fields for it. */
+#ifndef CONFIG_EMHTTP_PIPELINING
+#define CONFIG_EMHTTP_PIPELINING EMHTTP_DEFAULT_Y_
 #endif
 
 /** Decode chunked responses (Transfer-Encoding: chunked).  Off: a response
@@ -293,6 +301,9 @@
 #if !EMHTTP_OPT_BOOL_(CONFIG_EMHTTP_RETRY_ALL_METHODS)
 #error "CONFIG_EMHTTP_RETRY_ALL_METHODS must be 0 or 1"
 #endif
+#if !EMHTTP_OPT_BOOL_(CONFIG_EMHTTP_PIPELINING)
+#error "CONFIG_EMHTTP_PIPELINING must be 0 or 1"
+#endif
 #if !EMHTTP_OPT_BOOL_(CONFIG_EMHTTP_CHUNKED)
 #error "CONFIG_EMHTTP_CHUNKED must be 0 or 1"
 #endif
@@ -375,7 +386,8 @@
     X(CONFIG_EMHTTP_FIRST_BYTE_TIMEOUT_MS) X(CONFIG_EMHTTP_REQUEST_TIMEOUT_MS)            \
     X(CONFIG_EMHTTP_SEND_CHUNK) X(CONFIG_EMHTTP_KEEPALIVE_MARGIN_MS)                      \
     X(CONFIG_EMHTTP_IDLE_REUSE_MS)                                                        \
-    X(CONFIG_EMHTTP_RESEND) X(CONFIG_EMHTTP_RETRY_ALL_METHODS) X(CONFIG_EMHTTP_CHUNKED)   \
+    X(CONFIG_EMHTTP_RESEND) X(CONFIG_EMHTTP_RETRY_ALL_METHODS)                            \
+    X(CONFIG_EMHTTP_PIPELINING) X(CONFIG_EMHTTP_CHUNKED)                                  \
     X(CONFIG_EMHTTP_KEEPALIVE_HINT) X(CONFIG_EMHTTP_LENGTH_64) X(CONFIG_EMHTTP_FAST_SCAN)  \
     X(CONFIG_EMHTTP_EVENTS)                                                               \
     X(CONFIG_EMHTTP_STATS) X(CONFIG_EMHTTP_DNS_TTL_S) X(CONFIG_EMHTTP_DNS_TIMEOUT_MS)     \
