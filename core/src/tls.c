@@ -198,6 +198,17 @@ static int mfl_code(unsigned len)
     }
 }
 
+/* A client certificate comes with its key, in a build that takes one. */
+static int check_identity(const emhttp_tls_config *cfg)
+{
+    bool cert = cfg->client_cert != NULL && cfg->client_cert_len > 0;
+    bool key = cfg->client_key != NULL && cfg->client_key_len > 0;
+    if (cert != key) {
+        return EMHTTP_ERR_ARG;
+    }
+    return cert && !CONFIG_EMHTTP_TLS_CLIENT_CERT ? EMHTTP_ERR_UNSUPPORTED : EMHTTP_OK;
+}
+
 static int check_config(const emhttp_tls_config *cfg)
 {
     if (cfg == NULL || cfg->hostname == NULL || cfg->hostname[0] == '\0' ||
@@ -210,15 +221,8 @@ static int check_config(const emhttp_tls_config *cfg)
     if (cfg->pin_count > CONFIG_EMHTTP_TLS_MAX_PINS || (cfg->pin_count > 0 && cfg->pins == NULL)) {
         return EMHTTP_ERR_ARG;
     }
-    bool cert = cfg->client_cert != NULL && cfg->client_cert_len > 0;
-    bool key = cfg->client_key != NULL && cfg->client_key_len > 0;
-    if (cert != key) {
-        return EMHTTP_ERR_ARG;
-    }
-    if (cert && !CONFIG_EMHTTP_TLS_CLIENT_CERT) {
-        return EMHTTP_ERR_UNSUPPORTED;
-    }
-    return mfl_code(cfg->max_frag_len) < 0 ? EMHTTP_ERR_ARG : EMHTTP_OK;
+    int rc = check_identity(cfg);
+    return rc != EMHTTP_OK ? rc : mfl_code(cfg->max_frag_len) < 0 ? EMHTTP_ERR_ARG : EMHTTP_OK;
 }
 
 static int fail(emhttp_tls *t, int mbedtls_rc, int err)

@@ -808,6 +808,26 @@ static void report_error(const char *url, int rc)
     error_msg("%s: %s", url, emhttp_strerror(rc));
 }
 
+/* TCP, TLS over it for https, and the trace on top when -v, -i or -I
+ * need the request head or the status line's version. */
+static emhttp_transport choose_transport(const options *o, const emhttp_url *u)
+{
+    emhttp_transport tr = emhttp_posix_tcp(&st.net);
+#if CONFIG_EMHTTP_TLS
+    if (u->scheme == EMHTTP_SCHEME_HTTPS) {
+        tr = emhttp_tls_transport(&st.tls, tr);
+        trace.tls = &st.tls;
+    }
+#else
+    (void)u;
+#endif
+    if (o->verbose || o->include || o->head) {
+        trace.verbose = o->verbose;
+        tr = cli_trace_wrap(&trace, tr);
+    }
+    return tr;
+}
+
 static int setup_client(const options *o, const emhttp_url *u)
 {
     emhttp_ip_addr fixed;
@@ -848,17 +868,7 @@ static int setup_client(const options *o, const emhttp_url *u)
         .resolve = use_fixed ? &fixed : NULL,
         .on_event = o->verbose ? on_event : NULL, .event_arg = st.host,
     };
-    cfg.transport = emhttp_posix_tcp(&st.net);
-#if CONFIG_EMHTTP_TLS
-    if (u->scheme == EMHTTP_SCHEME_HTTPS) {
-        cfg.transport = emhttp_tls_transport(&st.tls, cfg.transport);
-        trace.tls = &st.tls;
-    }
-#endif
-    if (o->verbose || o->include || o->head) { /* the status line's version, the request head */
-        trace.verbose = o->verbose;
-        cfg.transport = cli_trace_wrap(&trace, cfg.transport);
-    }
+    cfg.transport = choose_transport(o, u);
     int rc = emhttp_client_init(&st.cli, &cfg);
     if (rc != EMHTTP_OK) {
         error_msg("%s: %s", o->url, emhttp_strerror(rc));

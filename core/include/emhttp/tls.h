@@ -29,6 +29,10 @@
  * never sees a request byte: verification happens while its Certificate
  * message is parsed, before the client's key exchange.
  *
+ * Mutual TLS: a client certificate and its private key (client_cert /
+ * client_key below) are presented when the server asks for one; the key
+ * buffer is read at init only (what mbedTLS keeps: see client_key).
+ *
  * Reconnects resume the last session (a session ticket when the server
  * issued one, otherwise the session ID), so they skip the certificate
  * chain and the public-key operations: about 1% of a full handshake's
