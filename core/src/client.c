@@ -387,6 +387,12 @@ static step_result st_idle(emhttp_client *c)
     if (!request_ready(c)) {
         return c->queue_ != NULL ? STEP_NEXT : STEP_WAIT; /* failed: the next one */
     }
+    /* An active request can wait here across polls (between connections,
+     * after a resolution, when the steps ran out): its time may be up. */
+    uint32_t total = c->to_[TO_REQUEST];
+    if (total != NO_LIMIT && elapsed(c, c->queue_->t_start_, total)) {
+        return finish(c, EMHTTP_ERR_TIMEOUT);
+    }
     if (dns_fresh(c)) {
         return start_connect(c);
     }
@@ -541,7 +547,11 @@ static bool probe(emhttp_client *c)
         return true;
     }
     long n = c->tr_.ops->recv(c->tr_.ctx, c->rx_, c->rx_size_);
-    return n == 0 && !(tr_want(c, EMHTTP_WAIT_READ) & EMHTTP_WAIT_NOW);
+    if (n == 0 && !(tr_want(c, EMHTTP_WAIT_READ) & EMHTTP_WAIT_NOW)) {
+        c->flags_ |= CF_DRAINED; /* (for the rest of this poll) */
+        return true;
+    }
+    return false;
 }
 
 static step_result st_ready(emhttp_client *c)
@@ -608,6 +618,14 @@ static long send_some(emhttp_client *c, const emhttp_request *r)
 static step_result st_sending(emhttp_client *c)
 {
     emhttp_request *r = c->queue_;
+    if (c->sent_ == 0 && !probe(c)) { /* bytes before the request: not its answer */
+        if (!(c->flags_ & CF_REUSED)) {
+            return drop(c, EMHTTP_ERR_PROTOCOL); /* a new connection that speaks first */
+        }
+        COUNT(c, ka_expired, 1); /* the head waited for room, and something came */
+        close_conn(c, EMHTTP_OK);
+        return STEP_NEXT;
+    }
     long n = send_some(c, r);
     if (n < 0) {
         return conn_failed(c, (int)n);

@@ -471,6 +471,21 @@ static void test_dead_connections(void)
     CHECK_EQ_INT(M.heads, 1);
 }
 
+/* A new connection that speaks before the request was written is not an
+ * HTTP server answering it: the request fails, nothing is sent, and the
+ * next request goes out on a fresh connection. */
+static void test_fresh_connection_speaks_first(void)
+{
+    setup(NULL);
+    script(A_DATA, 0, "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nEVIL");
+    script(A_DATA, 1, OK200);
+    CHECK_EQ_INT(get("GET"), EMHTTP_ERR_PROTOCOL);
+    CHECK_EQ_INT(M.sent_len, 0);
+    CHECK_EQ_INT(get("GET"), EMHTTP_OK);
+    CHECK_EQ_MEM(body, body_len, "ok", 2);
+    CHECK_EQ_INT(M.connects, 2);
+}
+
 /* Errors keep their cause: a port out of resources is not a refused
  * connection (the cached address is kept), a resolver that cannot start is
  * not a name that does not resolve, a handshake past the connect timeout
@@ -954,6 +969,7 @@ int main(void)
     RUN(test_dns_errors);
     RUN(test_error_causes);
     RUN(test_dead_connections);
+    RUN(test_fresh_connection_speaks_first);
     RUN(test_secure_transport_defaults);
 #if CONFIG_EMHTTP_RESEND
     RUN(test_dead_reuse_retry_policy);

@@ -179,6 +179,24 @@
 #define CONFIG_EMHTTP_MAX_HOST_LEN 253
 #endif
 
+/* ---- TCP (read by the ports) ------------------------------------------- */
+
+/** TCP keepalive on every connection a port opens: seconds without traffic
+ *  before the first probe; 0 = off.  A peer that answers none of
+ *  CONFIG_EMHTTP_TCP_KEEPALIVE_CNT probes, CONFIG_EMHTTP_TCP_KEEPALIVE_INTVL_S
+ *  apart, gets the connection reset by the stack (a NAT or a cellular
+ *  network that dropped it silently); the probes also keep a NAT's mapping
+ *  alive.  Defaults: a silent peer is found 45 s after the last traffic. */
+#ifndef CONFIG_EMHTTP_TCP_KEEPALIVE_S
+#define CONFIG_EMHTTP_TCP_KEEPALIVE_S 30
+#endif
+#ifndef CONFIG_EMHTTP_TCP_KEEPALIVE_INTVL_S
+#define CONFIG_EMHTTP_TCP_KEEPALIVE_INTVL_S 5
+#endif
+#ifndef CONFIG_EMHTTP_TCP_KEEPALIVE_CNT
+#define CONFIG_EMHTTP_TCP_KEEPALIVE_CNT 3
+#endif
+
 /* ---- JSON -------------------------------------------------------------- */
 
 /** Doubles in the JSON writer and reader (needs a libm-free shortest
@@ -321,6 +339,15 @@
 #if CONFIG_EMHTTP_MAX_HOST_LEN < 1 || CONFIG_EMHTTP_MAX_HOST_LEN > 253
 #error "CONFIG_EMHTTP_MAX_HOST_LEN must be between 1 and 253"
 #endif
+#if CONFIG_EMHTTP_TCP_KEEPALIVE_S < 0 || CONFIG_EMHTTP_TCP_KEEPALIVE_S > 32767
+#error "CONFIG_EMHTTP_TCP_KEEPALIVE_S must be between 0 (off) and 32767"
+#endif
+#if CONFIG_EMHTTP_TCP_KEEPALIVE_INTVL_S < 1 || CONFIG_EMHTTP_TCP_KEEPALIVE_INTVL_S > 32767
+#error "CONFIG_EMHTTP_TCP_KEEPALIVE_INTVL_S must be between 1 and 32767"
+#endif
+#if CONFIG_EMHTTP_TCP_KEEPALIVE_CNT < 1 || CONFIG_EMHTTP_TCP_KEEPALIVE_CNT > 127
+#error "CONFIG_EMHTTP_TCP_KEEPALIVE_CNT must be between 1 and 127"
+#endif
 #if !EMHTTP_OPT_BOOL_(CONFIG_EMHTTP_JSON_FLOAT)
 #error "CONFIG_EMHTTP_JSON_FLOAT must be 0 or 1"
 #endif
@@ -363,6 +390,8 @@
     X(CONFIG_EMHTTP_EVENTS)                                                               \
     X(CONFIG_EMHTTP_STATS) X(CONFIG_EMHTTP_DNS_TTL_S) X(CONFIG_EMHTTP_DNS_TIMEOUT_MS)     \
     X(CONFIG_EMHTTP_DNS_MAX_ADDRS) X(CONFIG_EMHTTP_IPV6) X(CONFIG_EMHTTP_MAX_HOST_LEN)    \
+    X(CONFIG_EMHTTP_TCP_KEEPALIVE_S) X(CONFIG_EMHTTP_TCP_KEEPALIVE_INTVL_S)               \
+    X(CONFIG_EMHTTP_TCP_KEEPALIVE_CNT)                                                    \
     X(CONFIG_EMHTTP_JSON_FLOAT) X(CONFIG_EMHTTP_JSON_MAX_DEPTH) X(CONFIG_EMHTTP_TLS)      \
     X(CONFIG_EMHTTP_TLS_MAX_FRAG_LEN) X(CONFIG_EMHTTP_TLS_ECP_MAX_OPS)                    \
     X(CONFIG_EMHTTP_TLS_MAX_PINS) X(CONFIG_EMHTTP_TLS_RESUME)                        \
