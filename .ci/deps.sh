@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake clang libclang-rt-14-dev libfuzzer-14-dev binutils
   python3 nginx-light libcurl4-openssl-dev libjsmn-dev libcjson-dev
   valgrind lcov util-linux iproute2 pmccabe openssl libssl-dev libmbedtls-dev
-  dnsmasq-base dpkg-dev
+  dnsmasq-base dpkg-dev tmux curl
   gcc-arm-none-eabi libnewlib-arm-none-eabi gcc-riscv64-unknown-elf python3-kconfiglib pkg-config
   kconfig-frontends qemu-system-arm python3-aiohttp gnuplot-nox
 )

@@ -4,6 +4,7 @@
 #   CMake package      lib/cmake/emhttp: find_package(emhttp CONFIG) gives
 #                      emhttp::core and emhttp::port_posix
 #   pkg-config         lib/pkgconfig/emhttp.pc (every installed library)
+#   program            bin/emhttp, the command line client (when it is built)
 # On by default when emhttp is the top-level project; a parent project that
 # uses add_subdirectory() turns it on with EMHTTP_INSTALL=ON.
 include(GNUInstallDirs)
@@ -60,6 +61,10 @@ if(EMHTTP_INSTALL)
     endif()
   endforeach()
 
+  # The command line client, as bin/emhttp (built with the examples or tests).
+  if(TARGET emhttp)
+    install(TARGETS emhttp RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+  endif()
   install(DIRECTORY ${PROJECT_SOURCE_DIR}/core/include/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
   # Next to opt.h, which finds it first: the installed headers keep the
   # configuration the libraries were built with (cmake/config.cmake).

@@ -39,8 +39,10 @@
 #define TF_SELF_SIGNED 0x100u /* the server's certificate signs itself */
 #define TF_IP_HOST 0x200u     /* the host is an IP literal (ip_) */
 #define TF_BEGUN 0x400u       /* the transport began a session on this connection */
+#define TF_DONE 0x800u        /* a handshake completed on this connection */
 
-#define HS_RESET_FLAGS (TF_HANDSHAKING | TF_OFFERED | TF_FULL | TF_RESUMED | TF_PIN_FAILED | TF_SELF_SIGNED)
+#define HS_RESET_FLAGS \
+    (TF_HANDSHAKING | TF_OFFERED | TF_FULL | TF_RESUMED | TF_PIN_FAILED | TF_SELF_SIGNED | TF_DONE)
 
 /* P-256 and X25519 first: with mbedTLS's default order (largest first) a
  * server that follows the client's preference settles on P-521, which
@@ -196,6 +198,17 @@ static int mfl_code(unsigned len)
     }
 }
 
+/* A client certificate comes with its key, in a build that takes one. */
+static int check_identity(const emhttp_tls_config *cfg)
+{
+    bool cert = cfg->client_cert != NULL && cfg->client_cert_len > 0;
+    bool key = cfg->client_key != NULL && cfg->client_key_len > 0;
+    if (cert != key) {
+        return EMHTTP_ERR_ARG;
+    }
+    return cert && !CONFIG_EMHTTP_TLS_CLIENT_CERT ? EMHTTP_ERR_UNSUPPORTED : EMHTTP_OK;
+}
+
 static int check_config(const emhttp_tls_config *cfg)
 {
     if (cfg == NULL || cfg->hostname == NULL || cfg->hostname[0] == '\0' ||
@@ -208,7 +221,8 @@ static int check_config(const emhttp_tls_config *cfg)
     if (cfg->pin_count > CONFIG_EMHTTP_TLS_MAX_PINS || (cfg->pin_count > 0 && cfg->pins == NULL)) {
         return EMHTTP_ERR_ARG;
     }
-    return mfl_code(cfg->max_frag_len) < 0 ? EMHTTP_ERR_ARG : EMHTTP_OK;
+    int rc = check_identity(cfg);
+    return rc != EMHTTP_OK ? rc : mfl_code(cfg->max_frag_len) < 0 ? EMHTTP_ERR_ARG : EMHTTP_OK;
 }
 
 static int fail(emhttp_tls *t, int mbedtls_rc, int err)
@@ -295,6 +309,48 @@ static int set_host(emhttp_tls *t, const char *host)
     return rc == 0 ? EMHTTP_OK : fail(t, rc, EMHTTP_ERR_TLS_CONFIG);
 }
 
+/* PEM (ends with its NUL) into the heap, or one DER certificate referenced
+ * in place: the rule of emhttp_tls_add_ca(). */
+static int parse_crt(emhttp_tls *t, mbedtls_x509_crt *chain, const uint8_t *buf, size_t len)
+{
+    int rc = buf[len - 1] == '\0' ? mbedtls_x509_crt_parse(chain, buf, len)
+                                  : mbedtls_x509_crt_parse_der_nocopy(chain, buf, len);
+    if (rc > 0) {
+        rc = MBEDTLS_ERR_X509_INVALID_FORMAT; /* some certificates of the PEM did not parse */
+    }
+    return rc == 0 ? EMHTTP_OK : fail(t, rc, EMHTTP_ERR_TLS_CONFIG);
+}
+
+#if CONFIG_EMHTTP_TLS_CLIENT_CERT
+/* Mutual TLS: the client certificate and its key.  The key buffer is only
+ * read here: mbedTLS parses it into own_key_ (its heap or arena). */
+static int set_identity(emhttp_tls *t, const emhttp_tls_config *cfg)
+{
+    if (cfg->client_cert == NULL || cfg->client_cert_len == 0) {
+        return EMHTTP_OK;
+    }
+    int rc = parse_crt(t, &t->own_cert_, cfg->client_cert, cfg->client_cert_len);
+    if (rc != EMHTTP_OK) {
+        return rc;
+    }
+    rc = tlsc_pk_parse_key(&t->own_key_, cfg->client_key, cfg->client_key_len);
+    if (rc == 0) {
+        rc = tlsc_pk_check_pair(tlsc_crt_pk(&t->own_cert_), &t->own_key_);
+    }
+    if (rc == 0) {
+        rc = mbedtls_ssl_conf_own_cert(&t->conf_, &t->own_cert_, &t->own_key_);
+    }
+    return rc == 0 ? EMHTTP_OK : fail(t, rc, EMHTTP_ERR_TLS_CONFIG);
+}
+#else
+static int set_identity(emhttp_tls *t, const emhttp_tls_config *cfg)
+{
+    (void)t;
+    (void)cfg; /* check_config() refused a certificate */
+    return EMHTTP_OK;
+}
+#endif
+
 static int setup(emhttp_tls *t, const emhttp_tls_config *cfg)
 {
     if (cfg->pin_count > 0) {
@@ -307,6 +363,9 @@ static int setup(emhttp_tls *t, const emhttp_tls_config *cfg)
     int rc = configure(t, cfg);
     if (rc == EMHTTP_OK && cfg->ca != NULL && cfg->ca_len > 0) {
         rc = emhttp_tls_add_ca(t, cfg->ca, cfg->ca_len);
+    }
+    if (rc == EMHTTP_OK) {
+        rc = set_identity(t, cfg);
     }
     if (rc != EMHTTP_OK) {
         return rc;
@@ -338,6 +397,10 @@ int emhttp_tls_init_checked(emhttp_tls *t, const emhttp_tls_config *cfg, uint32_
     mbedtls_ssl_config_init(&t->conf_);
     mbedtls_x509_crt_init(&t->ca_);
     mbedtls_ssl_session_init(&t->session_);
+#if CONFIG_EMHTTP_TLS_CLIENT_CERT
+    mbedtls_x509_crt_init(&t->own_cert_);
+    mbedtls_pk_init(&t->own_key_);
+#endif
     mbedtls_entropy_init(&t->entropy_);
     mbedtls_ctr_drbg_init(&t->drbg_);
     t->flags_ = TF_INIT;
@@ -357,13 +420,9 @@ int emhttp_tls_add_ca(emhttp_tls *t, const uint8_t *ca, size_t len)
         return EMHTTP_ERR_ARG;
     }
     /* PEM ends with its NUL; anything else is one DER certificate. */
-    int rc = ca[len - 1] == '\0' ? mbedtls_x509_crt_parse(&t->ca_, ca, len)
-                                 : mbedtls_x509_crt_parse_der_nocopy(&t->ca_, ca, len);
-    if (rc > 0) {
-        rc = MBEDTLS_ERR_X509_INVALID_FORMAT; /* some certificates of the PEM did not parse */
-    }
-    if (rc != 0) {
-        return fail(t, rc, EMHTTP_ERR_TLS_CONFIG);
+    int rc = parse_crt(t, &t->ca_, ca, len);
+    if (rc != EMHTTP_OK) {
+        return rc;
     }
     mbedtls_ssl_conf_ca_chain(&t->conf_, &t->ca_, NULL);
     return EMHTTP_OK;
@@ -378,6 +437,10 @@ void emhttp_tls_free(emhttp_tls *t)
     mbedtls_ssl_config_free(&t->conf_);
     mbedtls_x509_crt_free(&t->ca_);
     mbedtls_ssl_session_free(&t->session_);
+#if CONFIG_EMHTTP_TLS_CLIENT_CERT
+    mbedtls_x509_crt_free(&t->own_cert_);
+    mbedtls_pk_free(&t->own_key_); /* zeroizes the key's numbers, then frees them */
+#endif
     mbedtls_ctr_drbg_free(&t->drbg_);
     mbedtls_entropy_free(&t->entropy_);
     memset(t, 0, sizeof *t);
@@ -525,6 +588,7 @@ static int handshake_done(emhttp_tls *t)
 {
     t->want_ = 0;
     t->flags_ &= (uint16_t)~TF_HANDSHAKING;
+    t->flags_ |= TF_DONE;
     if ((t->flags_ & TF_OFFERED) && !(t->flags_ & TF_FULL)) {
         t->flags_ |= TF_RESUMED;
     }
@@ -651,6 +715,34 @@ bool emhttp_tls_ready(const emhttp_tls *t)
 }
 
 bool emhttp_tls_resumed(const emhttp_tls *t) { return (t->flags_ & TF_RESUMED) != 0; }
+
+const char *emhttp_tls_version(const emhttp_tls *t)
+{
+    return t != NULL && (t->flags_ & TF_DONE) ? mbedtls_ssl_get_version(&t->ssl_) : NULL;
+}
+
+const char *emhttp_tls_ciphersuite(const emhttp_tls *t)
+{
+    return t != NULL && (t->flags_ & TF_DONE) ? mbedtls_ssl_get_ciphersuite(&t->ssl_) : NULL;
+}
+
+int emhttp_tls_peer_name(const emhttp_tls *t, bool issuer, char *buf, size_t size)
+{
+    if (t == NULL || buf == NULL || size == 0 || !(t->flags_ & TF_DONE)) {
+        return EMHTTP_ERR_ARG;
+    }
+    const mbedtls_x509_crt *crt = tlsc_peer_cert(&t->ssl_);
+    if (crt == NULL) {
+        return EMHTTP_ERR_UNSUPPORTED;
+    }
+    int n = mbedtls_x509_dn_gets(buf, size,
+                                 issuer ? tlsc_issuer_name(crt) : tlsc_subject_name(crt));
+    if (n < 0) {
+        buf[0] = '\0';
+        return EMHTTP_ERR_TX_OVERFLOW;
+    }
+    return EMHTTP_OK;
+}
 
 /* ---- the transport ops: TLS stacked on the lower transport ---------------- */
 

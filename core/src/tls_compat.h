@@ -28,6 +28,7 @@
 #endif
 
 #include <mbedtls/oid.h>
+#include <mbedtls/pk.h>
 #include <mbedtls/sha256.h>
 #if defined(MBEDTLS_MEMORY_BUFFER_ALLOC_C)
 #include <mbedtls/memory_buffer_alloc.h>
@@ -93,6 +94,43 @@ static inline const mbedtls_x509_buf *tlsc_issuer(const mbedtls_x509_crt *crt)
 static inline const mbedtls_x509_sequence *tlsc_san(const mbedtls_x509_crt *crt)
 {
     return (crt->ext_types & MBEDTLS_X509_EXT_SUBJECT_ALT_NAME) ? &crt->subject_alt_names : NULL;
+}
+
+/** Parse a private key (PEM with its NUL counted, or DER); unencrypted. */
+static inline int tlsc_pk_parse_key(mbedtls_pk_context *pk, const uint8_t *key, size_t len)
+{
+    return mbedtls_pk_parse_key(pk, key, len, NULL, 0); /* 3.x: + f_rng, p_rng */
+}
+
+/** 0 when @p prv is the private key of the public key @p pub. */
+static inline int tlsc_pk_check_pair(const mbedtls_pk_context *pub, const mbedtls_pk_context *prv)
+{
+    return mbedtls_pk_check_pair(pub, prv); /* 3.x: + f_rng, p_rng */
+}
+
+/** The public key of a parsed certificate. */
+static inline const mbedtls_pk_context *tlsc_crt_pk(const mbedtls_x509_crt *crt) { return &crt->pk; }
+
+/** The server's certificate of the connection, or NULL (not kept by this
+ *  build, or no handshake yet). */
+static inline const mbedtls_x509_crt *tlsc_peer_cert(const mbedtls_ssl_context *ssl)
+{
+#if defined(MBEDTLS_SSL_KEEP_PEER_CERTIFICATE)
+    return mbedtls_ssl_get_peer_cert(ssl);
+#else
+    (void)ssl;
+    return NULL;
+#endif
+}
+
+/** Subject and issuer names of a parsed certificate. */
+static inline const mbedtls_x509_name *tlsc_subject_name(const mbedtls_x509_crt *crt)
+{
+    return &crt->subject;
+}
+static inline const mbedtls_x509_name *tlsc_issuer_name(const mbedtls_x509_crt *crt)
+{
+    return &crt->issuer;
 }
 
 /* ---- static arena ------------------------------------------------------- */

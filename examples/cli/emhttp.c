@@ -5,30 +5,35 @@
  *   stats: requests=N ok=N errors=N connects=N dns_queries=N secs=F
  *          req_per_s=F p50_us=F p99_us=F tls_handshakes=N tls_resumed=N
  *
- * (one line; new fields are only ever appended).  Exit codes follow
- * curl's; TLS: 35 handshake failed, 60 server certificate or pinned
- * public key refused (curl itself exits 90 on a pin mismatch), 77 CA
- * certificates unusable.  This is a host program: unlike
- * core/ and port/ it may allocate (the body file and the latency samples).
+ * (one line; new fields are only ever appended).  Where a flag exists in
+ * curl it behaves as curl's (README: the side-by-side table); exit codes
+ * are curl's (README: the list; TLS: 35 handshake failed, 58 client
+ * certificate or key unusable, 60 server certificate or pinned public key
+ * refused - curl itself exits 90 on a pin mismatch -, 77 CA certificates
+ * unusable).  This is a host program: unlike core/ and port/ it may
+ * allocate (the body file and the latency samples).  Its other files:
+ * cli_trace.c (what -v and -i see of the connection) and cli_progress.c
+ * (the progress meter).
  */
 #define _POSIX_C_SOURCE 200809L
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "emhttp/client.h"
+#include "cli.h"
+#include "emhttp/auth.h"
 #include "emhttp/port_posix.h"
 #if CONFIG_EMHTTP_TLS
-#include "emhttp/tls.h"
 #if defined(MBEDTLS_ERROR_C)
 #include <mbedtls/error.h>
 #endif
+#include <mbedtls/platform_util.h>
 #endif
 
 #define MAX_HEADERS 64
@@ -49,6 +54,7 @@ enum {
     EXIT_SSL_CONNECT = 35,
     EXIT_SEND = 55,
     EXIT_RECV = 56,
+    EXIT_SSL_CERTPROBLEM = 58,
     EXIT_PEER_VERIFY = 60,
     EXIT_SSL_CACERT = 77
 };
@@ -58,63 +64,100 @@ typedef struct {
     const char *method;
     const char *data;       /* -d / --json argument */
     bool json;
-    emhttp_header headers[MAX_HEADERS + 2];
+    emhttp_header headers[MAX_HEADERS + 3];
     size_t nheaders;
     unsigned long repeat;
     unsigned long pipeline;      /* --pipeline K: requests in flight */
     bool pipeline_all;           /* --pipeline-all: any method behind another */
-    bool include, silent, verbose, stats, fail;
+    bool include, silent, show_error, verbose, stats, fail, head;
     const char *output;
     double connect_timeout, max_time;
     const char *resolve;
     const char *cacert, *pinned; /* --cacert FILE, --pinnedpubkey sha256//B64[;...] */
     bool insecure;               /* -k */
+    const char *cert, *key;      /* --cert FILE, --key FILE (mutual TLS) */
+    const char *user, *bearer;   /* -u USER:PASSWORD, --oauth2-bearer TOKEN (copies) */
 } options;
 
 typedef struct {
     const options *opt;
-    FILE *out;     /* where the body goes, NULL = discard */
-    bool print;    /* print status line and headers (-i) */
+    FILE *out;       /* where the body goes, NULL = discard */
+    bool print;      /* print status line and headers (-i, -I) */
+    bool in_head;    /* between the status line and the end of the head */
+    bool write_failed; /* a body write failed: exit 23 */
+    cli_progress progress;
 } response_sink;
 
-static uint64_t now_us(void)
+/* Errors on stderr: off with -s, back on with -S (curl's rule). */
+static bool errors_shown = true;
+
+static void error_msg(const char *fmt, ...)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+    va_list ap;
+    if (!errors_shown) {
+        return;
+    }
+    va_start(ap, fmt);
+    fputs("emhttp: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
 }
 
 static void usage(FILE *f)
 {
     fputs("usage: emhttp [OPTIONS] URL\n"
+          "Request:\n"
           "  -X, --request METHOD        default GET, or POST when a body is given\n"
           "  -H, --header \"Name: value\"  repeatable\n"
           "  -d, --data DATA|@FILE       request body as given\n"
           "      --json DATA|@FILE       body, plus Content-Type and Accept: application/json\n"
+          "  -I, --head                  send HEAD; print the status line and headers\n"
+          "  -u, --user USER:PASSWORD    Basic authentication (no password prompt: give\n"
+          "                              both; a ':' in USER is not allowed)\n"
+          "      --oauth2-bearer TOKEN   Bearer authentication\n"
           "  -n, --repeat N              send the request N times over one connection\n"
+          "                              (every response is written, in order)\n"
           "      --pipeline K            with -n: up to K requests in flight (HTTP pipelining;\n"
           "                              idempotent methods or Idempotency-Key only)\n"
           "      --pipeline-all          pipeline any method (POST too)\n"
+          "Output:\n"
           "  -i, --include               print the status line and headers before the body\n"
-          "  -o, --output FILE           write the (last) response body to FILE\n"
-          "  -s, --silent                print nothing but error messages\n"
-          "  -v, --verbose               connection events on stderr\n"
+          "  -o, --output FILE           write the response body (every body with -n) to FILE\n"
+          "  -s, --silent                no progress meter, no error messages\n"
+          "  -S, --show-error            with -s: print error messages all the same\n"
+          "  -v, --verbose               on stderr: connection events, the request head\n"
+          "                              (\"> \"; Authorization shown as <redacted>), the\n"
+          "                              response head (\"< \"), TLS version, cipher suite\n"
+          "                              and server certificate\n"
+          "  -f, --fail                  exit 22 on HTTP status >= 400 (body not written)\n"
           "      --stats                 at the end, one line of statistics on stderr\n"
-          "      --connect-timeout SEC   --max-time SEC (per request)\n"
-          "      --fail                  exit 22 on HTTP status >= 400\n"
+          "  The progress meter (bytes, rate, elapsed time) shows on stderr when a\n"
+          "  transfer runs over a second, unless -s or stderr is not a terminal.\n"
+          "Connection:\n"
+          "      --connect-timeout SEC   connect and TLS handshake, per attempt\n"
+          "  -m, --max-time SEC          whole request (each of -n)\n"
           "      --resolve HOST:PORT:ADDR  use ADDR for HOST:PORT instead of DNS\n"
-          "      --cacert FILE           trusted CA certificates, PEM or DER (https;\n"
-          "                              default /etc/ssl/certs/ca-certificates.crt)\n"
-          "  -k, --insecure              do not verify the server certificate (https)\n"
+          "TLS (https):\n"
+          "      --cacert FILE           trusted CA certificates, PEM or DER\n"
+          "                              (default /etc/ssl/certs/ca-certificates.crt)\n"
+          "  -k, --insecure              do not verify the server certificate\n"
           "      --pinnedpubkey sha256//BASE64[;sha256//BASE64]  require the server's\n"
-          "                              public key (SHA-256 of its SubjectPublicKeyInfo)\n",
+          "                              public key (SHA-256 of its SubjectPublicKeyInfo)\n"
+          "  -E, --cert FILE             client certificate (mutual TLS), PEM or DER\n"
+          "      --key FILE              its private key, PEM or DER, unencrypted\n"
+          "                              (default: the --cert file, as curl)\n"
+          "Other:\n"
+          "  -h, --help                  this text\n"
+          "Exit codes are curl's; the README lists every one this program returns.\n",
           f);
 }
 
+/* Usage errors print even with -s, as curl's do. */
 static int usage_error(const char *msg, const char *arg)
 {
     fprintf(stderr, "emhttp: %s%s%s\n", msg, arg ? ": " : "", arg ? arg : "");
-    usage(stderr);
+    fprintf(stderr, "emhttp: try 'emhttp --help'\n");
     return EXIT_USAGE;
 }
 
@@ -146,7 +189,7 @@ static int add_header(options *o, const char *line)
     return EXIT_OK;
 }
 
-typedef enum { V_STRING, V_HEADER, V_JSON, V_COUNT, V_SECONDS } value_kind;
+typedef enum { V_STRING, V_HEADER, V_JSON, V_COUNT, V_SECONDS, V_SECRET } value_kind;
 
 typedef struct {
     const char *short_name, *long_name;
@@ -163,17 +206,37 @@ static const value_option value_options[] = {
     {NULL, "--pipeline", V_COUNT, offsetof(options, pipeline)},
     {"-o", "--output", V_STRING, offsetof(options, output)},
     {NULL, "--connect-timeout", V_SECONDS, offsetof(options, connect_timeout)},
-    {NULL, "--max-time", V_SECONDS, offsetof(options, max_time)},
+    {"-m", "--max-time", V_SECONDS, offsetof(options, max_time)},
     {NULL, "--resolve", V_STRING, offsetof(options, resolve)},
     {NULL, "--cacert", V_STRING, offsetof(options, cacert)},
     {NULL, "--pinnedpubkey", V_STRING, offsetof(options, pinned)},
+    {"-E", "--cert", V_STRING, offsetof(options, cert)},
+    {NULL, "--key", V_STRING, offsetof(options, key)},
+    {"-u", "--user", V_SECRET, offsetof(options, user)},
+    {NULL, "--oauth2-bearer", V_SECRET, offsetof(options, bearer)},
 };
 
-static int set_value(options *o, const value_option *vo, const char *v)
+/* A credential: copied, and the argument blanked in place so that ps and
+ * /proc/PID/cmdline no longer show it (curl does the same). */
+static const char *take_secret(char *arg)
+{
+    char *copy = strdup(arg);
+    if (copy == NULL) {
+        return NULL;
+    }
+    memset(arg, ' ', strlen(arg));
+    return copy;
+}
+
+static int set_value(options *o, const value_option *vo, char *v)
 {
     char *field = (char *)o + vo->offset, *end;
     switch (vo->kind) {
     case V_HEADER: return add_header(o, v);
+    case V_SECRET:
+        free((void *)*(const char **)(void *)field);
+        *(const char **)(void *)field = take_secret(v);
+        return *(const char **)(void *)field != NULL ? EXIT_OK : EXIT_USAGE;
     case V_JSON: o->json = true; /* fall through */
     case V_STRING: *(const char **)(void *)field = v; return EXIT_OK;
     case V_SECONDS:
@@ -189,7 +252,7 @@ static int set_value(options *o, const value_option *vo, const char *v)
 }
 
 /* Options that take a value; returns -1 when @p name is not one of them. */
-static int take_value(options *o, const char *name, const char *v)
+static int take_value(options *o, const char *name, char *v)
 {
     for (size_t i = 0; i < sizeof value_options / sizeof value_options[0]; i++) {
         const value_option *vo = &value_options[i];
@@ -200,28 +263,55 @@ static int take_value(options *o, const char *name, const char *v)
     return -1;
 }
 
+typedef struct {
+    char short_name; /* 0: none */
+    const char *long_name;
+    size_t offset;   /* of the bool in options */
+} flag_option;
+
+static const flag_option flag_options[] = {
+    {'i', "--include", offsetof(options, include)},
+    {'s', "--silent", offsetof(options, silent)},
+    {'S', "--show-error", offsetof(options, show_error)},
+    {'v', "--verbose", offsetof(options, verbose)},
+    {0, "--stats", offsetof(options, stats)},
+    {'f', "--fail", offsetof(options, fail)},
+    {'k', "--insecure", offsetof(options, insecure)},
+    {'I', "--head", offsetof(options, head)},
+    {0, "--pipeline-all", offsetof(options, pipeline_all)},
+};
+
+static bool *flag_field(options *o, char short_name, const char *long_name)
+{
+    for (size_t i = 0; i < sizeof flag_options / sizeof flag_options[0]; i++) {
+        const flag_option *f = &flag_options[i];
+        if ((short_name != 0 && f->short_name == short_name) ||
+            (long_name != NULL && !strcmp(long_name, f->long_name))) {
+            return (bool *)(void *)((char *)o + f->offset);
+        }
+    }
+    return NULL;
+}
+
+/* A flag: "--long", "-x", or several short ones at once ("-sSf"). */
 static bool take_flag(options *o, const char *a)
 {
-    bool *flag = NULL;
-    if (!strcmp(a, "-i") || !strcmp(a, "--include")) {
-        flag = &o->include;
-    } else if (!strcmp(a, "-s") || !strcmp(a, "--silent")) {
-        flag = &o->silent;
-    } else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
-        flag = &o->verbose;
-    } else if (!strcmp(a, "--stats")) {
-        flag = &o->stats;
-    } else if (!strcmp(a, "--fail") || !strcmp(a, "-f")) {
-        flag = &o->fail;
-    } else if (!strcmp(a, "-k") || !strcmp(a, "--insecure")) {
-        flag = &o->insecure;
-    } else if (!strcmp(a, "--pipeline-all")) {
-        flag = &o->pipeline_all;
+    if (a[1] == '-') {
+        bool *f = flag_field(o, 0, a);
+        if (f != NULL) {
+            *f = true;
+        }
+        return f != NULL;
     }
-    if (flag != NULL) {
-        *flag = true;
+    for (const char *c = a + 1; *c != '\0'; c++) {
+        if (flag_field(o, *c, NULL) == NULL) {
+            return false;
+        }
     }
-    return flag != NULL;
+    for (const char *c = a + 1; *c != '\0'; c++) {
+        *flag_field(o, *c, NULL) = true;
+    }
+    return true;
 }
 
 static int parse_args(options *o, int argc, char **argv)
@@ -253,7 +343,11 @@ static int parse_args(options *o, int argc, char **argv)
             i++;
         }
     }
-    return o->url != NULL ? EXIT_OK : usage_error("no URL given", NULL);
+    if (o->url == NULL) {
+        return usage_error("no URL given", NULL);
+    }
+    errors_shown = !o->silent || o->show_error;
+    return EXIT_OK;
 }
 
 /* ---- body -------------------------------------------------------------- */
@@ -267,7 +361,7 @@ static int load_body(const char *arg, uint8_t **body, size_t *len)
     }
     FILE *f = fopen(arg + 1, "rb");
     if (f == NULL) {
-        fprintf(stderr, "emhttp: cannot read body file %s: %s\n", arg + 1, strerror(errno));
+        error_msg("cannot read body file %s: %s", arg + 1, strerror(errno));
         return EXIT_READ_FILE;
     }
     size_t cap = 4096, n = 0;
@@ -287,7 +381,7 @@ static int load_body(const char *arg, uint8_t **body, size_t *len)
     fclose(f);
     if (bad) {
         free(buf);
-        fprintf(stderr, "emhttp: cannot read body file %s\n", arg + 1);
+        error_msg("cannot read body file %s", arg + 1);
         return EXIT_READ_FILE;
     }
     *body = buf;
@@ -297,46 +391,94 @@ static int load_body(const char *arg, uint8_t **body, size_t *len)
 
 /* ---- response callbacks ------------------------------------------------ */
 
-/* The empty line between the printed head and the body (-i). */
+static cli_trace trace; /* the CLI's view of the connection (cli_trace.c) */
+
+/* Bytes of the printed head (-i, -I) */
+static void put_head(response_sink *s, const char *fmt, ...)
+{
+    va_list ap;
+    if (!s->print || s->out == NULL || s->write_failed) {
+        return;
+    }
+    va_start(ap, fmt);
+    if (vfprintf(s->out, fmt, ap) < 0) {
+        s->write_failed = true;
+    }
+    va_end(ap);
+}
+
+/* The end of the response head: the empty line, printed (-i, -I) and
+ * shown (-v, "< "). */
 static void end_head(response_sink *s)
 {
-    if (s->print && s->out != NULL) {
-        fputs("\r\n", s->out);
+    if (!s->in_head) {
+        return;
     }
-    s->print = false;
+    s->in_head = false;
+    put_head(s, "\r\n");
+    if (s->opt->verbose) {
+        fputs("< \n", stderr);
+    }
 }
 
 static int cb_status(emhttp_request *req, int status, const char *reason, size_t len)
 {
     response_sink *s = req->user;
-    if (s->print && s->out != NULL) {
-        fprintf(s->out, "HTTP/1.1 %d %.*s\r\n", status, (int)len, reason);
+    const char *version = cli_trace_version(&trace);
+    s->in_head = true;
+    put_head(s, "%s %d %.*s\r\n", version, status, (int)len, reason);
+    if (s->opt->verbose) {
+        fprintf(stderr, "< %s %d %.*s\n", version, status, (int)len, reason);
     }
-    return 0;
+    return s->write_failed ? -1 : 0;
+}
+
+static bool name_is(const char *n, size_t nl, const char *want)
+{
+    size_t i = 0;
+    for (; i < nl && want[i] != '\0'; i++) {
+        char a = n[i] >= 'A' && n[i] <= 'Z' ? (char)(n[i] + 32) : n[i];
+        if (a != want[i]) {
+            return false;
+        }
+    }
+    return i == nl && want[i] == '\0';
 }
 
 static int cb_header(emhttp_request *req, const char *n, size_t nl, const char *v, size_t vl)
 {
     response_sink *s = req->user;
-    if (s->print && s->out != NULL) {
-        fprintf(s->out, "%.*s: %.*s\r\n", (int)nl, n, (int)vl, v);
+    put_head(s, "%.*s: %.*s\r\n", (int)nl, n, (int)vl, v);
+    if (s->opt->verbose) {
+        fprintf(stderr, "< %.*s: %.*s\n", (int)nl, n, (int)vl, v);
     }
-    return 0;
+    if (name_is(n, nl, "content-length")) {
+        cli_progress_total(&s->progress, strtoull(v, NULL, 10));
+    }
+    return s->write_failed ? -1 : 0;
 }
 
 static int cb_body(emhttp_request *req, const uint8_t *d, size_t len)
 {
     response_sink *s = req->user;
     end_head(s);
-    if (s->out != NULL && (s->opt->fail ? req->status < 400 : true)) {
-        if (fwrite(d, 1, len, s->out) != len) {
+    cli_progress_add(&s->progress, len);
+    if (s->out != NULL && !s->opt->head && (s->opt->fail ? req->status < 400 : true)) {
+        if (s->write_failed || fwrite(d, 1, len, s->out) != len) {
+            s->write_failed = true; /* curl's 23: the request is aborted */
             return -1;
         }
     }
     return 0;
 }
 
-static const emhttp_response_cbs print_cbs = {cb_status, cb_header, cb_body, NULL};
+static void cb_complete(emhttp_request *req, int result)
+{
+    (void)result;
+    end_head(req->user); /* a response without a body */
+}
+
+static const emhttp_response_cbs print_cbs = {cb_status, cb_header, cb_body, cb_complete};
 
 /* ---- events (-v) ------------------------------------------------------- */
 
@@ -543,50 +685,103 @@ static int parse_pins(const char *spec, uint8_t *pins, size_t *count)
     }
 }
 
-/* The whole file, into a static buffer (DER is referenced, not copied, by
- * the TLS context); NUL-terminated, and the NUL counted, when it is PEM, as
- * mbedTLS wants.  The system bundle is about 220 KB. */
-static int read_ca(const char *path, uint8_t **buf, size_t *len)
+/* A whole file into @p file (static: a DER certificate is referenced, not
+ * copied, by the TLS context); NUL-terminated, and the NUL counted, when it
+ * is PEM, as mbedTLS wants.  The system CA bundle is about 220 KB. */
+static bool read_file(const char *path, uint8_t *file, size_t cap, size_t *len)
 {
-    static uint8_t file[1u << 20];
     FILE *f = fopen(path, "rb");
-    size_t n = f != NULL ? fread(file, 1, sizeof file, f) : 0;
-    bool ok = f != NULL && !ferror(f) && n > 0 && n < sizeof file;
+    size_t n = f != NULL ? fread(file, 1, cap, f) : 0;
+    bool ok = f != NULL && !ferror(f) && n > 0 && n < cap;
     if (f != NULL) {
         fclose(f);
     }
-    if (!ok) {
-        fprintf(stderr, "emhttp: cannot read CA certificates from %s\n", path);
-        return EXIT_SSL_CACERT;
+    if (ok) {
+        file[n] = '\0';
+        *len = strstr((char *)file, "-----BEGIN") != NULL ? n + 1 : n;
     }
-    file[n] = '\0';
-    *buf = file;
-    *len = strstr((char *)file, "-----BEGIN") != NULL ? n + 1 : n;
+    return ok;
+}
+
+/* The key file: read into this buffer only, wiped once the TLS context
+ * has parsed it (emhttp_tls_init() keeps no pointer to it). */
+static uint8_t key_file[16384];
+
+/* --cert / --key: curl's exit 58 when they cannot be used. */
+static int read_identity(const options *o, emhttp_tls_config *tc)
+{
+    static uint8_t cert_file[16384];
+    const char *key = o->key != NULL ? o->key : o->cert; /* curl: the key may be in the cert file */
+    if (o->cert == NULL) {
+        if (o->key != NULL) {
+            error_msg("--key without --cert");
+            return EXIT_SSL_CERTPROBLEM;
+        }
+        return EXIT_OK;
+    }
+    if (!read_file(o->cert, cert_file, sizeof cert_file, &tc->client_cert_len)) {
+        error_msg("cannot read the client certificate from %s", o->cert);
+        return EXIT_SSL_CERTPROBLEM;
+    }
+    if (!read_file(key, key_file, sizeof key_file, &tc->client_key_len)) {
+        error_msg("cannot read the private key from %s", key);
+        return EXIT_SSL_CERTPROBLEM;
+    }
+    tc->client_cert = cert_file;
+    tc->client_key = key_file;
     return EXIT_OK;
+}
+
+/* What a failed emhttp_tls_init() says, and curl's exit code for it: 58
+ * when the client certificate or key is what failed (the same setup
+ * without them succeeds), 77 for the CA certificates. */
+static int tls_init_failed(const options *o, emhttp_tls_config *tc, const char *cafile, int rc)
+{
+    int e = emhttp_tls_last_error(&st.tls);
+    bool identity = false;
+    char why[160] = "";
+    if (tc->client_cert != NULL) {
+        tc->client_cert = tc->client_key = NULL;
+        tc->client_cert_len = tc->client_key_len = 0;
+        identity = emhttp_tls_init(&st.tls, tc) == EMHTTP_OK;
+        emhttp_tls_free(&st.tls);
+    }
+#if defined(MBEDTLS_ERROR_C)
+    mbedtls_strerror(e, why, sizeof why);
+#endif
+    error_msg("%s: %s (mbedTLS -0x%04x%s%s)", identity ? o->cert : (cafile ? cafile : "TLS"),
+              emhttp_strerror(rc), (unsigned)-e, why[0] ? ": " : "", why);
+    if (identity) {
+        return EXIT_SSL_CERTPROBLEM;
+    }
+    return rc == EMHTTP_ERR_TLS_CONFIG ? EXIT_SSL_CACERT : EXIT_USAGE;
 }
 
 static int setup_tls(const options *o)
 {
     static uint8_t pins[CONFIG_EMHTTP_TLS_MAX_PINS * EMHTTP_TLS_PIN_LEN];
+    static uint8_t ca[1u << 20];
     emhttp_tls_config tc = {.hostname = st.host, .insecure = o->insecure, .pins = pins};
     const char *cafile = o->cacert != NULL ? o->cacert : (o->insecure ? NULL : DEFAULT_CA_FILE);
-    uint8_t *ca = NULL;
     int rc;
     (void)emhttp_tls_arena_init(tls_arena, sizeof tls_arena); /* only with an arena build */
     if (o->pinned != NULL && (rc = parse_pins(o->pinned, pins, &tc.pin_count)) != EXIT_OK) {
         return rc;
     }
-    if (cafile != NULL && (rc = read_ca(cafile, &ca, &tc.ca_len)) != EXIT_OK) {
+    if (cafile != NULL) {
+        if (!read_file(cafile, ca, sizeof ca, &tc.ca_len)) {
+            error_msg("cannot read CA certificates from %s", cafile);
+            return EXIT_SSL_CACERT;
+        }
+        tc.ca = ca;
+    }
+    if ((rc = read_identity(o, &tc)) != EXIT_OK) {
+        mbedtls_platform_zeroize(key_file, sizeof key_file);
         return rc;
     }
-    tc.ca = ca;
     rc = emhttp_tls_init(&st.tls, &tc);
-    if (rc != EMHTTP_OK) {
-        fprintf(stderr, "emhttp: %s: %s (mbedTLS -0x%04x)\n", cafile ? cafile : "TLS",
-                emhttp_strerror(rc), (unsigned)-emhttp_tls_last_error(&st.tls));
-        return rc == EMHTTP_ERR_TLS_CONFIG ? EXIT_SSL_CACERT : EXIT_USAGE;
-    }
-    return EXIT_OK;
+    mbedtls_platform_zeroize(key_file, sizeof key_file); /* parsed (or refused): wipe it */
+    return rc == EMHTTP_OK ? EXIT_OK : tls_init_failed(o, &tc, cafile, rc);
 }
 
 /* -v: the static arena's figures (arena builds only). */
@@ -612,12 +807,32 @@ static void report_error(const char *url, int rc)
 #if defined(MBEDTLS_ERROR_C)
         mbedtls_strerror(e, why, sizeof why);
 #endif
-        fprintf(stderr, "emhttp: %s: %s (mbedTLS -0x%04x%s%s)\n", url, emhttp_strerror(rc),
-                (unsigned)-e, why[0] ? ": " : "", why);
+        error_msg("%s: %s (mbedTLS -0x%04x%s%s)", url, emhttp_strerror(rc), (unsigned)-e,
+                  why[0] ? ": " : "", why);
         return;
     }
 #endif
-    fprintf(stderr, "emhttp: %s: %s\n", url, emhttp_strerror(rc));
+    error_msg("%s: %s", url, emhttp_strerror(rc));
+}
+
+/* TCP, TLS over it for https, and the trace on top when -v, -i or -I
+ * need the request head or the status line's version. */
+static emhttp_transport choose_transport(const options *o, const emhttp_url *u)
+{
+    emhttp_transport tr = emhttp_posix_tcp(&st.net);
+#if CONFIG_EMHTTP_TLS
+    if (u->scheme == EMHTTP_SCHEME_HTTPS) {
+        tr = emhttp_tls_transport(&st.tls, tr);
+        trace.tls = &st.tls;
+    }
+#else
+    (void)u;
+#endif
+    if (o->verbose || o->include || o->head) {
+        trace.verbose = o->verbose;
+        tr = cli_trace_wrap(&trace, tr);
+    }
+    return tr;
 }
 
 static int setup_client(const options *o, const emhttp_url *u)
@@ -625,7 +840,7 @@ static int setup_client(const options *o, const emhttp_url *u)
     emhttp_ip_addr fixed;
     bool use_fixed = false;
     if (u->target_len + 2 > sizeof st.target) {
-        fprintf(stderr, "emhttp: URL path too long\n");
+        error_msg("URL path too long");
         return EXIT_URL;
     }
     memcpy(st.host, u->host, u->host_len);
@@ -641,7 +856,7 @@ static int setup_client(const options *o, const emhttp_url *u)
         }
     }
     if (emhttp_posix_init(&st.net) != EMHTTP_OK) {
-        fprintf(stderr, "emhttp: cannot initialise the network port\n");
+        error_msg("cannot initialise the network port");
         return EXIT_UNSUPPORTED;
     }
 #if CONFIG_EMHTTP_TLS
@@ -662,42 +877,91 @@ static int setup_client(const options *o, const emhttp_url *u)
         .pipeline_all_methods = o->pipeline_all,
         .on_event = o->verbose ? on_event : NULL, .event_arg = st.host,
     };
-    cfg.transport = emhttp_posix_tcp(&st.net);
-#if CONFIG_EMHTTP_TLS
-    if (u->scheme == EMHTTP_SCHEME_HTTPS) {
-        cfg.transport = emhttp_tls_transport(&st.tls, cfg.transport);
-    }
-#endif
+    cfg.transport = choose_transport(o, u);
     int rc = emhttp_client_init(&st.cli, &cfg);
     if (rc != EMHTTP_OK) {
-        fprintf(stderr, "emhttp: %s: %s\n", o->url, emhttp_strerror(rc));
+        error_msg("%s: %s", o->url, emhttp_strerror(rc));
         return rc == EMHTTP_ERR_URL ? EXIT_URL : EXIT_USAGE;
     }
     return EXIT_OK;
 }
 
+/* ---- authentication (-u, --oauth2-bearer) ------------------------------- */
+
+static char *auth_value; /* the Authorization value; wiped and freed at exit */
+static size_t auth_len;
+
+static int add_auth(options *o)
+{
+    int rc = EMHTTP_OK;
+    if (o->user != NULL && o->bearer != NULL) {
+        return usage_error("-u and --oauth2-bearer exclude each other", NULL);
+    }
+    if (o->user != NULL) {
+        const char *colon = strchr(o->user, ':');
+        if (colon == NULL) {
+            return usage_error("-u wants USER:PASSWORD (there is no password prompt)", NULL);
+        }
+        size_t ul = (size_t)(colon - o->user), pl = strlen(colon + 1);
+        auth_len = EMHTTP_AUTH_BASIC_LEN(ul, pl);
+        auth_value = malloc(auth_len + 1);
+        rc = auth_value == NULL ? EMHTTP_ERR_ARG
+                                : emhttp_auth_basic(o->user, ul, colon + 1, pl, auth_value,
+                                                    auth_len + 1, &auth_len);
+    } else if (o->bearer != NULL) {
+        auth_len = EMHTTP_AUTH_BEARER_LEN(strlen(o->bearer));
+        auth_value = malloc(auth_len + 1);
+        rc = auth_value == NULL ? EMHTTP_ERR_ARG
+                                : emhttp_auth_bearer(o->bearer, strlen(o->bearer), auth_value,
+                                                     auth_len + 1, &auth_len);
+    } else {
+        return EXIT_OK;
+    }
+    if (rc != EMHTTP_OK) { /* the credential itself is never printed */
+        return usage_error(o->user != NULL ? "bad -u credentials (a control character?)"
+                                           : "bad --oauth2-bearer token (space or control character?)",
+                           NULL);
+    }
+    o->headers[o->nheaders++] = (emhttp_header){"Authorization", 13, auth_value, auth_len};
+    return EXIT_OK;
+}
+
+static void wipe(void *p, size_t n)
+{
+    volatile unsigned char *v = p;
+    while (n-- > 0) {
+        *v++ = 0;
+    }
+}
+
+static void forget_credentials(options *o)
+{
+    if (auth_value != NULL) {
+        wipe(auth_value, auth_len);
+    }
+    free(auth_value);
+    if (o->user != NULL) {
+        wipe((void *)(uintptr_t)o->user, strlen(o->user));
+    }
+    if (o->bearer != NULL) {
+        wipe((void *)(uintptr_t)o->bearer, strlen(o->bearer));
+    }
+    free((void *)(uintptr_t)o->user);
+    free((void *)(uintptr_t)o->bearer);
+}
+
+/* ---- requests ----------------------------------------------------------- */
+
 static FILE *open_output(const options *o)
 {
     if (o->output == NULL) {
-        return o->repeat > 1 ? NULL : stdout;
+        return stdout;
     }
     FILE *f = fopen(o->output, "wb");
     if (f == NULL) {
-        fprintf(stderr, "emhttp: cannot write %s: %s\n", o->output, strerror(errno));
+        error_msg("cannot write %s: %s", o->output, strerror(errno));
     }
     return f;
-}
-
-/* Start a request's body output afresh: -o keeps only the last body. */
-static void rewind_output(const options *o, FILE *f)
-{
-    if (o->output != NULL && f != NULL) {
-        fflush(f);
-        rewind(f);
-        if (ftruncate(fileno(f), 0) != 0) {
-            fprintf(stderr, "emhttp: cannot truncate %s\n", o->output);
-        }
-    }
 }
 
 typedef struct {
@@ -707,16 +971,49 @@ typedef struct {
     size_t nlat;
 } run_result;
 
-/* The outcome of one request for the run's result. */
-static void account(const options *o, const emhttp_request *req, int rc, run_result *res)
+/* One request to completion: the loop of emhttp_request_sync(), waiting at
+ * most a quarter second at a time so that the progress meter moves on
+ * while the server is silent. */
+static int run_one(emhttp_request *req, response_sink *sink)
 {
-    if (rc != EMHTTP_OK) {
+    emhttp_port net = emhttp_posix_port(&st.net);
+    int rc = emhttp_submit(&st.cli, req);
+    while (rc == EMHTTP_OK) {
+        (void)emhttp_poll(&st.cli);
+        cli_progress_tick(&sink->progress);
+        if (req->result != EMHTTP_PENDING) {
+            return req->result;
+        }
+        unsigned flags = emhttp_wait_flags(&st.cli);
+        if (!(flags & EMHTTP_WAIT_NOW)) {
+            uint32_t ms = emhttp_next_timeout_ms(&st.cli);
+            net.ops->wait(net.ctx, flags, sink->progress.enabled && ms > 250 ? 250 : ms);
+        }
+    }
+    return rc;
+}
+
+/* The progress meter: on stderr when it is a terminal, unless -s, and not
+ * while the body itself goes to the same terminal (curl's rule). */
+static bool meter_wanted(const options *o, const response_sink *sink)
+{
+    return !o->silent && isatty(STDERR_FILENO) &&
+           !(sink->out == stdout && isatty(STDOUT_FILENO));
+}
+
+static void account(const options *o, const emhttp_request *req, int rc, response_sink *sink,
+                    run_result *res)
+{
+    if (sink->write_failed) {
+        error_msg("failure writing output to destination");
+        res->last_err = EXIT_WRITE;
+    } else if (rc != EMHTTP_OK) {
         report_error(o->url, rc);
         res->last_err = exit_code(rc);
     } else if (req->status >= 200 && req->status < 400) {
         res->ok++;
     } else if (o->fail && req->status >= 400) {
-        fprintf(stderr, "emhttp: the requested URL returned error: %d\n", req->status);
+        error_msg("the requested URL returned error: %d", req->status);
         res->last_err = EXIT_HTTP_FAIL;
     }
 }
@@ -724,17 +1021,20 @@ static void account(const options *o, const emhttp_request *req, int rc, run_res
 static void run_requests(const options *o, emhttp_request *req, response_sink *sink,
                          run_result *res)
 {
-    for (unsigned long i = 0; i < o->repeat; i++) {
-        rewind_output(o, sink->out);
-        sink->print = o->include && o->repeat == 1;
-        uint64_t t0 = now_us();
-        int rc = emhttp_request_sync(&st.cli, req);
-        uint64_t dt = now_us() - t0;
-        end_head(sink);
+    bool meter = meter_wanted(o, sink);
+    for (unsigned long i = 0; i < o->repeat && !sink->write_failed; i++) {
+        sink->print = o->include || o->head;
+        sink->in_head = false;
+        cli_progress_start(&sink->progress, meter);
+        cli_trace_request(&trace);
+        uint64_t t0 = cli_now_us();
+        int rc = run_one(req, sink);
+        uint64_t dt = cli_now_us() - t0;
+        cli_progress_end(&sink->progress);
         if (res->lat != NULL) {
             res->lat[res->nlat++] = dt > UINT32_MAX ? UINT32_MAX : (uint32_t)dt;
         }
-        account(o, req, rc, res);
+        account(o, req, rc, sink, res);
     }
 }
 
@@ -761,16 +1061,16 @@ static void run_pipelined(const options *o, const emhttp_request *proto, respons
                 continue;
             }
             if (t0[i] != 0) { /* completed */
-                uint64_t dt = now_us() - t0[i];
+                uint64_t dt = cli_now_us() - t0[i];
                 if (res->lat != NULL) {
                     res->lat[res->nlat++] = dt > UINT32_MAX ? UINT32_MAX : (uint32_t)dt;
                 }
-                account(o, &rq[i], rq[i].result, res);
+                account(o, &rq[i], rq[i].result, sink, res);
                 t0[i] = 0;
                 done++;
             }
             if (submitted < o->repeat) {
-                t0[i] = now_us();
+                t0[i] = cli_now_us();
                 (void)emhttp_submit(&st.cli, &rq[i]);
                 submitted++;
             }
@@ -800,11 +1100,11 @@ static int prepare(options *o, emhttp_url *u, int argc, char **argv, uint8_t **b
         return rc;
     }
     if (emhttp_url_parse(o->url, u) != EMHTTP_OK) {
-        fprintf(stderr, "emhttp: malformed URL: %s\n", o->url);
+        error_msg("malformed URL: %s", o->url);
         return EXIT_URL;
     }
     if (!CONFIG_EMHTTP_TLS && u->scheme != EMHTTP_SCHEME_HTTP) {
-        fprintf(stderr, "emhttp: https is not supported by this build\n");
+        error_msg("https is not supported by this build");
         return EXIT_UNSUPPORTED;
     }
     if (o->data != NULL && (rc = load_body(o->data, body, body_len)) != EXIT_OK) {
@@ -814,14 +1114,30 @@ static int prepare(options *o, emhttp_url *u, int argc, char **argv, uint8_t **b
         o->headers[o->nheaders++] = (emhttp_header)EMHTTP_HEADER("Content-Type", "application/json");
         o->headers[o->nheaders++] = (emhttp_header)EMHTTP_HEADER("Accept", "application/json");
     }
+    if ((rc = add_auth(o)) != EXIT_OK) {
+        return rc;
+    }
     return setup_client(o, u);
 }
 
-static void finish_up(const options *o, response_sink *sink, run_result *res, uint8_t *body)
+/* Flush and close the output: a failure there is curl's 23 too. */
+static void close_output(response_sink *sink, run_result *res)
 {
-    if (sink->out != NULL && sink->out != stdout) {
-        fclose(sink->out);
+    bool bad = sink->out != NULL && fflush(sink->out) != 0;
+    if (sink->out != NULL && sink->out != stdout && fclose(sink->out) != 0) {
+        bad = true;
     }
+    sink->out = NULL;
+    if (bad && !sink->write_failed) {
+        sink->write_failed = true;
+        error_msg("failure writing output to destination");
+        res->last_err = EXIT_WRITE;
+    }
+}
+
+static void finish_up(options *o, response_sink *sink, run_result *res, uint8_t *body)
+{
+    close_output(sink, res);
     emhttp_client_close(&st.cli);
 #if CONFIG_EMHTTP_TLS
     report_tls_memory(o);
@@ -829,6 +1145,7 @@ static void finish_up(const options *o, response_sink *sink, run_result *res, ui
 #endif
     emhttp_posix_deinit(&st.net);
     free(res->lat);
+    forget_credentials(o);
     if (o->data != NULL && o->data[0] == '@') {
         free(body); /* read from a file by load_body() */
     }
@@ -842,14 +1159,17 @@ int main(int argc, char **argv)
     size_t body_len = 0;
     int rc = prepare(&o, &u, argc, argv, &body, &body_len);
     if (rc != EXIT_OK) {
+        forget_credentials(&o);
         return rc;
     }
-    response_sink sink = {&o, open_output(&o), false};
-    if (o.output != NULL && sink.out == NULL) {
+    response_sink sink = {.opt = &o, .out = open_output(&o)};
+    if (sink.out == NULL) {
+        forget_credentials(&o);
         return EXIT_WRITE;
     }
+    const char *method = o.head ? "HEAD" : o.data != NULL ? "POST" : "GET";
     emhttp_request req = {
-        .method = o.method != NULL ? o.method : (o.data != NULL ? "POST" : "GET"),
+        .method = o.method != NULL ? o.method : method,
         .target = st.target, .headers = o.headers, .header_count = o.nheaders,
         .body = body, .body_len = body_len, .cbs = &print_cbs, .user = &sink,
     };
@@ -857,13 +1177,13 @@ int main(int argc, char **argv)
      * (If that fails, each submission reports the same error.) */
     (void)emhttp_request_prepare(&st.cli, &req, st.head, sizeof st.head);
     run_result res = {0, EXIT_OK, o.stats ? malloc(o.repeat * sizeof(uint32_t)) : NULL, 0};
-    uint64_t t0 = now_us();
+    uint64_t t0 = cli_now_us();
     if (o.pipeline > 1 && o.repeat > 1) {
         run_pipelined(&o, &req, &sink, &res);
     } else {
         run_requests(&o, &req, &sink, &res);
     }
-    double secs = (double)(now_us() - t0) / 1e6;
+    double secs = (double)(cli_now_us() - t0) / 1e6;
     if (o.stats) {
         print_stats(emhttp_client_stats(&st.cli), res.ok, secs, res.lat, res.nlat);
     }

@@ -30,7 +30,7 @@ class CliAgainstNginx(unittest.TestCase):
         rc, out, err = cli(["-n", "10000", "--json", "@" + BODY_JSON, "--stats",
                             self.ng.url("/api", host="localhost")], timeout=300)
         self.assertEqual(rc, 0, err)
-        self.assertEqual(out, b"", "with -n > 1 bodies are not printed")
+        self.assertEqual(out, b'{"ok":true}' * 10000, "with -n every body is written, in order")
         st = parse_stats(err)
         self.assertIsNotNone(st, err)
         self.assertEqual((st["requests"], st["ok"], st["errors"]), (10000, 10000, 0))
@@ -81,8 +81,9 @@ class CliAgainstNginx(unittest.TestCase):
         self.assertEqual(rc, 0, err)
         with open(path, "rb") as f:
             data = f.read()
-        self.assertEqual(len(data), 1 << 20, "-o keeps exactly the last body")
-        self.assertEqual(sha256(data), self.ng.big_sha256)
+        self.assertEqual(len(data), 2 << 20, "-o receives every body of -n, in order")
+        self.assertEqual(sha256(data[:1 << 20]), self.ng.big_sha256)
+        self.assertEqual(sha256(data[1 << 20:]), self.ng.big_sha256)
         self.assertEqual(parse_stats(err)["connects"], 1)
 
     def test_head_has_no_body(self):

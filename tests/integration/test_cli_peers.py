@@ -150,9 +150,13 @@ class OneClientManyFaults(unittest.TestCase):
             cases = [("/garbage", 8), ("/bad-cl", 8), ("/reset-mid-body", 56),
                      ("/stall", 28)]
             for path, code in cases:
-                rc, out, err = cli(["--max-time", "1.5", "-s", peer.url(path)], timeout=60)
+                # -s -S: no progress meter, but the error, on one line (curl's -sS)
+                rc, out, err = cli(["--max-time", "1.5", "-sS", peer.url(path)], timeout=60)
                 self.assertEqual(rc, code, (path, err))
                 self.assertEqual(len(err.strip().splitlines()), 1, err)
+                # -s alone: the exit code says it, stderr stays empty
+                rc, out, err = cli(["--max-time", "1.5", "-s", peer.url(path)], timeout=60)
+                self.assertEqual((rc, err), (code, ""), path)
             rc, out, err = cli(["-n", "3", "--stats", peer.url("/slow-bytes")], timeout=60)
             self.assertEqual(rc, 0, err)
             self.assertEqual(parse_stats(err)["ok"], 3)

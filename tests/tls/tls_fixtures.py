@@ -20,6 +20,14 @@ Certificates (ECDSA P-256 keys, SHA-256 signatures, each chain < 2 KB):
 pki.ca_pem / pki.ca_der: the trusted CA.  pki.pin(name): curl's
 sha256//BASE64 pin of a certificate's public key.
 
+Client certificates (mutual TLS), made on first use by pki.client(name),
+extendedKeyUsage clientAuth, subject CN=<name>:
+    client          ECDSA P-256, from the CA
+    client_rsa      RSA 2048, from the CA
+    client_otherca  ECDSA P-256, from the second CA (not the one nginx trusts)
+pki.client(name) returns the paths (cert PEM, key PEM, cert DER, key DER).
+TlsNginx(pki, client_ca=pki.ca_pem) asks for one (ssl_verify_client on).
+
 Rules are those of tests/fixtures: 127.0.0.1 / ::1 only, ports chosen at
 run time, processes in their own group and always stopped, every wait
 bounded and polling for the awaited state.
@@ -68,6 +76,10 @@ basicConstraints = critical,CA:FALSE
 keyUsage = critical,digitalSignature
 extendedKeyUsage = serverAuth
 subjectAltName = %(names)s
+[ leaf_client ]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = clientAuth
 [ leaf_other ]
 basicConstraints = critical,CA:FALSE
 keyUsage = critical,digitalSignature
@@ -115,12 +127,16 @@ class Pki:
         self.dir = None
 
     # -- generation -------------------------------------------------------
-    def _key(self, name):
+    def _key(self, name, rsa=False):
+        if rsa:
+            _openssl(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048",
+                      "-out", name + ".key"], self.dir)
+            return
         _openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256",
                   "-pkeyopt", "ec_param_enc:named_curve", "-out", name + ".key"], self.dir)
 
-    def _csr(self, name, cn):
-        self._key(name)
+    def _csr(self, name, cn, rsa=False):
+        self._key(name, rsa)
         _openssl(["req", "-new", "-key", name + ".key", "-subj", "/CN=" + cn,
                   "-out", name + ".csr"], self.dir)
 
@@ -158,6 +174,23 @@ class Pki:
             self._sign(name, issuer, ext, dates)
             self._chain(name, issuer)
         _openssl(["x509", "-in", "ca.crt", "-outform", "DER", "-out", "ca.der"], self.dir)
+
+    CLIENTS = {"client": ("ca", False), "client_rsa": ("ca", True),
+               "client_otherca": ("ca2", False)}
+
+    def client(self, name):
+        """A client certificate (made on first use): paths of
+        (cert PEM, key PEM, cert DER, key DER)."""
+        issuer, rsa = self.CLIENTS[name]
+        if not os.path.exists(self.path(name + ".crt")):
+            self._csr(name, name, rsa)
+            self._sign(name, issuer, "leaf_client")
+            _openssl(["x509", "-in", name + ".crt", "-outform", "DER", "-out", name + ".crt.der"],
+                     self.dir)
+            _openssl(["pkey", "-in", name + ".key", "-outform", "DER", "-out", name + ".key.der"],
+                     self.dir)
+        return (self.path(name + ".crt"), self.path(name + ".key"),
+                self.path(name + ".crt.der"), self.path(name + ".key.der"))
 
     # -- what tests use -----------------------------------------------------
     @property
@@ -213,6 +246,9 @@ class TlsNginx(Nginx):
              (1 forces a reconnect for every request).
     protocols: nginx's ssl_protocols; ecdh_curve: nginx's ssl_ecdh_curve
              (None = its default, which follows the client's preference).
+    client_ca: a CA file: ask for a client certificate issued by it
+             (ssl_verify_client on; logged as ssl_client_verify SUCCESS /
+             NONE / FAILED:reason and ssl_client_s_dn).
     The access log has the TLS fields below (ssl_session_reused "r" on a
     resumed connection, "." otherwise; ssl_server_name is the SNI).
     """
@@ -223,10 +259,12 @@ class TlsNginx(Nginx):
         ("ssl_curve", "$ssl_curve", str),
         ("ssl_session_reused", "$ssl_session_reused", str),
         ("ssl_server_name", "$ssl_server_name", str),
+        ("ssl_client_verify", "$ssl_client_verify", str),
+        ("ssl_client_s_dn", "$ssl_client_s_dn", str),
     ]
 
     def __init__(self, pki, cert="good", tickets=True, cache=False, keepalive_requests=None,
-                 protocols="TLSv1.2 TLSv1.3", ecdh_curve=None, **kw):
+                 protocols="TLSv1.2 TLSv1.3", ecdh_curve=None, client_ca=None, **kw):
         super().__init__(**kw)
         self.pki = pki
         self.cert = cert
@@ -235,6 +273,7 @@ class TlsNginx(Nginx):
         self.keepalive_requests = keepalive_requests
         self.protocols = protocols
         self.ecdh_curve = ecdh_curve
+        self.client_ca = client_ca
         self.scheme = "https"
 
     def _prepare_dir(self):
@@ -260,6 +299,8 @@ class TlsNginx(Nginx):
             lines.append("ssl_ecdh_curve %s;" % self.ecdh_curve)
         if self.keepalive_requests is not None:
             lines.append("keepalive_requests %d;" % self.keepalive_requests)
+        if self.client_ca is not None:
+            lines += ["ssl_client_certificate %s;" % self.client_ca, "ssl_verify_client on;"]
         return "\n        ".join(lines)
 
     def handshake_failures(self):

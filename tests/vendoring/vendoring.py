@@ -63,6 +63,7 @@ def build(mode, work):
         env = dict(os.environ, PKG_CONFIG_PATH=str(prefix / "lib" / "pkgconfig"))
         flags = step(["pkg-config", "--cflags", "--libs", "emhttp"], env=env)
         step([CC, "-std=c99", "-O2", "-Wall", "-Wextra", "-Werror", ROOT / "examples/cli/emhttp.c",
+              ROOT / "examples/cli/cli_trace.c", ROOT / "examples/cli/cli_progress.c",
               *shlex.split(flags), "-o", work / "emhttp_cli"])
         return work / "emhttp_cli"
     if mode == "makefile":

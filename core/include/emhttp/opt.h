@@ -260,6 +260,13 @@
 #define CONFIG_EMHTTP_TLS_RESUME EMHTTP_DEFAULT_Y_
 #endif
 
+/** Client certificates (mutual TLS, emhttp_tls_config.client_cert): the
+ *  TLS context holds the parsed certificate and key (about 630 bytes of
+ *  emhttp_tls on a 64-bit host). */
+#ifndef CONFIG_EMHTTP_TLS_CLIENT_CERT
+#define CONFIG_EMHTTP_TLS_CLIENT_CERT EMHTTP_DEFAULT_Y_
+#endif
+
 /* ---- logging ----------------------------------------------------------- */
 
 /** Log level: 0 off, 1 errors, 2 warnings, 3 info, 4 debug (emhttp/log.h).
@@ -372,6 +379,9 @@
 #if !EMHTTP_OPT_BOOL_(CONFIG_EMHTTP_TLS_RESUME)
 #error "CONFIG_EMHTTP_TLS_RESUME must be 0 or 1"
 #endif
+#if !EMHTTP_OPT_BOOL_(CONFIG_EMHTTP_TLS_CLIENT_CERT)
+#error "CONFIG_EMHTTP_TLS_CLIENT_CERT must be 0 or 1"
+#endif
 #if CONFIG_EMHTTP_LOG_LEVEL < 0 || CONFIG_EMHTTP_LOG_LEVEL > 4
 #error "CONFIG_EMHTTP_LOG_LEVEL must be between 0 (off) and 4 (debug)"
 #endif
@@ -396,6 +406,7 @@
     X(CONFIG_EMHTTP_TCP_KEEPALIVE_CNT)                                                    \
     X(CONFIG_EMHTTP_JSON_FLOAT) X(CONFIG_EMHTTP_JSON_MAX_DEPTH) X(CONFIG_EMHTTP_TLS)      \
     X(CONFIG_EMHTTP_TLS_MAX_FRAG_LEN) X(CONFIG_EMHTTP_TLS_ECP_MAX_OPS)                    \
-    X(CONFIG_EMHTTP_TLS_MAX_PINS) X(CONFIG_EMHTTP_TLS_RESUME) X(CONFIG_EMHTTP_LOG_LEVEL)
+    X(CONFIG_EMHTTP_TLS_MAX_PINS) X(CONFIG_EMHTTP_TLS_RESUME)                        \
+    X(CONFIG_EMHTTP_TLS_CLIENT_CERT) X(CONFIG_EMHTTP_LOG_LEVEL)
 
 #endif /* EMHTTP_OPT_H */

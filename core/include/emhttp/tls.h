@@ -29,6 +29,10 @@
  * never sees a request byte: verification happens while its Certificate
  * message is parsed, before the client's key exchange.
  *
+ * Mutual TLS: a client certificate and its private key (client_cert /
+ * client_key below) are presented when the server asks for one; the key
+ * buffer is read at init only (what mbedTLS keeps: see client_key).
+ *
  * Reconnects resume the last session (a session ticket when the server
  * issued one, otherwise the session ID), so they skip the certificate
  * chain and the public-key operations: about 1% of a full handshake's
@@ -79,6 +83,7 @@
 #if CONFIG_EMHTTP_TLS
 #include <mbedtls/ctr_drbg.h>
 #include <mbedtls/entropy.h>
+#include <mbedtls/pk.h>
 #include <mbedtls/ssl.h>
 #include <mbedtls/x509_crt.h>
 #endif
@@ -149,6 +154,30 @@ typedef struct emhttp_tls_config {
      *  default (ECDHE-ECDSA/RSA with AES-128/256-GCM, ChaCha20-Poly1305).
      *  Borrowed for the context's lifetime. */
     const int *ciphersuites;
+    /** Client certificate for mutual TLS (CONFIG_EMHTTP_TLS_CLIENT_CERT),
+     *  sent when the server asks for one: PEM (the certificate, optionally
+     *  followed by intermediate CAs; the buffer ends with a NUL byte
+     *  counted in @c client_cert_len) or one DER certificate.  PEM is
+     *  parsed into mbedTLS's heap (the buffer may be freed after init);
+     *  DER is referenced without a copy (the buffer must stay valid until
+     *  emhttp_tls_free()).  ECDSA (P-256, and the other curves of the list
+     *  in tls.c) and RSA keys.  Set both or neither of cert and key. */
+    const uint8_t *client_cert;
+    size_t client_cert_len;
+    /** The certificate's private key, unencrypted: PEM (PKCS#8, SEC1 "EC
+     *  PRIVATE KEY" or PKCS#1 "RSA PRIVATE KEY"; NUL byte counted in
+     *  @c client_key_len) or DER of the same.  Read during
+     *  emhttp_tls_init() only: mbedTLS parses it into a pk context (the
+     *  key's numbers: an ECP key pair, or RSA's N, E, D, P, Q, DP, DQ,
+     *  QP) in its heap or static arena, which the context keeps until
+     *  emhttp_tls_free() zeroizes and frees it.  The buffer itself is
+     *  never referenced after init, nor copied: wipe or free it as soon as
+     *  init returns.  (For PEM, mbedTLS decodes the base64 into a
+     *  temporary heap buffer that it zeroizes and frees before
+     *  returning.)  Init fails when the key does not match the
+     *  certificate. */
+    const uint8_t *client_key;
+    size_t client_key_len;
 } emhttp_tls_config;
 
 /** Static arena figures (MBEDTLS_MEMORY_BUFFER_ALLOC_C builds). */
@@ -170,6 +199,10 @@ struct emhttp_tls {
     mbedtls_ssl_config conf_;
     mbedtls_x509_crt ca_;          /* trusted CAs (nodes in mbedTLS's heap) */
     mbedtls_ssl_session session_;  /* the session to resume (ticket in the heap) */
+#if CONFIG_EMHTTP_TLS_CLIENT_CERT
+    mbedtls_x509_crt own_cert_;    /* client certificate (nodes in mbedTLS's heap) */
+    mbedtls_pk_context own_key_;   /* its private key, parsed (in mbedTLS's heap) */
+#endif
     mbedtls_entropy_context entropy_;
     mbedtls_ctr_drbg_context drbg_;
     emhttp_transport lower_;       /* the transport below (TCP): the BIO's */
@@ -205,10 +238,14 @@ struct emhttp_tls {
  * @param cfg  configuration (read during the call only; see the fields
  *             for what is copied and what is borrowed)
  * @return EMHTTP_OK; EMHTTP_ERR_ARG (NULL, no host name, no CA without
- *         insecure, too many pins, an invalid max_frag_len);
- *         EMHTTP_ERR_TLS_CONFIG (the CA chain does not parse, no entropy,
- *         out of memory in mbedTLS): emhttp_tls_last_error() holds the
- *         mbedTLS code.  On failure nothing stays allocated.
+ *         insecure, too many pins, an invalid max_frag_len, a client
+ *         certificate without its key or a key without its certificate);
+ *         EMHTTP_ERR_UNSUPPORTED (a client certificate in a build without
+ *         CONFIG_EMHTTP_TLS_CLIENT_CERT);
+ *         EMHTTP_ERR_TLS_CONFIG (the CA chain, the client certificate or
+ *         key does not parse, the key does not match the certificate, no
+ *         entropy, out of memory in mbedTLS): emhttp_tls_last_error()
+ *         holds the mbedTLS code.  On failure nothing stays allocated.
  *         EMHTTP_ERR_CONFIG_MISMATCH: the caller was compiled with other
  *         emhttp options (or another mbedTLS configuration) than the
  *         library; @p t is not touched (emhttp/abi.h).
@@ -375,6 +412,38 @@ bool emhttp_tls_ready(const emhttp_tls *t);
 
 /** True when the last completed handshake resumed a saved session. */
 bool emhttp_tls_resumed(const emhttp_tls *t);
+
+/* ---- facts of the connection (curl's -v; after a completed handshake) ----- */
+
+/**
+ * The protocol version of the connection, e.g. "TLSv1.2" (mbedTLS's
+ * name; a static string), or NULL before the first completed handshake.
+ * Valid from a completed handshake until the next connection begins.
+ */
+const char *emhttp_tls_version(const emhttp_tls *t);
+
+/**
+ * The cipher suite of the connection, by mbedTLS's name, e.g.
+ * "TLS-ECDHE-ECDSA-WITH-AES-128-GCM-SHA256" (a static string), or NULL
+ * before the first completed handshake.  Validity as emhttp_tls_version().
+ */
+const char *emhttp_tls_ciphersuite(const emhttp_tls *t);
+
+/**
+ * The server certificate's subject or issuer as text ("CN=localhost",
+ * RFC 4514 style, mbedTLS's mbedtls_x509_dn_gets()).  Needs an mbedTLS
+ * that keeps the peer certificate (MBEDTLS_SSL_KEEP_PEER_CERTIFICATE,
+ * Debian's build does; cmake/fetch-mbedtls.sh's static build does not).
+ * Also after a resumed handshake (the saved session carries it).
+ * @param issuer  false: the subject; true: the issuer
+ * @param buf     caller buffer, NUL-terminated on success
+ * @return EMHTTP_OK; EMHTTP_ERR_ARG (NULL, or no completed handshake);
+ *         EMHTTP_ERR_UNSUPPORTED (the peer certificate is not kept);
+ *         EMHTTP_ERR_TX_OVERFLOW (@p size too small).
+ * Network task, while the connection is open or after it closed, until
+ * the next connection begins.
+ */
+int emhttp_tls_peer_name(const emhttp_tls *t, bool issuer, char *buf, size_t size);
 
 #ifdef __cplusplus
 }
