@@ -64,7 +64,8 @@
  *    line longer than max_head, is EMHTTP_ERR_BAD_CHUNK; so is any
  *    malformed chunk-size line.
  *  - Interim (1xx) and trailer lines are checked for syntax but not
- *    interpreted and not reported.
+ *    interpreted and not reported; only a 100 status line is noted
+ *    (emhttp_parser_continued(), for a client waiting to send a body).
  *  - Keep-Alive: timeout=N is clamped to 86400 s; a malformed parameter is
  *    ignored.
  */
@@ -105,7 +106,8 @@ enum {
     F_CL = 0x08,      /* Content-Length seen, value in remaining_ */
     F_TE = 0x10,      /* Transfer-Encoding seen */
     F_CHUNKED = 0x20, /* ... with chunked as the final coding */
-    F_HDONE = 0x40    /* headers of the final response complete */
+    F_HDONE = 0x40,   /* headers of the final response complete */
+    F_CONTINUE = 0x80 /* a 100 (Continue) status line came before the final one */
 };
 
 #define NEXT 2 /* internal: a step made progress, go on */
@@ -368,6 +370,9 @@ static int status_line(emhttp_parser *p, const uint8_t *l, size_t n)
     st = DIGIT(l[9]) * 100 + DIGIT(l[10]) * 10 + DIGIT(l[11]);
     if (st < 200) {
         p->state_ = ST_INTERIM; /* 1xx: skipped; 101: the client never upgrades */
+#if CONFIG_EMHTTP_EXPECT
+        p->flags_ |= st == 100 ? F_CONTINUE : 0;
+#endif
         return st < 100 || st == 101 ? EMHTTP_ERR_PROTOCOL : NEXT;
     }
     p->status_ = (uint16_t)st;
@@ -676,6 +681,11 @@ int emhttp_parser_eof(emhttp_parser *p)
 bool emhttp_parser_started(const emhttp_parser *p)
 {
     return (p->flags_ & F_STARTED) != 0;
+}
+
+bool emhttp_parser_continued(const emhttp_parser *p)
+{
+    return (p->flags_ & F_CONTINUE) != 0;
 }
 
 bool emhttp_parser_headers_done(const emhttp_parser *p)
