@@ -683,10 +683,12 @@ bool emhttp_parser_started(const emhttp_parser *p)
     return (p->flags_ & F_STARTED) != 0;
 }
 
+#if CONFIG_EMHTTP_EXPECT
 bool emhttp_parser_continued(const emhttp_parser *p)
 {
     return (p->flags_ & F_CONTINUE) != 0;
 }
+#endif
 
 bool emhttp_parser_headers_done(const emhttp_parser *p)
 {
