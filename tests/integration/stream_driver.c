@@ -1,0 +1,320 @@
+/*
+ * stream_driver - streamed request bodies on ONE emhttp client (POSIX
+ * port) against a real server: a JSON array generated record by record
+ * into the client's transmit buffer while it is sent, never held whole.
+ *
+ *   stream_driver HOST PORT [--tx N] [--expect-ms MS] STEP...
+ *   STEP: METHOD,PATH,KIND,COUNT,FRAMING[,expect]
+ *     KIND     json   COUNT records, the document below
+ *              fail   the producer fails after half of the records
+ *              short  declares 100 bytes more than it gives
+ *              over   declares 100 bytes less than it gives
+ *              plain  a 16-byte body from memory (not streamed)
+ *              none   no body
+ *     FRAMING  chunked (length unknown) | declared (Content-Length)
+ *     expect   adds "Expect: 100-continue"
+ *   --tx N: transmit buffer of N bytes (default 1024): the pieces.
+ *
+ * The document (seed 1, COUNT records), the same as
+ * test_upload.py's json_document():
+ *   [{"i":0,"t":1700000000,"v":V0},{"i":1,"t":1700000060,"v":V1},...]
+ *   seed = seed * 1103515245 + 12345 (mod 2^32) before each record,
+ *   V = (seed >> 16) % 20001 - 10000.
+ *
+ * One JSON line per step: rc, status, the response body (the fixture's
+ * JSON), and the figures of the loop: polls, mean_poll_us and max_poll_us
+ * (emhttp_poll() wall time, with the producer's work: reported, never
+ * asserted - a loaded machine preempts), max_poll_sent (most bytes the
+ * transport accepted in one poll), max_piece (largest single send);
+ * then {"maxrss_kb": N}: the process's peak resident memory (VmHWM of
+ * /proc/self/status; getrusage's ru_maxrss would carry the parent's peak
+ * across fork and exec).
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "emhttp/client.h"
+#include "emhttp/port_posix.h"
+
+static emhttp_posix net;
+static emhttp_client cli;
+static uint8_t tx[65536], rx[4096];
+
+/* ---- the generator: resumable, a record at a time --------------------- */
+
+typedef struct {
+    unsigned long count, next; /* records in all, the next to write */
+    uint32_t seed;
+    char rec[80];              /* the record being written */
+    size_t rec_len, rec_off;   /* its length, bytes of it written */
+    bool closed;               /* "]" written */
+    unsigned long fail_at;     /* fail when this record is due (ULONG_MAX: never) */
+    unsigned long long given;  /* bytes given */
+} gen;
+
+/* The next record (with its separator) into g->rec; false at the end. */
+static bool next_record(gen *g)
+{
+    if (g->closed) {
+        return false;
+    }
+    if (g->next == g->count) {
+        g->rec_len = (size_t)snprintf(g->rec, sizeof g->rec, "%s]", g->count == 0 ? "[" : "");
+        g->closed = true;
+    } else {
+        g->seed = g->seed * 1103515245u + 12345u;
+        long v = (long)((g->seed >> 16) % 20001u) - 10000;
+        g->rec_len = (size_t)snprintf(g->rec, sizeof g->rec, "%s{\"i\":%lu,\"t\":%lu,\"v\":%ld}",
+                                      g->next == 0 ? "[" : ",", g->next,
+                                      1700000000ul + 60ul * g->next, v);
+        g->next++;
+    }
+    g->rec_off = 0;
+    return true;
+}
+
+static void gen_init(gen *g, unsigned long count)
+{
+    memset(g, 0, sizeof *g);
+    g->count = count;
+    g->seed = 1;
+    g->fail_at = (unsigned long)-1;
+}
+
+/* Up to @p size bytes of the document into @p buf; 0 at its end. */
+static size_t gen_fill(gen *g, uint8_t *buf, size_t size)
+{
+    size_t n = 0;
+    while (n < size) {
+        if (g->rec_off == g->rec_len && !next_record(g)) {
+            break;
+        }
+        size_t k = g->rec_len - g->rec_off;
+        if (k > size - n) {
+            k = size - n;
+        }
+        memcpy(buf + n, g->rec + g->rec_off, k);
+        g->rec_off += k;
+        n += k;
+    }
+    g->given += n;
+    return n;
+}
+
+typedef struct {
+    gen g;
+    long long extra; /* "over": bytes given beyond the document */
+} step_state;
+
+static int produce(emhttp_request *req, uint8_t *buf, size_t size, size_t *len)
+{
+    step_state *s = req->user;
+    if (s->g.next >= s->g.fail_at) {
+        return EMHTTP_ERR_ARG; /* e.g. the flash read failed */
+    }
+    size_t n = gen_fill(&s->g, buf, size);
+    if (n == 0 && s->extra > 0) { /* "over": more after the document */
+        n = (size_t)s->extra < size ? (size_t)s->extra : size;
+        memset(buf, ' ', n);
+        s->extra -= (long long)n;
+    }
+    *len = n;
+    return EMHTTP_OK;
+}
+
+/* ---- a transport over the port's TCP that counts what it accepts ------ */
+
+static emhttp_transport lower;
+static unsigned long long poll_sent, max_piece;
+
+static int c_connect(void *ctx, const char *h, const emhttp_ip_addr *a, uint16_t p)
+{
+    (void)ctx;
+    return lower.ops->connect(lower.ctx, h, a, p);
+}
+static int c_connect_poll(void *ctx) { (void)ctx; return lower.ops->connect_poll(lower.ctx); }
+static long c_send(void *ctx, const uint8_t *b, size_t n, unsigned f)
+{
+    (void)ctx;
+    long r = lower.ops->send(lower.ctx, b, n, f);
+    if (r > 0) {
+        poll_sent += (unsigned long long)r;
+        if ((unsigned long long)n > max_piece) {
+            max_piece = n;
+        }
+    }
+    return r;
+}
+static long c_recv(void *ctx, uint8_t *b, size_t n) { (void)ctx; return lower.ops->recv(lower.ctx, b, n); }
+static void c_close(void *ctx) { (void)ctx; lower.ops->close(lower.ctx); }
+static unsigned c_want(void *ctx, unsigned dir)
+{
+    (void)ctx;
+    return lower.ops->want != NULL ? lower.ops->want(lower.ctx, dir) : dir;
+}
+static const emhttp_transport_ops counting = {0, c_connect, c_connect_poll, NULL, c_send, NULL,
+                                              c_recv, c_close, c_want};
+
+/* ---- steps ------------------------------------------------------------- */
+
+static char resp[4096];
+static size_t resp_len;
+
+static int on_body(emhttp_request *req, const uint8_t *d, size_t n)
+{
+    (void)req;
+    if (resp_len + n < sizeof resp) {
+        memcpy(resp + resp_len, d, n);
+        resp_len += n;
+    }
+    return 0;
+}
+static const emhttp_response_cbs cbs = {NULL, NULL, on_body, NULL};
+
+static long long now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
+/* The document's length for @p count records (a dry run). */
+static size_t doc_len(unsigned long count)
+{
+    static uint8_t scratch[65536];
+    gen g;
+    gen_init(&g, count);
+    size_t total = 0, n;
+    while ((n = gen_fill(&g, scratch, sizeof scratch)) > 0) {
+        total += n;
+    }
+    return total;
+}
+
+static const emhttp_header expect_hdr[] = {EMHTTP_HEADER("Expect", "100-continue"),
+                                           EMHTTP_HEADER("Content-Type", "application/json")};
+
+static int run_step(char *spec)
+{
+    static step_state s;
+    static const uint8_t plain[] = "{\"plain\":true}\n\n";
+    char *method = strtok(spec, ","), *path = strtok(NULL, ","), *kind = strtok(NULL, ",");
+    char *count_s = strtok(NULL, ","), *framing = strtok(NULL, ","), *opt = strtok(NULL, ",");
+    if (method == NULL || path == NULL || kind == NULL || count_s == NULL || framing == NULL) {
+        fprintf(stderr, "bad step\n");
+        return 2;
+    }
+    unsigned long count = strtoul(count_s, NULL, 10);
+    bool expect = opt != NULL && strcmp(opt, "expect") == 0;
+    emhttp_request r = {.method = method, .target = path, .cbs = &cbs, .user = &s,
+                        .headers = expect ? expect_hdr : expect_hdr + 1, .header_count = expect ? 2 : 1};
+    memset(&s, 0, sizeof s);
+    gen_init(&s.g, count);
+    if (strcmp(kind, "plain") == 0) {
+        r.body = plain;
+        r.body_len = sizeof plain - 1;
+    } else if (strcmp(kind, "none") != 0) {
+        r.body_fn = produce;
+        size_t len = doc_len(count);
+        r.body_len = strcmp(framing, "declared") == 0 ? len : EMHTTP_BODY_UNKNOWN;
+        if (strcmp(kind, "fail") == 0) {
+            s.g.fail_at = count / 2;
+        } else if (strcmp(kind, "short") == 0) {
+            r.body_len = len + 100;
+        } else if (strcmp(kind, "over") == 0) {
+            r.body_len = len - 100;
+        } else if (strcmp(kind, "overx") == 0) {
+            s.extra = 100; /* the whole document, then 100 bytes more */
+        }
+    }
+    resp_len = 0;
+    long long max_us = 0, total_us = 0, polls = 0;
+    unsigned long long max_sent = 0;
+    max_piece = 0;
+    int rc = emhttp_submit(&cli, &r);
+    while (rc == EMHTTP_OK && r.result == EMHTTP_PENDING) {
+        poll_sent = 0;
+        long long t0 = now_us();
+        (void)emhttp_poll(&cli);
+        long long dt = now_us() - t0;
+        max_us = dt > max_us ? dt : max_us;
+        total_us += dt;
+        polls++;
+        max_sent = poll_sent > max_sent ? poll_sent : max_sent;
+        if (r.result != EMHTTP_PENDING) {
+            break;
+        }
+        unsigned f = emhttp_wait_flags(&cli);
+        if (!(f & EMHTTP_WAIT_NOW)) {
+            emhttp_port p = emhttp_posix_port(&net);
+            p.ops->wait(p.ctx, f, emhttp_next_timeout_ms(&cli));
+        }
+    }
+    resp[resp_len] = '\0';
+    while (resp_len > 0 && (resp[resp_len - 1] == '\n' || resp[resp_len - 1] == '\r')) {
+        resp[--resp_len] = '\0';
+    }
+    printf("{\"rc\":%d,\"status\":%d,\"given\":%llu,\"polls\":%lld,\"mean_poll_us\":%.1f,"
+           "\"max_poll_us\":%lld,\"max_poll_sent\":%llu,\"max_piece\":%llu,\"body\":%s}\n",
+           rc == EMHTTP_OK ? r.result : rc, r.status, s.g.given, polls,
+           polls > 0 ? (double)total_us / (double)polls : 0.0, max_us, max_sent, max_piece,
+           resp_len > 0 && resp[0] == '{' ? resp : "null");
+    fflush(stdout);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 4) {
+        fprintf(stderr, "usage: stream_driver HOST PORT [--tx N] [--expect-ms MS] STEP...\n");
+        return 2;
+    }
+    size_t txn = 1024;
+    uint32_t expect_ms = 0;
+    int i = 3;
+    for (; i + 1 < argc && argv[i][0] == '-'; i += 2) {
+        if (strcmp(argv[i], "--tx") == 0) {
+            txn = strtoul(argv[i + 1], NULL, 10);
+        } else if (strcmp(argv[i], "--expect-ms") == 0) {
+            expect_ms = (uint32_t)strtoul(argv[i + 1], NULL, 10);
+        }
+    }
+    if (txn < 64 || txn > sizeof tx || emhttp_posix_init(&net) != EMHTTP_OK) {
+        return 2;
+    }
+    lower = emhttp_posix_tcp(&net);
+    emhttp_config cfg = {.host = argv[1], .port = (uint16_t)atoi(argv[2]),
+                         .net = emhttp_posix_port(&net), .transport = {&counting, NULL},
+                         .tx_buf = tx, .tx_size = txn, .rx_buf = rx, .rx_size = sizeof rx,
+                         .request_timeout_ms = EMHTTP_TIMEOUT_NONE,
+                         .first_byte_timeout_ms = 60000, .expect_timeout_ms = expect_ms};
+    int rc = emhttp_client_init(&cli, &cfg);
+    if (rc != EMHTTP_OK) {
+        fprintf(stderr, "init: %s\n", emhttp_strerror(rc));
+        return 2;
+    }
+    for (; i < argc; i++) {
+        if (run_step(argv[i]) != 0) {
+            return 2;
+        }
+    }
+    emhttp_client_close(&cli);
+    emhttp_posix_deinit(&net);
+    long hwm = -1;
+    char line[256];
+    FILE *f = fopen("/proc/self/status", "r");
+    while (f != NULL && fgets(line, sizeof line, f) != NULL) {
+        if (strncmp(line, "VmHWM:", 6) == 0) {
+            hwm = strtol(line + 6, NULL, 10);
+        }
+    }
+    if (f != NULL) {
+        fclose(f);
+    }
+    printf("{\"maxrss_kb\":%ld}\n", hwm);
+    return 0;
+}
