@@ -413,11 +413,13 @@ static unsigned header_bits(const emhttp_request *r)
     return b;
 }
 
+#if CONFIG_EMHTTP_RESEND || CONFIG_EMHTTP_PIPELINING
 /* May @p r (method flags @p mf) be replayed: idempotent, or keyed? */
 static bool replayable(const emhttp_request *r, unsigned mf)
 {
     return (mf & EMHTTP_M_IDEMPOTENT) || (header_bits(r) & HB_KEY);
 }
+#endif
 #endif
 
 /* The head of request @p r, whose method @p m has the flags @p mf. */

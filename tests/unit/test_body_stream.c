@@ -17,6 +17,10 @@
  * after exactly the declared length).  The real servers (Python fixtures,
  * nginx, the CLI) are in tests/integration/test_upload.py.
  */
+#define _POSIX_C_SOURCE 200809L
+#include <pthread.h>
+#include <sched.h>
+#include <semaphore.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +28,7 @@
 
 #include "check.h"
 #include "emhttp/client.h"
+#include "emhttp/outbox.h"
 
 #define MAXLOG 64
 
@@ -312,6 +317,7 @@ typedef struct {
     int zero_waits;   /* polls after which emhttp_wait_flags() said 0 */
 } gen;
 
+#if CONFIG_EMHTTP_BODY_STREAM
 static int produce(emhttp_request *req, uint8_t *buf, size_t size, size_t *len)
 {
     gen *g = req->user;
@@ -365,6 +371,8 @@ static uint64_t expected_hash(uint64_t total)
     return h;
 }
 
+#endif
+
 static int last_rc;
 static void cb_complete(emhttp_request *r, int rc)
 {
@@ -397,6 +405,7 @@ static void run(emhttp_request *r, gen *g)
     CHECK_EQ_INT(ndone, start + 1);
 }
 
+#if CONFIG_EMHTTP_BODY_STREAM
 static emhttp_request stream_req(const char *target, gen *g, size_t declared,
                                  const emhttp_header *h, size_t nh)
 {
@@ -406,11 +415,10 @@ static emhttp_request stream_req(const char *target, gen *g, size_t declared,
     g->calls = 0;
     emhttp_request r = {.method = "POST", .target = target, .headers = h, .header_count = nh,
                         .body_len = declared, .cbs = &cbs, .user = g};
-#if CONFIG_EMHTTP_BODY_STREAM
     r.body_fn = produce;
-#endif
     return r;
 }
+#endif
 
 static const emhttp_header expect_hdr[] = {EMHTTP_HEADER("Expect", "100-continue")};
 
@@ -578,6 +586,254 @@ static void test_stream_no_pipeline(void)
 }
 #endif
 
+#if CONFIG_EMHTTP_BODY_STREAM
+/* ---- streamed jobs through the outbox ------------------------------------ */
+
+#define NSLOTS 3
+static emhttp_outbox ob;
+static emhttp_outbox_slot slots[NSLOTS];
+static uint8_t slot_buf[NSLOTS][700];
+
+typedef struct {
+    int n;           /* jobs done */
+    int result[8], status[8], order[8];
+} done_log;
+static done_log dl;
+
+static void job_done(void *arg, int result, int status)
+{
+    dl.order[dl.n] = (int)(intptr_t)arg;
+    dl.result[dl.n] = result;
+    dl.status[dl.n++] = status;
+}
+
+/* The stream callback (idle task): pieces of the generator, failing at
+ * half for G_FAIL. */
+static long piece(void *arg, uint8_t *buf, size_t size)
+{
+    gen *g = arg;
+    emhttp_request fake = {.user = g};
+    size_t len = 0;
+    g->calls++;
+    int rc = produce(&fake, buf, size, &len);
+    return rc == EMHTTP_OK ? (long)len : rc;
+}
+
+static long small_body(void *arg, uint8_t *buf, size_t size)
+{
+    (void)arg;
+    CHECK(size >= 2);
+    memcpy(buf, "{}", 2);
+    return 2;
+}
+
+static void ob_setup(void)
+{
+    setup(1);
+    memset(&dl, 0, sizeof dl);
+    for (int i = 0; i < NSLOTS; i++) {
+        slots[i] = (emhttp_outbox_slot){.buf = slot_buf[i], .size = sizeof slot_buf[i]};
+    }
+    CHECK_EQ_INT(emhttp_outbox_init(&ob, slots, NSLOTS, &cli), EMHTTP_OK);
+}
+
+/* A super-loop: one idle step, one pump, one poll, until @p jobs are done. */
+static int idle_waits, max_used;
+static void ob_run(int jobs)
+{
+    idle_waits = max_used = 0;
+    for (long i = 0; i < 10000000 && dl.n < jobs; i++) {
+        if (!emhttp_outbox_encode(&ob) && ob.stream_ != NULL) {
+            idle_waits++; /* every slot taken: the stream callback waits */
+        }
+        size_t used = emhttp_outbox_used(&ob);
+        max_used = used > (size_t)max_used ? (int)used : max_used;
+        emhttp_outbox_pump(&ob, &cli);
+        (void)emhttp_poll(&cli);
+        unsigned f = emhttp_wait_flags(&cli);
+        if (f != 0 && !(f & EMHTTP_WAIT_NOW)) {
+            m_wait(NULL, f, emhttp_next_timeout_ms(&cli));
+        }
+    }
+    CHECK_EQ_INT(dl.n, jobs);
+}
+
+static void test_outbox_stream(size_t declared)
+{
+    ob_setup();
+    gen g = {.kind = G_OK, .total = 300000, .seed = 7, .hash = FNV0};
+    emhttp_outbox_job job = {.target = "/ok", .stream = piece, .stream_len = declared,
+                             .encode_arg = &g, .done = job_done, .done_arg = (void *)1};
+    emhttp_outbox_job after = {.target = "/ok", .encode = small_body, .done = job_done,
+                               .done_arg = (void *)2};
+    CHECK_EQ_INT(emhttp_outbox_queue(&ob, &job), EMHTTP_OK);
+    CHECK_EQ_INT(emhttp_outbox_queue(&ob, &after), EMHTTP_ERR_OUTBOX_FULL); /* the stream holds it */
+    /* until the stream's pieces are all made, then the next job goes in */
+    int queued = 0;
+    for (long i = 0; i < 10000000 && dl.n < 2; i++) {
+        if (!queued && emhttp_outbox_queue(&ob, &after) == EMHTTP_OK) {
+            queued = 1;
+            CHECK(g.at == g.total); /* only once the stream callback returned its end */
+        }
+        while (emhttp_outbox_encode(&ob)) { /* an eager idle task */
+        }
+        size_t used = emhttp_outbox_used(&ob);
+        if (ob.stream_ != NULL && used == NSLOTS) {
+            idle_waits++; /* it stopped because every slot was taken */
+        }
+        max_used = used > (size_t)max_used ? (int)used : max_used;
+        emhttp_outbox_pump(&ob, &cli);
+        (void)emhttp_poll(&cli);
+    }
+    CHECK_EQ_INT(dl.n, 2);
+    CHECK_EQ_INT(dl.order[0], 1);
+    CHECK_EQ_INT(dl.order[1], 2);
+    CHECK_EQ_INT(dl.result[0], EMHTTP_OK);
+    CHECK_EQ_INT(dl.status[0], 200);
+    CHECK_EQ_INT(dl.result[1], EMHTTP_OK);
+    CHECK_EQ_INT(S.nlog, 2);
+    CHECK(S.log[0].complete);
+    CHECK_EQ_INT(S.log[0].chunked, declared == 0);
+    CHECK_EQ_INT(S.log[0].body_len, 300000);
+    CHECK(S.log[0].hash == expected_hash(300000)); /* nothing dropped or reordered */
+    CHECK(S.log[1].complete && S.log[1].body_len == 2);
+    CHECK(idle_waits > 0);        /* the ring was full: the callback waited */
+    CHECK(max_used <= NSLOTS);
+    CHECK_EQ_INT(emhttp_outbox_used(&ob), 0);
+}
+
+/* The stream callback fails: EMHTTP_ERR_BODY, never a whole request; the
+ * job behind it goes out on a fresh connection. */
+static void test_outbox_stream_fails(void)
+{
+    ob_setup();
+    gen g = {.kind = G_FAIL, .total = 100000, .seed = 7, .hash = FNV0};
+    emhttp_outbox_job job = {.target = "/ok", .stream = piece, .encode_arg = &g,
+                             .done = job_done, .done_arg = (void *)1};
+    emhttp_outbox_job after = {.target = "/ok", .encode = small_body, .done = job_done,
+                               .done_arg = (void *)2};
+    CHECK_EQ_INT(emhttp_outbox_queue(&ob, &job), EMHTTP_OK);
+    ob_run(1);
+    CHECK_EQ_INT(dl.result[0], EMHTTP_ERR_BODY);
+    CHECK(!S.log[0].complete);
+    CHECK_EQ_INT(emhttp_outbox_queue(&ob, &after), EMHTTP_OK);
+    ob_run(2);
+    CHECK_EQ_INT(dl.result[1], EMHTTP_OK);
+    CHECK(S.log[1].complete);
+    CHECK_EQ_INT(S.log[1].conn, 2);
+    CHECK_EQ_INT(emhttp_outbox_used(&ob), 0);
+}
+
+/* The request ends before its body was all sent (the server's early 417,
+ * or the application closing the client): the stream callback is called no
+ * more, the pieces made are dropped, the ring is free again and the next
+ * job (a stream too) goes through whole. */
+static void test_outbox_stream_ends_early(bool close_it)
+{
+    ob_setup();
+    gen g = {.kind = G_OK, .total = 1000000, .seed = 7, .hash = FNV0};
+    emhttp_outbox_job job = {.target = close_it ? "/ok" : "/e417", .stream = piece,
+                             .headers = expect_hdr, .header_count = close_it ? 0 : 1,
+                             .encode_arg = &g, .done = job_done, .done_arg = (void *)1};
+    CHECK_EQ_INT(emhttp_outbox_queue(&ob, &job), EMHTTP_OK);
+    for (long i = 0; i < 100000 && dl.n < 1; i++) {
+        (void)emhttp_outbox_encode(&ob);
+        emhttp_outbox_pump(&ob, &cli);
+        (void)emhttp_poll(&cli);
+        if (close_it && g.at > 20000) {
+            emhttp_client_close(&cli);
+        }
+    }
+    CHECK_EQ_INT(dl.n, 1);
+    CHECK_EQ_INT(dl.result[0], close_it ? EMHTTP_ERR_CANCELLED : EMHTTP_OK);
+    CHECK_EQ_INT(dl.status[0], close_it ? 0 : 417);
+    int calls = g.calls;
+    gen g2 = {.kind = G_OK, .total = 50000, .seed = 7, .hash = FNV0};
+    emhttp_outbox_job next = {.target = "/ok", .stream = piece, .encode_arg = &g2,
+                              .done = job_done, .done_arg = (void *)2};
+    int rc = EMHTTP_ERR_OUTBOX_FULL;
+    for (long i = 0; i < 100000 && rc != EMHTTP_OK; i++) { /* the idle task gives it back */
+        rc = emhttp_outbox_queue(&ob, &next);
+        (void)emhttp_outbox_encode(&ob);
+        emhttp_outbox_pump(&ob, &cli);
+    }
+    CHECK_EQ_INT(rc, EMHTTP_OK);
+    CHECK(g.calls <= calls + 1); /* at most the piece under way when it ended */
+    CHECK(g.at < g.total);
+    ob_run(2);
+    CHECK_EQ_INT(dl.result[1], EMHTTP_OK);
+    CHECK(S.log[S.nlog - 1].complete);
+    CHECK_EQ_INT(S.log[S.nlog - 1].body_len, 50000);
+    CHECK(S.log[S.nlog - 1].hash == expected_hash(50000));
+    CHECK_EQ_INT(emhttp_outbox_used(&ob), 0);
+}
+
+/* The same with the idle task in a thread of its own (and under
+ * ThreadSanitizer: test_body_stream_tsan): the loop sleeps on the wake
+ * hook whenever the client says its producer waits. */
+static sem_t wake_sem;
+static int stop_idle;
+static int wake_sleeps;
+
+static void wake_fn(void *arg)
+{
+    (void)arg;
+    sem_post(&wake_sem);
+}
+
+static void *idle_thread(void *arg)
+{
+    (void)arg;
+    while (!__atomic_load_n(&stop_idle, __ATOMIC_ACQUIRE)) {
+        if (!emhttp_outbox_encode(&ob)) {
+            sched_yield(); /* an idle task: nothing better to do */
+        }
+    }
+    return NULL;
+}
+
+static void test_outbox_stream_threads(void)
+{
+    ob_setup();
+    CHECK_EQ_INT(sem_init(&wake_sem, 0, 0), 0);
+    emhttp_outbox_set_wake(&ob, wake_fn, NULL);
+    gen g = {.kind = G_OK, .total = 2000000, .seed = 7, .hash = FNV0};
+    emhttp_outbox_job job = {.target = "/ok", .stream = piece, .encode_arg = &g,
+                             .done = job_done, .done_arg = (void *)1};
+    CHECK_EQ_INT(emhttp_outbox_queue(&ob, &job), EMHTTP_OK);
+    __atomic_store_n(&stop_idle, 0, __ATOMIC_RELEASE);
+    pthread_t t;
+    CHECK_EQ_INT(pthread_create(&t, NULL, idle_thread, NULL), 0);
+    wake_sleeps = 0;
+    for (long i = 0; i < 100000000 && dl.n < 1; i++) {
+        emhttp_outbox_pump(&ob, &cli);
+        (void)emhttp_poll(&cli);
+        unsigned f = emhttp_wait_flags(&cli);
+        if (dl.n == 0 && f == 0) {
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_sec += 1; /* (a lost wake-up would only slow the test) */
+            (void)sem_timedwait(&wake_sem, &ts);
+            wake_sleeps++;
+        } else if (dl.n == 0 && !(f & EMHTTP_WAIT_NOW)) {
+            m_wait(NULL, f, emhttp_next_timeout_ms(&cli));
+        }
+    }
+    __atomic_store_n(&stop_idle, 1, __ATOMIC_RELEASE);
+    pthread_join(t, NULL);
+    sem_destroy(&wake_sem);
+    CHECK_EQ_INT(dl.n, 1);
+    CHECK_EQ_INT(dl.result[0], EMHTTP_OK);
+    CHECK(S.log[0].complete);
+    CHECK_EQ_INT(S.log[0].body_len, 2000000);
+    CHECK(S.log[0].hash == expected_hash(2000000));
+    CHECK(S.log[0].hash == g.hash);
+    CHECK_EQ_INT(emhttp_outbox_used(&ob), 0);
+    printf("outbox stream, idle thread: 2,000,000 bytes in pieces of %zu, the loop slept on"
+           " the wake hook %d times\n", sizeof slot_buf[0], wake_sleeps);
+}
+#endif
+
 int main(void)
 {
 #if CONFIG_EMHTTP_BODY_STREAM
@@ -604,6 +860,16 @@ int main(void)
 #endif
 #if CONFIG_EMHTTP_PIPELINING && CONFIG_EMHTTP_BODY_STREAM
     test_stream_no_pipeline();
+#endif
+#if CONFIG_EMHTTP_BODY_STREAM
+    test_outbox_stream(0);
+    test_outbox_stream(300000);
+    test_outbox_stream_fails();
+#if CONFIG_EMHTTP_EXPECT
+    test_outbox_stream_ends_early(false); /* (the server's 417 before the body) */
+#endif
+    test_outbox_stream_ends_early(true);
+    test_outbox_stream_threads();
 #endif
     return check_summary();
 }
