@@ -44,20 +44,6 @@ const uint8_t emhttp_http_chars[256] = {
     ROW(0x80), ROW(0x90), ROW(0xa0), ROW(0xb0), ROW(0xc0), ROW(0xd0), ROW(0xe0), ROW(0xf0),
 };
 
-/* ---- header names ---------------------------------------------------- */
-
-/* Byte by byte: equal, or c the capital of the small letter l. */
-bool emhttp_lower_eq(const char *s, const char *lower, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        unsigned c = (unsigned char)s[i], l = (unsigned char)lower[i];
-        if (c != l && ((c | 0x20u) != l || l - 'a' > 'z' - 'a')) {
-            return false;
-        }
-    }
-    return true;
-}
-
 /* ---- numbers --------------------------------------------------------- */
 
 /* x / 10 for any 32-bit x without a divide instruction (Cortex-M0+ has
