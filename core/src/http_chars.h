@@ -35,12 +35,15 @@
 #define HC_HIGH 32u   /* 0x80..0xFF: part of a multi-byte UTF-8 sequence */
 #define HC_HOST 64u   /* in a host name: ALPHA, DIGIT, '-', '.', '_' */
 
-/* The HC_* bits of every byte (http_chars.c builds the table from the
- * definitions above). */
-extern const uint8_t emhttp_http_chars[256];
+/* The class of every byte 0x80..0xFF (obs-text, UTF-8 continuation). */
+#define HC_NON_ASCII (HC_FIELD | HC_TARGET | HC_HIGH)
+
+/* The HC_* bits of every ASCII byte (http_chars.c builds the table from
+ * the definitions above). */
+extern const uint8_t emhttp_http_chars[128];
 
 /* The HC_* bits of byte c (any integer type; only its low 8 bits count). */
-#define HC(c) (emhttp_http_chars[(uint8_t)(c)])
+#define HC(c) ((uint8_t)(c) < 0x80 ? emhttp_http_chars[(uint8_t)(c)] : HC_NON_ASCII)
 
 /* ---- machine words ---------------------------------------------------
  * Tests on all bytes of a machine word (size_t) at once, where a byte
