@@ -4,11 +4,12 @@
  * Private to core/: not installed, not API.
  *
  * Each helper has one implementation.  The only build choice is
- * CONFIG_EMHTTP_FAST_SCAN (emhttp/opt.h), a shortcut inside
- * emhttp_field_end() and emhttp_token_end() that skips a machine word of
- * plain bytes at a time; it never changes a result
- * (tests/fuzz/fuzz_http_scan_diff.c runs both helpers, the parser and the
- * writer built with and without it on the same input).
+ * CONFIG_EMHTTP_FAST_SCAN (emhttp/opt.h): shortcuts inside
+ * emhttp_field_end() and emhttp_token_end() that skip a machine word of
+ * plain bytes at a time, and one in emhttp_dec_back() (http_chars.c); they
+ * never change a result (tests/fuzz/fuzz_http_scan_diff.c runs these
+ * helpers, the parser and the writer built with and without it on the
+ * same input).
  */
 #ifndef EMHTTP_HTTP_CHARS_H
 #define EMHTTP_HTTP_CHARS_H
@@ -189,12 +190,13 @@ enum {
 #undef EMHTTP_HN_ENUM
 
 /* The EMHTTP_HN_* of the header name s[0..n), ignoring ASCII case;
- * EMHTTP_HN_OTHER for any other name. */
+ * EMHTTP_HN_OTHER for any other name.  (Defined in http_parser.c, next to
+ * its hot caller, like emhttp_lower_eq().) */
 unsigned emhttp_header_id(const char *s, size_t n);
 
 /* True when s[0..n) equals @p lower, ignoring the case of ASCII letters;
  * lower is a lower-case ASCII literal at least n bytes long.  One compare
- * for every build, four bytes at a time. */
+ * for every build, a machine word at a time. */
 bool emhttp_lower_eq(const char *s, const char *lower, size_t n);
 
 /* ---- methods --------------------------------------------------------- */

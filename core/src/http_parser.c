@@ -17,8 +17,9 @@
  * parser acts on come from the list in http_chars.h, each value is walked
  * as a comma-separated list (interpret), and each element is read by one
  * function per header (list_element).  Character classes are read through
- * HC() only; the end of a value is found by emhttp_field_end(), which
- * CONFIG_EMHTTP_FAST_SCAN may speed up without changing its result.
+ * HC() only; the ends of a name and of a value are found by
+ * emhttp_token_end() and emhttp_field_end(), which CONFIG_EMHTTP_FAST_SCAN
+ * may speed up without changing their results.
  *
  * Options (emhttp/opt.h):
  *  - CONFIG_EMHTTP_CHUNKED off: no chunk states are compiled; a
