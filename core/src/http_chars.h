@@ -49,10 +49,12 @@ extern const uint8_t emhttp_http_chars[128];
 /* ---- machine words ---------------------------------------------------
  * Tests on all bytes of a machine word (size_t) at once, where a byte
  * loop would cost several instructions per byte.  A result has 0x80 set
- * in each byte the test holds for.  A carry or borrow across bytes comes
- * only from a byte the test rejects, and changes only the bytes after it
- * (at higher addresses on a little-endian CPU, where the callers look for
- * the first rejected byte): for ASCII bytes every byte is exact. */
+ * in each byte the test holds for.  A carry or borrow between bytes starts
+ * only at a byte >= 0x80 or one the caller stops at, and changes only the
+ * bytes after it (at higher addresses on a little-endian CPU): no byte
+ * before the first one the caller stops at is misjudged (that one may be
+ * a false alarm, which the caller's byte loop then takes), and for ASCII
+ * bytes every byte is exact. */
 
 #define EMHTTP_ONES ((size_t)-1 / 255) /* 0x01 in every byte */
 
