@@ -15,8 +15,8 @@
  *  - body lengths above 4 GiB-1: EMHTTP_ERR_BAD_LENGTH / _BAD_CHUNK;
  *  - the on_event callback and the counters of emhttp_client_stats();
  *  - a second cached address per host name, IPv6, doubles in JSON, logs;
- *  - the word-at-a-time scan of header values (the same results, a byte
- *    at a time).
+ *  - the word-at-a-time scan of header values and the JSON writer's
+ *    fast paths (the same results, a byte at a time).
  */
 #ifndef EMHTTP_CONFIG_H
 #define EMHTTP_CONFIG_H
@@ -33,5 +33,6 @@
 #define CONFIG_EMHTTP_DNS_MAX_ADDRS 1
 #define CONFIG_EMHTTP_RESEND 0
 #define CONFIG_EMHTTP_FAST_SCAN 0
+#define CONFIG_EMHTTP_JSON_FAST 0
 
 #endif /* EMHTTP_CONFIG_H */
