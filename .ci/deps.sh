@@ -9,7 +9,7 @@ PACKAGES=(
   valgrind lcov util-linux iproute2 pmccabe openssl libssl-dev libmbedtls-dev
   dnsmasq-base dpkg-dev
   gcc-arm-none-eabi libnewlib-arm-none-eabi gcc-riscv64-unknown-elf python3-kconfiglib pkg-config
-  kconfig-frontends
+  kconfig-frontends qemu-system-arm
 )
 
 missing=()

@@ -6,7 +6,11 @@
 # repository), and print the install prefix (pass it to CMake as
 # -DEMHTTP_MBEDTLS_DIR=...).
 #
-#   cmake/fetch-mbedtls.sh [DEST]     DEST defaults to build/mbedtls-arena
+#   cmake/fetch-mbedtls.sh [--source] [DEST]   DEST defaults to build/mbedtls-arena
+#
+# --source prints the configured source tree instead of the prefix (the
+# Cortex-M4 firmware of examples/mps2-an386 compiles it with its own
+# bare-metal additions, see its mbedtls_fw_config.h).
 #
 # Environment (the record buffer sizes of the small-memory build):
 #   EMHTTP_MBEDTLS_IN_LEN   MBEDTLS_SSL_IN_CONTENT_LEN   (default 2048)
@@ -69,6 +73,11 @@ CONFIG_CHANGES=(
   "unset MBEDTLS_SSL_COOKIE_C"
 )
 
+print_source=0
+if [ "${1:-}" = "--source" ]; then
+    print_source=1
+    shift
+fi
 root=$(cd "$(dirname "$0")/.." && pwd)
 dest=${1:-$root/build/mbedtls-arena}
 mkdir -p "$dest"
@@ -125,4 +134,8 @@ if [ ! -f "$stamp" ]; then
     configure
     build
 fi
-echo "$prefix"
+if [ "$print_source" = 1 ]; then
+    echo "$tree"
+else
+    echo "$prefix"
+fi

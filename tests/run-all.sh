@@ -18,7 +18,7 @@ FUZZ_SECONDS=${EMHTTP_FUZZ_SECONDS:-60}
 # no test that passed, fails the run, and so does under CI=true (.ci/run)
 # any skipped test - nothing vanishes silently.  Add a suite (qemu, ...)
 # to the lists of the builds that run it.
-EXPECT_GCC=unit,ci,fixtures,integration,valgrind,lwip,tls,footprint,vendoring,kconfig
+EXPECT_GCC=unit,ci,fixtures,integration,valgrind,lwip,tls,footprint,vendoring,kconfig,qemu
 EXPECT_COVERAGE=unit,ci,fixtures,integration,lwip,tls
 EXPECT_TLS_ARENA=tls
 EXPECT_CLANG=unit,ci,fixtures,integration,lwip,tls,tsan,footprint,vendoring,kconfig
@@ -73,15 +73,21 @@ done
 build rv32imac -DCMAKE_TOOLCHAIN_FILE=cmake/toolchain-riscv64-unknown-elf.cmake \
   -DCMAKE_BUILD_TYPE=MinSizeRel
 run_step footprint /usr/bin/python3 tests/footprint/footprint.py -v --check tests/footprint/budget.json
-# gcc; the integration tests also under valgrind's memcheck.
-build gcc -DCMAKE_C_COMPILER=gcc -DLWIP_DIR="$LWIP_DIR" -DEMHTTP_VALGRIND=ON
+# mbedTLS from Debian's source package (pinned, sha256-checked), configured
+# for small memory and built into build/mbedtls-arena (used below); its
+# source tree is also what the qemu suite cross-builds for the Cortex-M4 image.
+MBEDTLS_ARENA=$(bash cmake/fetch-mbedtls.sh "$PWD/build/mbedtls-arena")
+MBEDTLS_SOURCE=$(bash cmake/fetch-mbedtls.sh --source "$PWD/build/mbedtls-arena")
+# gcc; the integration tests also under valgrind's memcheck; the qemu suite
+# (examples/mps2-an386 on qemu-system-arm).
+build gcc -DCMAKE_C_COMPILER=gcc -DLWIP_DIR="$LWIP_DIR" -DEMHTTP_VALGRIND=ON \
+  -DEMHTTP_QEMU_MBEDTLS_SOURCE="$MBEDTLS_SOURCE"
 run_suite gcc "$EXPECT_GCC"
 # TLS on a static arena: mbedTLS from Debian's source package (pinned,
 # sha256-checked) built with its buffer allocator and small record buffers
 # into build/mbedtls-arena; the TLS tests again on that build, then the TLS
 # benchmark (handshake instructions, peak heap and arena, client RAM; its
 # figures never fail the run, a setup failure does).
-MBEDTLS_ARENA=$(bash cmake/fetch-mbedtls.sh "$PWD/build/mbedtls-arena")
 build tls-arena -DCMAKE_C_COMPILER=gcc -DEMHTTP_MBEDTLS_DIR="$MBEDTLS_ARENA"
 run_suite tls-arena "$EXPECT_TLS_ARENA" -L tls
 run_step bench-tls /usr/bin/python3 tests/bench/bench_tls.py --driver build/gcc/tests/tls/tls_driver \

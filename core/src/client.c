@@ -67,7 +67,7 @@ typedef enum step_result {
 #define CF_FIXED_ADDR 0x02u /* configured address (emhttp_config.resolve): never resolve */
 #define CF_REUSED 0x04u     /* the active request runs on a reused connection */
 #define CF_RETRY_ALL 0x08u
-#define CF_IN_POLL 0x10u    /* inside emhttp_poll(): callbacks may not poll */
+#define CF_IN_POLL 0x10u    /* inside emhttp_poll(), _cancel() or _close(): callbacks may not poll */
 #define CF_DRAINED 0x20u    /* this poll's last receive left nothing behind */
 
 /* request flags_ */
@@ -80,7 +80,7 @@ typedef enum step_result {
 #define MIN_RX 256u
 
 /* c->to_[]: the timeouts, in emhttp_config's order */
-enum { TO_CONNECT, TO_FIRST, TO_REQUEST, TO_DNS };
+enum { TO_CONNECT, TO_FIRST, TO_REQUEST, TO_DNS, TO_IDLE, TO_COUNT };
 #define NO_LIMIT EMHTTP_TIMEOUT_NONE
 
 /* ---- small helpers ----------------------------------------------------- */
@@ -134,7 +134,8 @@ static unsigned tr_want(const emhttp_client *c, unsigned dir)
  * Requests wait on queue_ (the head is the one on the connection once
  * active) or, while emhttp_client_close() completes them, on closing_. */
 
-static void unlink_req(emhttp_request **list, emhttp_request **tail, emhttp_request *r)
+/* Take @p r off @p list (and its @p tail, if kept); false: not on it. */
+static bool unlink_req(emhttp_request **list, emhttp_request **tail, emhttp_request *r)
 {
     emhttp_request *prev = NULL;
     for (emhttp_request *it = *list; it != NULL; prev = it, it = it->next_) {
@@ -144,9 +145,10 @@ static void unlink_req(emhttp_request **list, emhttp_request **tail, emhttp_requ
                 *tail = prev;
             }
             r->next_ = NULL;
-            return;
+            return true;
         }
     }
+    return false;
 }
 
 /* Complete @p r (taken off its list already) with @p rc: the last thing
@@ -226,7 +228,8 @@ static step_result conn_failed(emhttp_client *c, int err)
 #if CONFIG_EMHTTP_RESEND
     emhttp_request *r = c->queue_;
     bool dead_reuse = (c->flags_ & CF_REUSED) && !emhttp_parser_started(&c->parser_) &&
-                      (err == EMHTTP_ERR_CLOSED || err == EMHTTP_ERR_RESET || err == EMHTTP_ERR_SEND);
+                      (err == EMHTTP_ERR_CLOSED || err == EMHTTP_ERR_RESET ||
+                       err == EMHTTP_ERR_SEND || err == EMHTTP_ERR_TIMEOUT_FIRST_BYTE);
     if (dead_reuse && (r->flags_ & RQ_RETRIABLE)) { /* resend(): the edge */
         r->flags_ &= (uint8_t)~RQ_RETRIABLE;
         COUNT(c, retries, 1);
@@ -268,12 +271,16 @@ static bool deadline_passed(const emhttp_client *c)
 
 static step_result next_address(emhttp_client *c, int err);
 
-/* The deadline passed: a connect attempt moves on to the next address,
- * anything else fails the request. */
+/* The deadline passed: a connect attempt moves on to the next address; no
+ * first byte on a reused connection is a silently dead one (a NAT dropped
+ * it: no FIN, no RST), re-sent like a reset one; anything else fails. */
 static step_result timed_out(emhttp_client *c)
 {
     if (c->state_ == ST_CONNECTING && c->due_err_ == EMHTTP_ERR_CONNECT_TIMEOUT) {
         return next_address(c, EMHTTP_ERR_CONNECT_TIMEOUT);
+    }
+    if (c->due_err_ == EMHTTP_ERR_TIMEOUT_FIRST_BYTE) {
+        return conn_failed(c, EMHTTP_ERR_TIMEOUT_FIRST_BYTE);
     }
     return drop(c, c->due_err_);
 }
@@ -379,6 +386,12 @@ static step_result st_idle(emhttp_client *c)
 {
     if (!request_ready(c)) {
         return c->queue_ != NULL ? STEP_NEXT : STEP_WAIT; /* failed: the next one */
+    }
+    /* An active request can wait here across polls (between connections,
+     * after a resolution, when the steps ran out): its time may be up. */
+    uint32_t total = c->to_[TO_REQUEST];
+    if (total != NO_LIMIT && elapsed(c, c->queue_->t_start_, total)) {
+        return finish(c, EMHTTP_ERR_TIMEOUT);
     }
     if (dns_fresh(c)) {
         return start_connect(c);
@@ -534,7 +547,11 @@ static bool probe(emhttp_client *c)
         return true;
     }
     long n = c->tr_.ops->recv(c->tr_.ctx, c->rx_, c->rx_size_);
-    return n == 0 && !(tr_want(c, EMHTTP_WAIT_READ) & EMHTTP_WAIT_NOW);
+    if (n == 0 && !(tr_want(c, EMHTTP_WAIT_READ) & EMHTTP_WAIT_NOW)) {
+        c->flags_ |= CF_DRAINED; /* (for the rest of this poll) */
+        return true;
+    }
+    return false;
 }
 
 static step_result st_ready(emhttp_client *c)
@@ -542,11 +559,13 @@ static step_result st_ready(emhttp_client *c)
     if (!request_ready(c)) {
         return c->queue_ != NULL ? STEP_NEXT : STEP_WAIT;
     }
+    uint32_t idle_limit = c->to_[TO_IDLE];
 #if CONFIG_EMHTTP_KEEPALIVE_HINT
-    bool expired = c->ka_ms_ != 0 && elapsed(c, c->t_idle_, ka_limit(c->ka_ms_));
-#else
-    bool expired = false;
+    if (c->ka_ms_ != 0 && ka_limit(c->ka_ms_) < idle_limit) {
+        idle_limit = ka_limit(c->ka_ms_); /* the server's own, with a margin */
+    }
 #endif
+    bool expired = idle_limit != NO_LIMIT && elapsed(c, c->t_idle_, idle_limit);
     if (expired || !probe(c)) { /* replace it rather than race the server's close */
         COUNT(c, ka_expired, 1);
         close_conn(c, EMHTTP_OK);
@@ -599,6 +618,14 @@ static long send_some(emhttp_client *c, const emhttp_request *r)
 static step_result st_sending(emhttp_client *c)
 {
     emhttp_request *r = c->queue_;
+    if (c->sent_ == 0 && !probe(c)) { /* bytes before the request: not its answer */
+        if (!(c->flags_ & CF_REUSED)) {
+            return drop(c, EMHTTP_ERR_PROTOCOL); /* a new connection that speaks first */
+        }
+        COUNT(c, ka_expired, 1); /* the head waited for room, and something came */
+        close_conn(c, EMHTTP_OK);
+        return STEP_NEXT;
+    }
     long n = send_some(c, r);
     if (n < 0) {
         return conn_failed(c, (int)n);
@@ -765,17 +792,18 @@ static bool config_ok(const emhttp_config *cfg)
            size_fits(cfg->rx_size) && size_fits(cfg->tx_size);
 }
 
-/* The timeouts, in the order of emhttp_config's fields and the client's. */
-static const uint32_t default_timeouts[4] = {
+/* The timeouts, in the order of the client's to_[]. */
+static const uint32_t default_timeouts[TO_COUNT] = {
     CONFIG_EMHTTP_CONNECT_TIMEOUT_MS, CONFIG_EMHTTP_FIRST_BYTE_TIMEOUT_MS,
-    CONFIG_EMHTTP_REQUEST_TIMEOUT_MS, CONFIG_EMHTTP_DNS_TIMEOUT_MS};
+    CONFIG_EMHTTP_REQUEST_TIMEOUT_MS, CONFIG_EMHTTP_DNS_TIMEOUT_MS, CONFIG_EMHTTP_IDLE_REUSE_MS};
 
 /* Each: 0 = the default, EMHTTP_TIMEOUT_NONE, or 1..EMHTTP_TIMEOUT_MAX_MS. */
 static int set_timeouts(emhttp_client *c, const emhttp_config *cfg)
 {
-    const uint32_t in[4] = {cfg->connect_timeout_ms, cfg->first_byte_timeout_ms,
-                            cfg->request_timeout_ms, cfg->dns_timeout_ms};
-    for (size_t i = 0; i < 4; i++) {
+    const uint32_t in[TO_COUNT] = {cfg->connect_timeout_ms, cfg->first_byte_timeout_ms,
+                                   cfg->request_timeout_ms, cfg->dns_timeout_ms,
+                                   cfg->idle_reuse_ms};
+    for (size_t i = 0; i < TO_COUNT; i++) {
         uint32_t v = in[i] != 0 ? in[i] : default_timeouts[i];
         if (v > EMHTTP_TIMEOUT_MAX_MS && v != NO_LIMIT) {
             return EMHTTP_ERR_CONFIG_RANGE;
@@ -914,19 +942,22 @@ int emhttp_cancel(emhttp_client *c, emhttp_request *req)
     if (c == NULL || req == NULL) {
         return EMHTTP_ERR_ARG;
     }
-    if (req->flags_ & RQ_CLOSING) { /* being completed by emhttp_client_close() */
-        unlink_req(&c->closing_, NULL, req);
-    } else if ((req->flags_ & RQ_QUEUED) && req == c->queue_ && (req->flags_ & RQ_ACTIVE) &&
-               c->state_ != ST_IDLE && c->state_ != ST_READY) {
-        unlink_req(&c->queue_, &c->tail_, req);
-        close_conn(c, EMHTTP_ERR_CANCELLED); /* on the connection: it goes too */
-    } else if (req->flags_ & RQ_QUEUED) {
-        unlink_req(&c->queue_, &c->tail_, req);
-    } else {
-        return EMHTTP_ERR_ARG;
+    /* On the connection: it goes too (what is left of the response is
+     * unknown).  Being completed by emhttp_client_close(): on closing_. */
+    bool on_conn = req == c->queue_ && (req->flags_ & RQ_ACTIVE) && c->state_ != ST_IDLE &&
+                   c->state_ != ST_READY;
+    if (!((req->flags_ & RQ_CLOSING) ? unlink_req(&c->closing_, NULL, req)
+                                     : unlink_req(&c->queue_, &c->tail_, req))) {
+        return EMHTTP_ERR_ARG; /* not queued on this client */
     }
+    uint8_t outer = (uint8_t)(c->flags_ & CF_IN_POLL); /* its callbacks may not poll either */
+    c->flags_ |= CF_IN_POLL;
     c->gen_++;
+    if (on_conn) {
+        close_conn(c, EMHTTP_ERR_CANCELLED);
+    }
     complete(c, req, EMHTTP_ERR_CANCELLED);
+    c->flags_ = (uint8_t)((c->flags_ & ~CF_IN_POLL) | outer);
     return EMHTTP_OK;
 }
 
@@ -1027,6 +1058,8 @@ void emhttp_client_close(emhttp_client *c)
     if (c == NULL) {
         return;
     }
+    uint8_t outer = (uint8_t)(c->flags_ & CF_IN_POLL); /* its callbacks may not poll either */
+    c->flags_ |= CF_IN_POLL;
     c->gen_++;
     /* Detach the queue first: what is submitted from here on waits for the
      * next poll; a nested close (from a completion) joins the same list. */
@@ -1045,6 +1078,7 @@ void emhttp_client_close(emhttp_client *c)
         r->next_ = NULL;
         complete(c, r, EMHTTP_ERR_CANCELLED);
     }
+    c->flags_ = (uint8_t)((c->flags_ & ~CF_IN_POLL) | outer);
 }
 
 #if CONFIG_EMHTTP_STATS

@@ -227,6 +227,25 @@ static void lw_close(void *ctx)
     CORE_UNLOCK();
 }
 
+/* TCP keepalive (CONFIG_EMHTTP_TCP_KEEPALIVE_*, emhttp/opt.h): lwIP's
+ * keepalive timer probes a pcb with SOF_KEEPALIVE after keep_idle ms
+ * without traffic and aborts it (on_err) when probes go unanswered; the
+ * interval and count are per pcb with LWIP_TCP_KEEPALIVE, else lwIP's
+ * TCP_KEEPINTVL_DEFAULT and TCP_KEEPCNT_DEFAULT. */
+static void set_keepalive(struct tcp_pcb *pcb)
+{
+#if CONFIG_EMHTTP_TCP_KEEPALIVE_S > 0
+    ip_set_option(pcb, SOF_KEEPALIVE);
+    pcb->keep_idle = (u32_t)CONFIG_EMHTTP_TCP_KEEPALIVE_S * 1000u;
+#if LWIP_TCP_KEEPALIVE
+    pcb->keep_intvl = (u32_t)CONFIG_EMHTTP_TCP_KEEPALIVE_INTVL_S * 1000u;
+    pcb->keep_cnt = (u32_t)CONFIG_EMHTTP_TCP_KEEPALIVE_CNT;
+#endif
+#else
+    LWIP_UNUSED_ARG(pcb);
+#endif
+}
+
 /* Create the pcb and start the handshake.  Locked. */
 static int open_pcb(emhttp_lwip *p, const ip_addr_t *ip, uint16_t port)
 {
@@ -240,6 +259,7 @@ static int open_pcb(emhttp_lwip *p, const ip_addr_t *ip, uint16_t port)
     tcp_sent(pcb, on_sent);
     tcp_err(pcb, on_err);
     tcp_nagle_disable(pcb); /* requests leave at once (TCP_NODELAY) */
+    set_keepalive(pcb);
     p->pcb_ = pcb;
     p->conn_ = CONN_CONNECTING;
     p->stats_.connects++;

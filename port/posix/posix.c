@@ -2,21 +2,34 @@
  * posix.c - the POSIX port of emhttp (see emhttp/port_posix.h).
  *
  * Sockets are non-blocking; wait() is the only call that blocks.  Names
- * are resolved by one worker thread per instance around getaddrinfo().
+ * are resolved around getaddrinfo(), one detached thread per query.
  *
- * Resolver protocol (all fields below under mu_):
- *   - resolve_start() copies the host into host_, bumps gen_, sets job_ and
- *     dns_state_ = RUNNING and signals cv_.
- *   - The worker takes the job (copies host_ and gen_, clears job_),
- *     unlocks, runs getaddrinfo(), relocks and publishes the addresses only
- *     if gen_ is still the one it took: a cancelled or superseded query is
- *     discarded.  Publishing sets dns_state_ = DONE and writes one byte to
- *     the wake pipe, so a wait() in the loop returns.
- *   - resolve_poll() reads the state and, once DONE, drains the pipe; start
- *     and cancel drain it too, so a byte in the pipe always means "the
- *     current query has an answer".
- *   - deinit sets quit_, bumps gen_, signals and joins the worker.
- * No allocation: the struct is the caller's, the worker uses its stack.
+ * Resolver protocol.  getaddrinfo() cannot be interrupted, so a query that
+ * hangs in it must never hold anything up: not the next query, not deinit.
+ * Each query takes a slot of a small process-wide pool (see "the query
+ * pool" below) and starts a detached thread that works on that slot only.
+ * The instance keeps the slot's index (query_) while the query is its
+ * current one:
+ *   - resolve_start() abandons the current query (if any), takes a free
+ *     slot, copies the host into it and starts the thread;
+ *   - the thread runs getaddrinfo(), then, under the pool's mutex, stores
+ *     the answer in the slot and - only while an instance still owns the
+ *     slot - writes one byte to that instance's wake pipe, so a wait() in
+ *     the loop returns;
+ *   - resolve_poll() copies the answer from the slot into the instance
+ *     (addrs_) and gives the slot back; the thread gives it back from its
+ *     side when it ends, and the slot is free once both did;
+ *   - cancel, a new start and deinit abandon the query: the instance lets
+ *     go of the slot at once, and the thread, whenever getaddrinfo()
+ *     returns, finds the slot abandoned, wakes nobody and frees it.
+ * No thread is ever joined, and no thread ever touches an emhttp_posix, so
+ * deinit returns at once and the instance's memory may be reused while an
+ * abandoned lookup still runs.  The start, cancel and deinit also drain
+ * the wake pipe after abandoning, so a byte in the pipe always means "the
+ * current query has an answer".
+ * No allocation: the instance is the caller's, the pool is static, each
+ * thread uses its own stack (getaddrinfo() allocates inside the C library
+ * and frees it before the thread ends).
  */
 #define _POSIX_C_SOURCE 200809L
 #if defined(__APPLE__)
@@ -34,6 +47,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -96,13 +110,13 @@ static void drain_wake(const emhttp_posix *p)
     }
 }
 
-static void notify_wake(const emhttp_posix *p)
+static void notify_wake(int fd)
 {
     const char c = 1;
     ssize_t r;
 
     do {
-        r = write(p->wake_wr_, &c, 1); /* full pipe (EAGAIN): already woken */
+        r = write(fd, &c, 1); /* full pipe (EAGAIN): already woken */
     } while (r < 0 && errno == EINTR);
 }
 
@@ -213,87 +227,167 @@ static size_t lookup(const char *host, emhttp_ip_addr *out)
     return n;
 }
 
-/* ---- resolver thread ----------------------------------------------------- */
+/* ---- the query pool ------------------------------------------------------ */
 
-/* Store a result for the current query and wake the loop.  Under mu_. */
-static void publish(emhttp_posix *p, const emhttp_ip_addr *addrs, size_t n)
-{
-    if (n > 0)
-        memcpy(p->addrs_, addrs, n * sizeof addrs[0]);
-    p->naddrs_ = (uint8_t)n;
-    p->dns_state_ = DNS_DONE;
-    notify_wake(p);
-}
+/*
+ * One query = one slot of this process-wide pool + one detached thread.
+ * A slot holds everything the thread needs (the host, the answer, the
+ * write end of the owner's wake pipe), so the thread never touches an
+ * emhttp_posix: it may outlive the instance that started it.
+ *
+ * A slot is held by up to two parties, each a bit in flags:
+ *   Q_OWNED    the instance whose current query it is (set by
+ *              resolve_start(); cleared by resolve_poll() once it has
+ *              copied the answer, by resolve_cancel(), by a new
+ *              resolve_start() and by deinit: the query is abandoned);
+ *   Q_WORKING  the thread (set with Q_OWNED; cleared by the thread itself
+ *              when getaddrinfo() returned, its last access to the slot).
+ * The slot is free when both are clear.  wake_fd is the owner's pipe while
+ * Q_OWNED, -1 once abandoned: the thread writes the wake-up byte only to a
+ * pipe whose instance still waits for this very query, under pool_mu, and
+ * deinit clears wake_fd under pool_mu before it closes the pipe, so a late
+ * thread never writes to a closed (or reused) descriptor.
+ *
+ * The pool bounds the resolver threads of the process (current and
+ * abandoned queries of every instance) to EMHTTP_POSIX_RESOLVER_THREADS;
+ * a query beyond that fails to start with EMHTTP_ERR_RESOLVER.
+ */
+#define Q_OWNED 1u
+#define Q_WORKING 2u
+
+typedef struct px_query {
+    uint8_t flags;  /* Q_OWNED | Q_WORKING; 0 = free */
+    uint8_t done;   /* the thread has stored the answer */
+    uint8_t naddrs; /* addresses in addrs (0: the name does not resolve) */
+    int wake_fd;    /* owner's wake pipe (write end) while owned, else -1 */
+    emhttp_ip_addr addrs[CONFIG_EMHTTP_DNS_MAX_ADDRS];
+    char host[CONFIG_EMHTTP_MAX_HOST_LEN + 1];
+} px_query;
+
+static pthread_mutex_t pool_mu = PTHREAD_MUTEX_INITIALIZER;
+static px_query pool[EMHTTP_POSIX_RESOLVER_THREADS]; /* under pool_mu */
 
 static void *resolver_main(void *arg)
 {
-    emhttp_posix *p = arg;
-    char host[sizeof p->host_];
+    px_query *q = arg;
     emhttp_ip_addr addrs[CONFIG_EMHTTP_DNS_MAX_ADDRS];
-    uint32_t gen;
-    size_t n;
+    size_t n = lookup(q->host, addrs); /* host: constant while Q_WORKING */
 
-    pthread_mutex_lock(&p->mu_);
-    for (;;) {
-        while (!p->quit_ && !p->job_)
-            pthread_cond_wait(&p->cv_, &p->mu_);
-        if (p->quit_)
-            break;
-        memcpy(host, p->host_, sizeof host);
-        gen = p->gen_;
-        p->job_ = 0;
-        pthread_mutex_unlock(&p->mu_);
-
-        n = lookup(host, addrs);
-
-        pthread_mutex_lock(&p->mu_);
-        if (gen == p->gen_ && !p->quit_)
-            publish(p, addrs, n);
-    }
-    pthread_mutex_unlock(&p->mu_);
+    pthread_mutex_lock(&pool_mu);
+    if (n > 0)
+        memcpy(q->addrs, addrs, n * sizeof addrs[0]);
+    q->naddrs = (uint8_t)n;
+    q->done = 1;
+    if (q->wake_fd >= 0)
+        notify_wake(q->wake_fd);
+    q->flags &= (uint8_t)~Q_WORKING; /* the slot is not touched after this */
+    pthread_mutex_unlock(&pool_mu);
     return NULL;
 }
 
-/* Start the resolver thread with every signal blocked (signals go to the
- * application's threads, never to a thread inside getaddrinfo). */
-static int start_thread(emhttp_posix *p)
+/* Take a free slot for @p host (len bytes + NUL) owned by @p p; -1 when
+ * every slot is taken. */
+static int query_take(const emhttp_posix *p, const char *host, size_t len)
 {
-    sigset_t all, old;
-    int rc;
+    int i, slot = -1;
 
-    if (p->thread_started_)
-        return 0;
-    p->quit_ = 0;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    rc = pthread_create(&p->thread_, NULL, resolver_main, p);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (rc != 0)
+    pthread_mutex_lock(&pool_mu);
+    for (i = 0; i < EMHTTP_POSIX_RESOLVER_THREADS && slot < 0; i++) {
+        if (pool[i].flags == 0)
+            slot = i;
+    }
+    if (slot >= 0) {
+        px_query *q = &pool[slot];
+        q->flags = Q_OWNED | Q_WORKING;
+        q->done = 0;
+        q->naddrs = 0;
+        q->wake_fd = p->wake_wr_;
+        memcpy(q->host, host, len + 1);
+    }
+    pthread_mutex_unlock(&pool_mu);
+    return slot;
+}
+
+/* Start the thread of a taken slot, detached, with every signal blocked
+ * (signals go to the application's threads, never to a thread inside
+ * getaddrinfo).  On failure the slot is given back. */
+static int query_run(int slot)
+{
+    pthread_attr_t attr;
+    pthread_t th;
+    sigset_t all, old;
+    int rc = pthread_attr_init(&attr);
+
+    if (rc == 0) {
+        rc = pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        if (rc == 0) {
+            sigfillset(&all);
+            pthread_sigmask(SIG_SETMASK, &all, &old);
+            rc = pthread_create(&th, &attr, resolver_main, &pool[slot]);
+            pthread_sigmask(SIG_SETMASK, &old, NULL);
+        }
+        (void)pthread_attr_destroy(&attr);
+    }
+    if (rc != 0) {
+        pthread_mutex_lock(&pool_mu);
+        pool[slot].flags = 0;
+        pthread_mutex_unlock(&pool_mu);
         return -1;
-    p->thread_started_ = 1;
+    }
     return 0;
 }
 
-static void stop_thread(emhttp_posix *p)
+/* Abandon the instance's query, if any: its thread (still running or not)
+ * no longer wakes this instance, and its answer is never read. */
+static void query_drop(emhttp_posix *p)
 {
-    if (!p->thread_started_)
+    if (p->query_ < 0)
         return;
-    pthread_mutex_lock(&p->mu_);
-    p->quit_ = 1;
-    p->gen_++;
-    pthread_cond_signal(&p->cv_);
-    pthread_mutex_unlock(&p->mu_);
-    pthread_join(p->thread_, NULL); /* may wait for a running getaddrinfo */
-    p->thread_started_ = 0;
+    pthread_mutex_lock(&pool_mu);
+    pool[p->query_].flags &= (uint8_t)~Q_OWNED;
+    pool[p->query_].wake_fd = -1;
+    pthread_mutex_unlock(&pool_mu);
+    p->query_ = -1;
+}
+
+/* Collect the answer of a running query once its thread stored it (the
+ * slot is given back at once).  The loop's task. */
+static void query_collect(emhttp_posix *p)
+{
+    px_query *q = &pool[p->query_];
+
+    pthread_mutex_lock(&pool_mu);
+    if (q->done) {
+        if (q->naddrs > 0)
+            memcpy(p->addrs_, q->addrs, q->naddrs * sizeof q->addrs[0]);
+        p->naddrs_ = q->naddrs;
+        p->dns_state_ = DNS_DONE;
+        q->flags &= (uint8_t)~Q_OWNED;
+        q->wake_fd = -1;
+        p->query_ = -1;
+    }
+    pthread_mutex_unlock(&pool_mu);
+}
+
+size_t emhttp_posix_resolver_threads(void)
+{
+    size_t i, n = 0;
+
+    pthread_mutex_lock(&pool_mu);
+    for (i = 0; i < EMHTTP_POSIX_RESOLVER_THREADS; i++)
+        n += (pool[i].flags & Q_WORKING) != 0;
+    pthread_mutex_unlock(&pool_mu);
+    return n;
 }
 
 /* ---- resolver operations ------------------------------------------------- */
 
-/* Forget any query (the worker discards a running one).  Under mu_. */
+/* Forget any query (a running one is abandoned).  After query_drop() no
+ * thread writes to the pipe for the old query, so draining it now leaves
+ * the pipe empty until the next query has an answer. */
 static void reset_query(emhttp_posix *p)
 {
-    p->gen_++;
-    p->job_ = 0;
+    query_drop(p);
     p->naddrs_ = 0;
     p->dns_state_ = DNS_IDLE;
     drain_wake(p);
@@ -302,13 +396,11 @@ static void reset_query(emhttp_posix *p)
 /* Finish a query at once with @p n addresses (0 = does not resolve). */
 static int finish_now(emhttp_posix *p, const emhttp_ip_addr *addrs, size_t n)
 {
-    pthread_mutex_lock(&p->mu_);
     reset_query(p);
     if (n > 0)
         memcpy(p->addrs_, addrs, n * sizeof addrs[0]);
     p->naddrs_ = (uint8_t)n;
     p->dns_state_ = DNS_DONE;
-    pthread_mutex_unlock(&p->mu_);
     return EMHTTP_OK;
 }
 
@@ -317,6 +409,7 @@ static int px_resolve_start(void *ctx, const char *host)
     emhttp_posix *p = ctx;
     emhttp_ip_addr lit;
     size_t len = host != NULL ? strlen(host) : 0;
+    int slot;
 
     /* core's one host rule: a literal at once, a numeric-looking host that
      * is not one refused - never left to getaddrinfo's inet_aton rules */
@@ -328,19 +421,12 @@ static int px_resolve_start(void *ctx, const char *host)
     default:
         return finish_now(p, NULL, 0); /* cannot resolve: poll says ERR_DNS */
     }
-    if (start_thread(p) != 0) {
-        pthread_mutex_lock(&p->mu_);
-        reset_query(p);
-        pthread_mutex_unlock(&p->mu_);
-        return EMHTTP_ERR_RESOLVER; /* no thread */
-    }
-    pthread_mutex_lock(&p->mu_);
     reset_query(p);
-    memcpy(p->host_, host, len + 1);
-    p->job_ = 1;
+    slot = query_take(p, host, len);
+    if (slot < 0 || query_run(slot) != 0)
+        return EMHTTP_ERR_RESOLVER; /* every slot busy (hung lookups), or no thread */
+    p->query_ = (int8_t)slot;
     p->dns_state_ = DNS_RUNNING;
-    pthread_cond_signal(&p->cv_);
-    pthread_mutex_unlock(&p->mu_);
     return EMHTTP_PENDING;
 }
 
@@ -350,7 +436,8 @@ static int px_resolve_poll(void *ctx, emhttp_ip_addr *out, size_t max, size_t *n
     size_t count = 0;
     int rc;
 
-    pthread_mutex_lock(&p->mu_);
+    if (p->dns_state_ == DNS_RUNNING)
+        query_collect(p);
     if (p->dns_state_ == DNS_RUNNING) {
         rc = EMHTTP_PENDING;
     } else if (p->dns_state_ == DNS_IDLE || p->naddrs_ == 0 || out == NULL || max == 0) {
@@ -362,7 +449,6 @@ static int px_resolve_poll(void *ctx, emhttp_ip_addr *out, size_t max, size_t *n
     }
     if (p->dns_state_ == DNS_DONE)
         drain_wake(p);
-    pthread_mutex_unlock(&p->mu_);
     if (n != NULL)
         *n = count;
     return rc;
@@ -370,14 +456,48 @@ static int px_resolve_poll(void *ctx, emhttp_ip_addr *out, size_t max, size_t *n
 
 static void px_resolve_cancel(void *ctx)
 {
-    emhttp_posix *p = ctx;
-
-    pthread_mutex_lock(&p->mu_);
-    reset_query(p);
-    pthread_mutex_unlock(&p->mu_);
+    reset_query(ctx);
 }
 
 /* ---- connection ---------------------------------------------------------- */
+
+/* TCP keepalive (CONFIG_EMHTTP_TCP_KEEPALIVE_*, emhttp/opt.h): the probes'
+ * timing where the system lets a socket set it (Linux, the BSDs, macOS
+ * from 10.8 with TCP_KEEPALIVE for the idle time), else the system's. */
+static int set_keepalive(int fd)
+{
+#if CONFIG_EMHTTP_TCP_KEEPALIVE_S > 0
+    int one = 1, idle = CONFIG_EMHTTP_TCP_KEEPALIVE_S;
+    int intvl = CONFIG_EMHTTP_TCP_KEEPALIVE_INTVL_S, cnt = CONFIG_EMHTTP_TCP_KEEPALIVE_CNT;
+
+    if (setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one) != 0)
+        return -1;
+#if defined(TCP_KEEPIDLE)
+    if (setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle) != 0)
+        return -1;
+#elif defined(TCP_KEEPALIVE)
+    if (setsockopt(fd, IPPROTO_TCP, TCP_KEEPALIVE, &idle, sizeof idle) != 0)
+        return -1;
+#else
+    (void)idle;
+#endif
+#ifdef TCP_KEEPINTVL
+    if (setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof intvl) != 0)
+        return -1;
+#else
+    (void)intvl;
+#endif
+#ifdef TCP_KEEPCNT
+    if (setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof cnt) != 0)
+        return -1;
+#else
+    (void)cnt;
+#endif
+#else
+    (void)fd;
+#endif
+    return 0;
+}
 
 static int set_sockopts(int fd)
 {
@@ -389,7 +509,7 @@ static int set_sockopts(int fd)
     if (setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one) != 0)
         return -1;
 #endif
-    return 0;
+    return set_keepalive(fd);
 }
 
 /* A non-blocking TCP socket of @p domain: the descriptor, or an emhttp
@@ -637,21 +757,11 @@ int emhttp_posix_init(emhttp_posix *p)
     p->fd_ = -1;
     p->wake_rd_ = -1;
     p->wake_wr_ = -1;
+    p->query_ = -1;
     if (open_wake_pipe(p) != 0)
         return EMHTTP_ERR_PORT;
-    if (pthread_mutex_init(&p->mu_, NULL) != 0)
-        goto fail_pipe;
-    if (pthread_cond_init(&p->cv_, NULL) != 0)
-        goto fail_mutex;
     p->inited_ = 1;
     return EMHTTP_OK;
-
-fail_mutex:
-    pthread_mutex_destroy(&p->mu_);
-fail_pipe:
-    close_fd(&p->wake_rd_);
-    close_fd(&p->wake_wr_);
-    return EMHTTP_ERR_PORT;
 }
 
 void emhttp_posix_deinit(emhttp_posix *p)
@@ -659,11 +769,10 @@ void emhttp_posix_deinit(emhttp_posix *p)
     if (p == NULL || !p->inited_)
         return;
     px_close(p);
-    stop_thread(p);
+    query_drop(p); /* never waits: a running lookup is abandoned, not joined */
     close_fd(&p->wake_rd_);
     close_fd(&p->wake_wr_);
-    pthread_cond_destroy(&p->cv_);
-    pthread_mutex_destroy(&p->mu_);
+    p->dns_state_ = DNS_IDLE;
     p->inited_ = 0;
 }
 

@@ -203,6 +203,73 @@ def map_origins(map_file, modules):
     return kinds
 
 
+def map_origins_by(map_file, classify):
+    """Bytes of allocated input sections in a linker map, by (classify(path),
+    flash|ram): a whole firmware image split into its components."""
+    kinds, pending = {}, None
+    text = Path(map_file).read_text()
+    for line in text[text.index("Linker script and memory map"):].splitlines():
+        m = re.match(r"^ (\.\S+|COMMON)$", line)
+        if m:
+            pending = m.group(1)
+            continue
+        m = re.match(r"^ (\.\S+|COMMON)?\s+0x[0-9a-f]+\s+0x([0-9a-f]+)\s+(\S+)$", line)
+        sec, pending = (m.group(1) or pending) if m else None, None
+        if not m or not sec or sec.startswith((".debug", ".comment", ".ARM.attributes")):
+            continue
+        size = int(m.group(2), 16)
+        where = ["ram"] if sec.startswith((".bss", "COMMON")) else ["flash"]
+        if sec.startswith(".data"):
+            where.append("ram")
+        for w in where:
+            key = (classify(m.group(3)), w)
+            kinds[key] = kinds.get(key, 0) + size
+    return kinds
+
+
+def image_sizes(elf):
+    """A whole firmware image's flash (every loaded section: code,
+    constants, the initial values of .data) and RAM (every writable
+    section: .data, .bss, the stack), from its section headers."""
+    out = must(["arm-none-eabi-readelf", "-SW", str(elf)])
+    fig = {"flash": 0, "ram": 0, "stack": 0}
+    for m in re.finditer(r"^\s*\[\s*\d+\]\s+(\S+)\s+(\S+)\s+[0-9a-f]+\s+[0-9a-f]+\s+"
+                         r"([0-9a-f]+)\s+\S+\s+(\S*)", out, re.M):
+        name, kind, size, flags = m.group(1), m.group(2), int(m.group(3), 16), m.group(4)
+        if "A" not in flags:
+            continue
+        if kind != "NOBITS":
+            fig["flash"] += size
+        if "W" in flags:
+            fig["ram"] += size
+        if name == ".stack":
+            fig["stack"] += size
+    return fig
+
+
+def check_images(path, images):
+    """Whole-image budget (the "images" table of the budget file): images
+    maps a name there to an ELF.  Returns 1 when one is over."""
+    budget = json.loads(Path(path).read_text()).get("images", {})
+    over = []
+    print(f"\n== image budget check against {path}")
+    for name, elf in images.items():
+        got = image_sizes(elf)
+        if name not in budget:
+            over.append(f"{name}: no budget row")
+            continue
+        for key, limit in budget[name].items():
+            if key.startswith("_"):
+                continue
+            status = "ok" if got[key] <= limit else "OVER"
+            print(f"   image    {name:20} {key:6} {got[key]:7} / {limit:7} {status}")
+            if got[key] > limit:
+                over.append(f"{name} {key} {got[key]} > {limit} (+{got[key] - limit})")
+    for o in over:
+        print(f"BUDGET EXCEEDED: image {o}")
+    return 1 if over else 0
+
+
 class Target:
     def __init__(self, name, out, grow):
         self.name = name

@@ -45,6 +45,7 @@
 #include "lwip/memp.h"
 #include "lwip/netif.h"
 #include "lwip/stats.h"
+#include "lwip/tcp.h"
 #include "lwip/sys.h"
 #include "lwip/timeouts.h"
 #include "netif/ethernet.h"
@@ -465,6 +466,27 @@ static void print_lwip_stats(void)
            (unsigned)lwip_stats.tcp.drop, (unsigned)lwip_stats.tcp.memerr);
 }
 
+/* The open connection's pcb: keepalive as set by the port, and as
+ * configured (CONFIG_EMHTTP_TCP_KEEPALIVE_*).  Locked. */
+static void print_pcb(void)
+{
+    const struct tcp_pcb *pcb = net.pcb_;
+
+    printf(",\"pcb\":{\"open\":%d", pcb != NULL);
+    if (pcb != NULL) {
+        printf(",\"keepalive\":%d,\"keep_idle_ms\":%lu", ip_get_option(pcb, SOF_KEEPALIVE) != 0,
+               (unsigned long)pcb->keep_idle);
+#if LWIP_TCP_KEEPALIVE
+        printf(",\"keep_intvl_ms\":%lu,\"keep_cnt\":%lu", (unsigned long)pcb->keep_intvl,
+               (unsigned long)pcb->keep_cnt);
+#endif
+    }
+    printf("},\"keepalive_config\":{\"idle_ms\":%lu,\"intvl_ms\":%lu,\"cnt\":%lu}",
+           (unsigned long)CONFIG_EMHTTP_TCP_KEEPALIVE_S * 1000ul,
+           (unsigned long)CONFIG_EMHTTP_TCP_KEEPALIVE_INTVL_S * 1000ul,
+           (unsigned long)CONFIG_EMHTTP_TCP_KEEPALIVE_CNT);
+}
+
 static void cmd_stats(void)
 {
     const emhttp_stats *s = emhttp_client_stats(&cli);
@@ -485,6 +507,7 @@ static void cmd_stats(void)
            (unsigned)tap.rx_frames, (unsigned)tap.rx_dropped, (unsigned)tap.tx_frames,
            (unsigned)tap.tx_dropped);
     print_lwip_stats();
+    print_pcb();
     printf(",\"pbuf_pool_size\":%u,\"no_sys\":%d}\n", (unsigned)PBUF_POOL_SIZE, NO_SYS);
     CORE_UNLOCK();
 }

@@ -78,6 +78,19 @@ def check_pools(st):
     check(st["lwip"]["pbuf_pool"]["max"] < st["pbuf_pool_size"], "pbuf pool used up", lw)
 
 
+def check_keepalive(st):
+    """The kept-alive connection's pcb has TCP keepalive as configured
+    (CONFIG_EMHTTP_TCP_KEEPALIVE_*; LWIP_TCP_KEEPALIVE is on in
+    port/lwip/config)."""
+    pcb, want = st["pcb"], st["keepalive_config"]
+    check(pcb["open"] == 1, "the connection is not open after the requests", pcb)
+    if pcb["open"]:
+        got = (pcb["keepalive"], pcb["keep_idle_ms"], pcb.get("keep_intvl_ms"), pcb.get("keep_cnt"))
+        check(got == (int(want["idle_ms"] > 0), want["idle_ms"], want["intvl_ms"], want["cnt"])
+              if want["idle_ms"] > 0 else got[0] == 0, "pcb keepalive", pcb, want)
+        print("pcb keepalive:", pcb)
+
+
 def check_api_log(ng, mark, n, method, host="api.test"):
     entries = ng.wait_log_count(n, timeout=30, since=mark)
     check(len(entries) == n, "nginx logged %d requests, want %d" % (len(entries), n))
@@ -105,6 +118,7 @@ def requests_1000(driver="lwip_driver"):
               (1000, 0, 1, 1, 999), "client counters", c)
         check((st["port"]["connects"], st["port"]["dns_queries"]) == (1, 1), "port counters",
               st["port"])
+        check_keepalive(st)
         check_pools(st)
         entries = check_api_log(ng, mark, 1000, "POST")
         check(ng.connection_count(entries) == 1, "nginx saw more than one connection",

@@ -428,6 +428,64 @@ static void test_dns_errors(void)
     CHECK_EQ_INT(M.resolves, 3);
 }
 
+/* Dead connections: one idle past the idle-reuse limit (default 30 s) is
+ * replaced before use; a reused one that stays silent past the first-byte
+ * timeout (a NAT dropped it: no FIN, no RST) is taken for dead and the
+ * request re-sent once on a fresh one, under the retry policy. */
+static void test_dead_connections(void)
+{
+    setup(NULL);
+    script(A_DATA, 1, OK200);
+    script(A_DATA, 2, OK200);
+    CHECK_EQ_INT(get("GET"), EMHTTP_OK);
+    M.now += 29999;
+    CHECK_EQ_INT(get("GET"), EMHTTP_OK); /* within the limit: reused */
+    CHECK_EQ_INT(M.established, 1);
+    script(A_DATA, 3, OK200);
+    M.now += 30000;
+    CHECK_EQ_INT(get("GET"), EMHTTP_OK); /* idle too long: a fresh connection */
+    CHECK_EQ_INT(M.established, 2);
+    CHECK_STAT(ka_expired, 1);
+
+#if CONFIG_EMHTTP_RESEND
+    setup(NULL);
+    script(A_DATA, 1, OK200);
+    script(A_DATA, 3, OK200); /* nothing ever answers the second head */
+    CHECK_EQ_INT(get("GET"), EMHTTP_OK);
+    uint32_t t0 = M.now;
+    CHECK_EQ_INT(get("GET"), EMHTTP_OK);
+    CHECK(M.now - t0 >= 2000 && M.now - t0 < 2100); /* the first-byte timeout, once */
+    CHECK_EQ_INT(M.established, 2);
+    CHECK_EQ_INT(M.heads, 3);
+    CHECK_STAT(retries, 1);
+
+    setup(NULL); /* a POST is not re-sent: it may have been processed */
+    script(A_DATA, 1, OK200);
+    script(A_DATA, 3, OK200);
+    CHECK_EQ_INT(get("GET"), EMHTTP_OK);
+    CHECK_EQ_INT(get("POST"), EMHTTP_ERR_TIMEOUT_FIRST_BYTE);
+    CHECK_EQ_INT(get("POST"), EMHTTP_OK);
+#endif
+    setup(NULL); /* a fresh connection's silence is not retried */
+    CHECK_EQ_INT(get("GET"), EMHTTP_ERR_TIMEOUT_FIRST_BYTE);
+    CHECK_EQ_INT(M.heads, 1);
+}
+
+/* A new connection that speaks before the request was written is not an
+ * HTTP server answering it: the request fails, nothing is sent, and the
+ * next request goes out on a fresh connection. */
+static void test_fresh_connection_speaks_first(void)
+{
+    setup(NULL);
+    script(A_DATA, 0, "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nEVIL");
+    script(A_DATA, 1, OK200);
+    CHECK_EQ_INT(get("GET"), EMHTTP_ERR_PROTOCOL);
+    CHECK_EQ_INT(M.sent_len, 0);
+    CHECK_EQ_INT(get("GET"), EMHTTP_OK);
+    CHECK_EQ_MEM(body, body_len, "ok", 2);
+    CHECK_EQ_INT(M.connects, 2);
+}
+
 /* Errors keep their cause: a port out of resources is not a refused
  * connection (the cached address is kept), a resolver that cannot start is
  * not a name that does not resolve, a handshake past the connect timeout
@@ -910,6 +968,8 @@ int main(void)
 #endif
     RUN(test_dns_errors);
     RUN(test_error_causes);
+    RUN(test_dead_connections);
+    RUN(test_fresh_connection_speaks_first);
     RUN(test_secure_transport_defaults);
 #if CONFIG_EMHTTP_RESEND
     RUN(test_dead_reuse_retry_policy);

@@ -14,11 +14,27 @@
  *                                 binary checks that 192.0.2.1 and
  *                                 2001:db8::1 are unreachable first and
  *                                 exits 77 (skip) otherwise.
+ *   unshare -rn test_port_posix --dns-hang
+ *                                 (Linux) the resolver against a DNS server
+ *                                 that never answers: in the empty network
+ *                                 namespace the binary brings up lo, binds
+ *                                 a UDP socket to 127.0.0.1:53 that reads
+ *                                 nothing (the black hole), and in a mount
+ *                                 namespace of its own puts its own
+ *                                 resolv.conf (that server, 30 s timeout),
+ *                                 hosts ("localhost" only) and
+ *                                 nsswitch.conf ("files dns") over /etc's.
+ *                                 Lookups of other names hang in
+ *                                 getaddrinfo() until the test answers them
+ *                                 (NXDOMAIN) to let the threads end.
  *
  * SIGPIPE keeps its default action on purpose: a send() that raised it
  * would kill the test.  Every wait is bounded, and alarm() ends a stuck run.
  */
 #define _POSIX_C_SOURCE 200809L
+#ifdef __linux__
+#define _GNU_SOURCE 1 /* --dns-hang: unshare(), mount(), struct ifreq */
+#endif
 
 #include "emhttp/port_posix.h"
 
@@ -33,6 +49,14 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <net/if.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#endif
+
+#include "emhttp/client.h"
 
 #include "check.h"
 
@@ -150,6 +174,31 @@ static int resolve_wait(const char *host, emhttp_ip_addr *out, size_t max, size_
     }
 }
 
+/* Wait (bounded) until no resolver thread runs in the process. */
+static int threads_end_within(unsigned ms)
+{
+    uint32_t t0 = ms_now();
+
+    while (emhttp_posix_resolver_threads() != 0) {
+        if (ms_now() - t0 > ms)
+            return 0;
+        sleep_ms(5);
+    }
+    return 1;
+}
+
+/* Wait (bounded) until a slot of the resolver's query pool is free: loops
+ * that abandon lookups faster than the lookups end meet the pool's bound
+ * (EMHTTP_ERR_RESOLVER, tested in --dns-hang) otherwise. */
+static void wait_free_slot(void)
+{
+    uint32_t t0 = ms_now();
+
+    while (emhttp_posix_resolver_threads() >= EMHTTP_POSIX_RESOLVER_THREADS &&
+           ms_now() - t0 < LONG_MS)
+        sleep_ms(1);
+}
+
 /* Connect through the port, waiting (bounded) for the outcome. */
 static int connect_wait(const emhttp_ip_addr *a, uint16_t port)
 {
@@ -203,7 +252,7 @@ static void test_init_deinit(void)
     CHECK(net.ctx == &px);
     CHECK(net.ops != NULL && net.ops->now_ms != NULL && net.ops->wait != NULL);
     CHECK_EQ_INT(px.fd_, -1);
-    CHECK_EQ_INT(px.thread_started_, 0); /* the thread starts lazily */
+    CHECK_EQ_INT(px.query_, -1); /* no query, no thread */
     tcp.ops->close(tcp.ctx);             /* idempotent, even unopened */
     tcp.ops->close(tcp.ctx);
     emhttp_posix_deinit(&px);
@@ -258,7 +307,7 @@ static void test_resolve_literals(void)
     CHECK_EQ_INT(resolve_wait("::1", out, 2, &n), EMHTTP_OK);
     CHECK_EQ_INT(n, 1);
     CHECK(out[0].family == EMHTTP_AF_INET6 && memcmp(out[0].bytes, v6.bytes, 16) == 0);
-    CHECK_EQ_INT(px.thread_started_, 0); /* literals need no thread */
+    CHECK_EQ_INT(px.query_, -1); /* literals need no thread */
 
     /* a name that can never resolve: done at once, poll says ERR_DNS */
     memset(longname, 'a', sizeof longname - 1);
@@ -290,7 +339,7 @@ static void test_resolve_localhost(void)
 
     CHECK_EQ_INT(setup(), EMHTTP_OK);
     CHECK_EQ_INT(net.ops->resolve_start(net.ctx, "localhost"), EMHTTP_PENDING);
-    CHECK_EQ_INT(px.thread_started_, 1);
+    CHECK(px.query_ >= 0); /* a lookup thread runs */
     CHECK_EQ_INT(resolve_wait("localhost", out, sizeof out / sizeof out[0], &n), EMHTTP_OK);
     check_localhost_answer(out, n);
     CHECK_EQ_INT(net.ops->resolve_poll(net.ctx, out, 1, &n), EMHTTP_OK); /* max honoured */
@@ -361,12 +410,13 @@ static void test_deinit_while_resolving(void)
     int i;
 
     for (i = 0; i < 20; i++) {
+        wait_free_slot();
         CHECK_EQ_INT(setup(), EMHTTP_OK);
         CHECK_EQ_INT(net.ops->resolve_start(net.ctx, "localhost"), EMHTTP_PENDING);
         if (i % 2)
             sleep_ms(1); /* let the worker take the query */
         emhttp_posix_deinit(&px);
-        CHECK_EQ_INT(px.thread_started_, 0);
+        CHECK_EQ_INT(px.query_, -1);
     }
     /* and after an answer nobody collected */
     CHECK_EQ_INT(setup(), EMHTTP_OK);
@@ -374,6 +424,8 @@ static void test_deinit_while_resolving(void)
     net.ops->wait(net.ctx, 0, LONG_MS);
     emhttp_posix_deinit(&px);
     CHECK(ms_now() - t0 < 2 * LONG_MS);
+    /* every abandoned lookup ends by itself and gives its slot back */
+    CHECK(threads_end_within(LONG_MS));
 }
 
 /* ---- connection ---------------------------------------------------------- */
@@ -385,6 +437,27 @@ static void check_socket_options(void)
 
     CHECK(getsockopt(px.fd_, IPPROTO_TCP, TCP_NODELAY, &v, &len) == 0 && v != 0);
     CHECK((fcntl(px.fd_, F_GETFL) & O_NONBLOCK) != 0);
+    /* TCP keepalive with the configured timing (emhttp/opt.h) */
+    len = sizeof v;
+    CHECK(getsockopt(px.fd_, SOL_SOCKET, SO_KEEPALIVE, &v, &len) == 0);
+    CHECK_EQ_INT(v != 0, CONFIG_EMHTTP_TCP_KEEPALIVE_S > 0);
+#if CONFIG_EMHTTP_TCP_KEEPALIVE_S > 0
+#ifdef TCP_KEEPIDLE
+    len = sizeof v;
+    CHECK(getsockopt(px.fd_, IPPROTO_TCP, TCP_KEEPIDLE, &v, &len) == 0);
+    CHECK_EQ_INT(v, CONFIG_EMHTTP_TCP_KEEPALIVE_S);
+#endif
+#ifdef TCP_KEEPINTVL
+    len = sizeof v;
+    CHECK(getsockopt(px.fd_, IPPROTO_TCP, TCP_KEEPINTVL, &v, &len) == 0);
+    CHECK_EQ_INT(v, CONFIG_EMHTTP_TCP_KEEPALIVE_INTVL_S);
+#endif
+#ifdef TCP_KEEPCNT
+    len = sizeof v;
+    CHECK(getsockopt(px.fd_, IPPROTO_TCP, TCP_KEEPCNT, &v, &len) == 0);
+    CHECK_EQ_INT(v, CONFIG_EMHTTP_TCP_KEEPALIVE_CNT);
+#endif
+#endif
 }
 
 static void connect_family(int family)
@@ -729,13 +802,361 @@ static void test_dns_fail_deinit(void)
     int i;
 
     for (i = 0; i < 10; i++) {
+        wait_free_slot();
         CHECK_EQ_INT(setup(), EMHTTP_OK);
         CHECK_EQ_INT(net.ops->resolve_start(net.ctx, "gone.emhttp-test.invalid"), EMHTTP_PENDING);
         if (i % 2)
             sleep_ms(1);
         emhttp_posix_deinit(&px);
     }
+    CHECK(threads_end_within(LONG_MS)); /* abandoned lookups end by themselves */
 }
+
+/* ---- --dns-hang: a DNS server that never answers ------------------------- */
+
+#ifdef __linux__
+
+static int bh_fd = -1;                             /* UDP 127.0.0.1:53, the black hole */
+static char bh_dir[] = "/tmp/emhttp-dns-hang-XXXXXX"; /* the test's own /etc files */
+static const char *const bh_files[][2] = {
+    {"resolv.conf", "nameserver 127.0.0.1\noptions timeout:30 attempts:1\n"},
+    {"hosts", "127.0.0.1 localhost\n"},
+    {"nsswitch.conf", "hosts: files dns\n"},
+};
+
+static long long mono_us(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int link_up(const char *name)
+{
+    struct ifreq ifr;
+    int fd = socket(AF_INET, SOCK_DGRAM, 0), ok;
+
+    if (fd < 0)
+        return 0;
+    memset(&ifr, 0, sizeof ifr);
+    strncpy(ifr.ifr_name, name, sizeof ifr.ifr_name - 1);
+    ok = ioctl(fd, SIOCGIFFLAGS, &ifr) == 0;
+    ifr.ifr_flags |= IFF_UP;
+    ok = ok && ioctl(fd, SIOCSIFFLAGS, &ifr) == 0;
+    close(fd);
+    return ok;
+}
+
+/* Write /tmp/.../name and bind it over /etc/name. */
+static int bind_etc(const char *name, const char *text)
+{
+    char src[128], dst[64];
+    FILE *f;
+    int ok;
+
+    snprintf(src, sizeof src, "%s/%s", bh_dir, name);
+    snprintf(dst, sizeof dst, "/etc/%s", name);
+    f = fopen(src, "w");
+    if (f == NULL)
+        return 0;
+    ok = fputs(text, f) >= 0;
+    ok = fclose(f) == 0 && ok;
+    return ok && mount(src, dst, NULL, MS_BIND, NULL) == 0;
+}
+
+/* Set the black hole up; NULL, or why the mode cannot run. */
+static const char *blackhole_setup(void)
+{
+    struct sockaddr_in a;
+    size_t i;
+
+    if (!network_isolated())
+        return "the network is reachable; run it under `unshare -rn` "
+               "(refusing to touch the machine's resolver)";
+    if (unshare(CLONE_NEWNS) != 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+        return "no mount namespace of its own (unshare(CLONE_NEWNS) or making / private failed)";
+    if (!link_up("lo"))
+        return "cannot bring up lo";
+    bh_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_port = htons(53);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (bh_fd < 0 || bind(bh_fd, (struct sockaddr *)&a, sizeof a) != 0)
+        return "cannot bind 127.0.0.1:53";
+    if (mkdtemp(bh_dir) == NULL)
+        return "mkdtemp failed";
+    for (i = 0; i < sizeof bh_files / sizeof bh_files[0]; i++) {
+        if (!bind_etc(bh_files[i][0], bh_files[i][1]))
+            return "cannot bind the test's files over /etc/resolv.conf, hosts, nsswitch.conf";
+    }
+    return NULL;
+}
+
+static void blackhole_cleanup(void)
+{
+    char path[128];
+    size_t i;
+
+    for (i = 0; i < sizeof bh_files / sizeof bh_files[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", bh_dir, bh_files[i][0]);
+        (void)unlink(path); /* the bind mounts go with the namespace */
+    }
+    (void)rmdir(bh_dir);
+    close(bh_fd);
+}
+
+/* Has a query reached the black hole (it is left unread)? */
+static int bh_query_within(unsigned ms)
+{
+    struct pollfd pfd = {bh_fd, POLLIN, 0};
+
+    return poll(&pfd, 1, (int)ms) == 1;
+}
+
+/* Answer the query @p q (@p len bytes) with NXDOMAIN: its header and
+ * question, QR and RA set, no records. */
+static void bh_answer(const uint8_t *q, size_t len, const struct sockaddr_storage *from,
+                      socklen_t flen)
+{
+    uint8_t r[512];
+    size_t i = 12;
+
+    if (len < 12 || len > sizeof r)
+        return;
+    while (i < len && q[i] != 0)
+        i += 1u + q[i]; /* QNAME labels */
+    i += 1u + 4u;       /* root label, QTYPE, QCLASS */
+    if (i > len)
+        return;
+    memcpy(r, q, i);
+    r[2] = (uint8_t)(0x80u | (q[2] & 0x79u)); /* response; opcode and RD kept */
+    r[3] = 0x80u | 3u;                        /* RA, NXDOMAIN */
+    memset(r + 4, 0, 8);
+    r[5] = 1; /* one question, no answer */
+    (void)sendto(bh_fd, r, i, 0, (const struct sockaddr *)from, flen);
+}
+
+/* Let the hung lookups end: answer every query (also those still to come)
+ * until no resolver thread runs; then drop what is left.  True when they
+ * all ended within @p ms. */
+static int bh_release(unsigned ms)
+{
+    uint8_t buf[512];
+    struct sockaddr_storage from;
+    socklen_t flen;
+    uint32_t t0 = ms_now();
+    ssize_t r;
+    int done;
+
+    for (;;) {
+        done = emhttp_posix_resolver_threads() == 0;
+        for (;;) {
+            flen = sizeof from;
+            r = recvfrom(bh_fd, buf, sizeof buf, MSG_DONTWAIT, (struct sockaddr *)&from, &flen);
+            if (r < 0)
+                break;
+            if (!done)
+                bh_answer(buf, (size_t)r, &from, flen);
+        }
+        if (done || ms_now() - t0 > ms)
+            return done;
+        (void)bh_query_within(20);
+    }
+}
+
+/* (c): deinit with a lookup hung in getaddrinfo() returns at once, and the
+ * hung thread, when it ends, touches neither the instance's memory nor the
+ * descriptors it had. */
+static void test_hang_deinit(void)
+{
+    emhttp_ip_addr out[2];
+    unsigned char *bytes = (unsigned char *)&px;
+    size_t n = 0, i, changed = 0;
+    long long t0, us;
+    int pfd[2];
+    char c;
+
+    CHECK_EQ_INT(emhttp_posix_resolver_threads(), 0);
+    CHECK_EQ_INT(setup(), EMHTTP_OK);
+    CHECK_EQ_INT(net.ops->resolve_start(net.ctx, "deinit.hang.emhttp-test"), EMHTTP_PENDING);
+    CHECK(bh_query_within(LONG_MS)); /* getaddrinfo() asked: it waits for an answer now */
+    CHECK_EQ_INT(net.ops->resolve_poll(net.ctx, out, 2, &n), EMHTTP_PENDING);
+    t0 = mono_us();
+    emhttp_posix_deinit(&px);
+    us = mono_us() - t0;
+    fprintf(stderr, "  (emhttp_posix_deinit with a lookup hung in getaddrinfo: %lld us)\n", us);
+    CHECK(us < 100000); /* the bound: 100 ms (nothing in deinit waits) */
+    CHECK_EQ_INT(emhttp_posix_resolver_threads(), 1); /* still hung */
+
+    /* the instance's memory and its descriptor numbers are reused at once */
+    memset(&px, 0xA5, sizeof px);
+    CHECK(pipe(pfd) == 0);
+    CHECK(fcntl(pfd[0], F_SETFL, O_NONBLOCK) == 0);
+    CHECK(bh_release(LONG_MS)); /* the lookup fails now; its thread ends */
+    for (i = 0; i < sizeof px; i++)
+        changed += bytes[i] != 0xA5;
+    CHECK_EQ_INT(changed, 0);
+    CHECK(read(pfd[0], &c, 1) < 0 && errno == EAGAIN); /* no late wake-up byte */
+    close(pfd[0]);
+    close(pfd[1]);
+}
+
+/* A loopback HTTP server for one request: answers 200 with a 2-byte body. */
+static void *serve_one(void *arg)
+{
+    static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    char buf[1024];
+    size_t got = 0;
+    int fd = accept_within(*(const int *)arg, LONG_MS);
+    ssize_t r;
+
+    if (fd < 0)
+        return arg;
+    while (got < sizeof buf - 1) {
+        struct pollfd pfd = {fd, POLLIN, 0};
+        if (poll(&pfd, 1, (int)LONG_MS) != 1 || (r = recv(fd, buf + got, sizeof buf - 1 - got, 0)) <= 0)
+            break;
+        got += (size_t)r;
+        buf[got] = '\0';
+        if (strstr(buf, "\r\n\r\n") != NULL)
+            break;
+    }
+    r = send(fd, resp, sizeof resp - 1, MSG_NOSIGNAL);
+    close(fd);
+    return r == (ssize_t)(sizeof resp - 1) ? NULL : arg;
+}
+
+static void client_config(emhttp_config *cfg, const char *host, uint16_t port)
+{
+    static uint8_t tx[512], rx[1024];
+
+    memset(cfg, 0, sizeof *cfg);
+    cfg->host = host;
+    cfg->port = port;
+    cfg->net = net;
+    cfg->transport = tcp;
+    cfg->tx_buf = tx;
+    cfg->tx_size = sizeof tx;
+    cfg->rx_buf = rx;
+    cfg->rx_size = sizeof rx;
+}
+
+/* (a) a request to the hung name fails with EMHTTP_ERR_DNS_TIMEOUT at its
+ * DNS timeout; (b) then, on the same port instance, a request to a name
+ * the hosts file answers succeeds while the first lookup still hangs. */
+static void test_hang_client(void)
+{
+    emhttp_client cli;
+    emhttp_config cfg;
+    emhttp_request req;
+    pthread_t th;
+    void *srv_rc = NULL;
+    uint32_t t0, took;
+    uint16_t port;
+    int lfd;
+
+    CHECK_EQ_INT(emhttp_posix_resolver_threads(), 0);
+    CHECK_EQ_INT(setup(), EMHTTP_OK);
+    client_config(&cfg, "client.hang.emhttp-test", 80);
+    cfg.dns_timeout_ms = 300;
+    CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_OK);
+    memset(&req, 0, sizeof req);
+    t0 = ms_now();
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &req), EMHTTP_ERR_DNS_TIMEOUT);
+    took = ms_now() - t0;
+    fprintf(stderr, "  (hung name: EMHTTP_ERR_DNS_TIMEOUT after %u ms, DNS timeout 300 ms)\n",
+            (unsigned)took);
+    CHECK(took >= 299 && took < LONG_MS);
+    CHECK(bh_query_within(0)); /* it was the DNS server that did not answer */
+    CHECK_EQ_INT(emhttp_posix_resolver_threads(), 1);
+
+    lfd = bind_loopback(EMHTTP_AF_INET, 1, &port);
+    CHECK(lfd >= 0);
+    CHECK(pthread_create(&th, NULL, serve_one, &lfd) == 0);
+    client_config(&cfg, "localhost", port);
+    CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_OK);
+    memset(&req, 0, sizeof req);
+    t0 = ms_now();
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &req), EMHTTP_OK);
+    took = ms_now() - t0;
+    CHECK_EQ_INT(req.status, 200);
+    fprintf(stderr, "  (then localhost on the same instance: result %d, status %d after %u ms, "
+                    "%zu lookup(s) still hung)\n", req.result, req.status, (unsigned)took,
+            emhttp_posix_resolver_threads());
+    CHECK_EQ_INT(emhttp_posix_resolver_threads(), 1); /* the first one has not returned */
+    pthread_join(th, &srv_rc);
+    CHECK(srv_rc == NULL);
+    close(lfd);
+    emhttp_client_close(&cli);
+    emhttp_posix_deinit(&px);
+    CHECK(bh_release(LONG_MS));
+}
+
+/* The bound: abandoned lookups fill the pool; then a start fails with
+ * EMHTTP_ERR_RESOLVER (a request too), literals still work, and once the
+ * lookups return, names resolve again. */
+static void test_hang_pool_full(void)
+{
+    emhttp_ip_addr out[2];
+    emhttp_client cli;
+    emhttp_config cfg;
+    emhttp_request req;
+    char name[64];
+    size_t n = 0;
+    int i;
+
+    CHECK_EQ_INT(emhttp_posix_resolver_threads(), 0);
+    CHECK_EQ_INT(setup(), EMHTTP_OK);
+    for (i = 0; i < EMHTTP_POSIX_RESOLVER_THREADS; i++) {
+        snprintf(name, sizeof name, "q%d.hang.emhttp-test", i);
+        CHECK_EQ_INT(net.ops->resolve_start(net.ctx, name), EMHTTP_PENDING);
+        net.ops->resolve_cancel(net.ctx); /* as the client does at its DNS timeout */
+    }
+    CHECK_EQ_INT(emhttp_posix_resolver_threads(), EMHTTP_POSIX_RESOLVER_THREADS);
+    CHECK_EQ_INT(net.ops->resolve_start(net.ctx, "localhost"), EMHTTP_ERR_RESOLVER);
+    CHECK_EQ_INT(net.ops->resolve_poll(net.ctx, out, 2, &n), EMHTTP_ERR_DNS);
+    CHECK_EQ_INT(n, 0);
+    CHECK_EQ_INT(resolve_wait("127.0.0.1", out, 2, &n), EMHTTP_OK); /* no thread needed */
+    CHECK_EQ_INT(n, 1);
+    client_config(&cfg, "localhost", 80);
+    CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_OK);
+    memset(&req, 0, sizeof req);
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &req), EMHTTP_ERR_RESOLVER);
+    CHECK_EQ_INT(emhttp_posix_resolver_threads(), EMHTTP_POSIX_RESOLVER_THREADS);
+
+    CHECK(bh_release(LONG_MS)); /* every lookup returns: the slots come back */
+    CHECK_EQ_INT(resolve_wait("localhost", out, 2, &n), EMHTTP_OK);
+    CHECK(n == 1 && is_loopback(&out[0]));
+    emhttp_posix_deinit(&px);
+    CHECK(threads_end_within(LONG_MS));
+}
+
+static int run_dns_hang(void)
+{
+    const char *why = blackhole_setup();
+
+    if (why != NULL) {
+        fprintf(stderr, "--dns-hang: %s\n", why);
+        return SKIP_CODE;
+    }
+    RUN(test_hang_deinit);
+    RUN(test_hang_client);
+    RUN(test_hang_pool_full);
+    blackhole_cleanup();
+    return check_summary();
+}
+
+#else
+
+static int run_dns_hang(void)
+{
+    fprintf(stderr, "--dns-hang: needs Linux (network and mount namespaces)\n");
+    return SKIP_CODE;
+}
+
+#endif /* __linux__ */
 
 /* ---- main ---------------------------------------------------------------- */
 
@@ -757,8 +1178,10 @@ int main(int argc, char **argv)
     alarm(120); /* a hung test ends the run (SIGALRM's default action) */
     if (argc > 1 && strcmp(argv[1], "--dns-fail") == 0)
         return run_dns_fail();
+    if (argc > 1 && strcmp(argv[1], "--dns-hang") == 0)
+        return run_dns_hang();
     if (argc > 1) {
-        fprintf(stderr, "usage: %s [--dns-fail]\n", argv[0]);
+        fprintf(stderr, "usage: %s [--dns-fail | --dns-hang]\n", argv[0]);
         return 2;
     }
     RUN(test_init_deinit);

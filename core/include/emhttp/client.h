@@ -176,6 +176,10 @@ typedef struct emhttp_config {
     uint32_t request_timeout_ms;    /**< whole request, from when it becomes active */
     uint32_t dns_timeout_ms;        /**< one name resolution */
     uint32_t dns_ttl_s;     /**< address lifetime; EMHTTP_DNS_TTL_FOREVER to keep it */
+    uint32_t idle_reuse_ms; /**< a kept-alive connection idle longer than this is
+                                 replaced before use (NATs drop idle mappings
+                                 silently); 0 = CONFIG_EMHTTP_IDLE_REUSE_MS,
+                                 EMHTTP_TIMEOUT_NONE = never */
     const emhttp_ip_addr *resolve; /**< if set: use this address, never resolve
                                         (curl's --resolve; the port then needs
                                         no resolver); copied */
@@ -211,7 +215,7 @@ struct emhttp_client {
     uint8_t *tx_;
     uint8_t *rx_;
     uint32_t tx_size_, rx_size_;
-    uint32_t to_[4];           /* timeouts: connect, first byte, request, DNS */
+    uint32_t to_[5];           /* timeouts: connect, first byte, request, DNS, idle reuse */
     uint32_t dns_ttl_ms_;
 #if CONFIG_EMHTTP_EVENTS
     emhttp_event_cb on_event_;

@@ -89,6 +89,12 @@
 #define CONFIG_EMHTTP_KEEPALIVE_MARGIN_MS 500
 #endif
 
+/** A kept-alive connection idle for longer than this many ms is replaced
+ *  before use (NATs drop idle mappings silently); see Kconfig. */
+#ifndef CONFIG_EMHTTP_IDLE_REUSE_MS
+#define CONFIG_EMHTTP_IDLE_REUSE_MS 30000
+#endif
+
 /** Re-send a request once on a fresh connection when the reused
  *  connection it went out on turns out dead before any response byte
  *  (the server closed it in the meantime).  Off: such a request fails
@@ -171,6 +177,24 @@
 /** Longest host name accepted, in bytes (RFC 1035 allows 253). */
 #ifndef CONFIG_EMHTTP_MAX_HOST_LEN
 #define CONFIG_EMHTTP_MAX_HOST_LEN 253
+#endif
+
+/* ---- TCP (read by the ports) ------------------------------------------- */
+
+/** TCP keepalive on every connection a port opens: seconds without traffic
+ *  before the first probe; 0 = off.  A peer that answers none of
+ *  CONFIG_EMHTTP_TCP_KEEPALIVE_CNT probes, CONFIG_EMHTTP_TCP_KEEPALIVE_INTVL_S
+ *  apart, gets the connection reset by the stack (a NAT or a cellular
+ *  network that dropped it silently); the probes also keep a NAT's mapping
+ *  alive.  Defaults: a silent peer is found 45 s after the last traffic. */
+#ifndef CONFIG_EMHTTP_TCP_KEEPALIVE_S
+#define CONFIG_EMHTTP_TCP_KEEPALIVE_S 30
+#endif
+#ifndef CONFIG_EMHTTP_TCP_KEEPALIVE_INTVL_S
+#define CONFIG_EMHTTP_TCP_KEEPALIVE_INTVL_S 5
+#endif
+#ifndef CONFIG_EMHTTP_TCP_KEEPALIVE_CNT
+#define CONFIG_EMHTTP_TCP_KEEPALIVE_CNT 3
 #endif
 
 /* ---- JSON -------------------------------------------------------------- */
@@ -269,6 +293,9 @@
 #if CONFIG_EMHTTP_KEEPALIVE_MARGIN_MS < 0 || CONFIG_EMHTTP_KEEPALIVE_MARGIN_MS > 60000
 #error "CONFIG_EMHTTP_KEEPALIVE_MARGIN_MS must be between 0 and 60000"
 #endif
+#if CONFIG_EMHTTP_IDLE_REUSE_MS < 1 || CONFIG_EMHTTP_IDLE_REUSE_MS > 2147483647
+#error "CONFIG_EMHTTP_IDLE_REUSE_MS must be between 1 and 2147483647"
+#endif
 #if !EMHTTP_OPT_BOOL_(CONFIG_EMHTTP_RESEND)
 #error "CONFIG_EMHTTP_RESEND must be 0 or 1"
 #endif
@@ -314,6 +341,15 @@
 #if CONFIG_EMHTTP_MAX_HOST_LEN < 1 || CONFIG_EMHTTP_MAX_HOST_LEN > 253
 #error "CONFIG_EMHTTP_MAX_HOST_LEN must be between 1 and 253"
 #endif
+#if CONFIG_EMHTTP_TCP_KEEPALIVE_S < 0 || CONFIG_EMHTTP_TCP_KEEPALIVE_S > 32767
+#error "CONFIG_EMHTTP_TCP_KEEPALIVE_S must be between 0 (off) and 32767"
+#endif
+#if CONFIG_EMHTTP_TCP_KEEPALIVE_INTVL_S < 1 || CONFIG_EMHTTP_TCP_KEEPALIVE_INTVL_S > 32767
+#error "CONFIG_EMHTTP_TCP_KEEPALIVE_INTVL_S must be between 1 and 32767"
+#endif
+#if CONFIG_EMHTTP_TCP_KEEPALIVE_CNT < 1 || CONFIG_EMHTTP_TCP_KEEPALIVE_CNT > 127
+#error "CONFIG_EMHTTP_TCP_KEEPALIVE_CNT must be between 1 and 127"
+#endif
 #if !EMHTTP_OPT_BOOL_(CONFIG_EMHTTP_JSON_FLOAT)
 #error "CONFIG_EMHTTP_JSON_FLOAT must be 0 or 1"
 #endif
@@ -350,11 +386,14 @@
     X(CONFIG_EMHTTP_MAX_HEADER_BYTES) X(CONFIG_EMHTTP_CONNECT_TIMEOUT_MS)                 \
     X(CONFIG_EMHTTP_FIRST_BYTE_TIMEOUT_MS) X(CONFIG_EMHTTP_REQUEST_TIMEOUT_MS)            \
     X(CONFIG_EMHTTP_SEND_CHUNK) X(CONFIG_EMHTTP_KEEPALIVE_MARGIN_MS)                      \
+    X(CONFIG_EMHTTP_IDLE_REUSE_MS)                                                        \
     X(CONFIG_EMHTTP_RESEND) X(CONFIG_EMHTTP_RETRY_ALL_METHODS) X(CONFIG_EMHTTP_CHUNKED)   \
     X(CONFIG_EMHTTP_KEEPALIVE_HINT) X(CONFIG_EMHTTP_LENGTH_64) X(CONFIG_EMHTTP_FAST_SCAN)  \
     X(CONFIG_EMHTTP_EVENTS)                                                               \
     X(CONFIG_EMHTTP_STATS) X(CONFIG_EMHTTP_DNS_TTL_S) X(CONFIG_EMHTTP_DNS_TIMEOUT_MS)     \
     X(CONFIG_EMHTTP_DNS_MAX_ADDRS) X(CONFIG_EMHTTP_IPV6) X(CONFIG_EMHTTP_MAX_HOST_LEN)    \
+    X(CONFIG_EMHTTP_TCP_KEEPALIVE_S) X(CONFIG_EMHTTP_TCP_KEEPALIVE_INTVL_S)               \
+    X(CONFIG_EMHTTP_TCP_KEEPALIVE_CNT)                                                    \
     X(CONFIG_EMHTTP_JSON_FLOAT) X(CONFIG_EMHTTP_JSON_FAST) X(CONFIG_EMHTTP_JSON_MAX_DEPTH) \
     X(CONFIG_EMHTTP_TLS)                                                                  \
     X(CONFIG_EMHTTP_TLS_MAX_FRAG_LEN) X(CONFIG_EMHTTP_TLS_ECP_MAX_OPS)                    \

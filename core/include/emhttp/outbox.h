@@ -52,7 +52,9 @@
  * callback and the response callbacks always do; encode and encoded only
  * when the idle task is the loop, as in a super-loop), and
  * emhttp_outbox_queue() when they run in the application's task.  They may
- * not call emhttp_outbox_pump() or emhttp_outbox_encode().  The outbox
+ * not call emhttp_outbox_pump(), emhttp_outbox_encode(), emhttp_poll() or
+ * emhttp_request_sync() (the client refuses the last two with
+ * EMHTTP_ERR_BUSY only while it runs a callback itself).  The outbox
  * reads what it needs from a slot before calling out, so whatever these
  * calls complete or free meanwhile is never touched afterwards.
  *

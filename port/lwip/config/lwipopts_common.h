@@ -48,6 +48,10 @@
 #define TCP_SND_BUF (4 * TCP_MSS)
 #define TCP_SND_QUEUELEN ((4 * TCP_SND_BUF + TCP_MSS - 1) / TCP_MSS)
 #define LWIP_CALLBACK_API 1
+/* Keepalive interval and count per pcb: the port sets them from
+ * CONFIG_EMHTTP_TCP_KEEPALIVE_INTVL_S / _CNT (without it, lwIP's defaults:
+ * 75 s, 9 probes). */
+#define LWIP_TCP_KEEPALIVE 1
 /* Out-of-order segments are kept, but never more than a few pbufs per
  * connection: a peer sending tiny segments (one pool pbuf each) must not
  * drain the pool that every received frame needs. */

@@ -1,6 +1,6 @@
 /*
  * emhttp/port_posix.h - the POSIX port: BSD sockets, poll(), a monotonic
- * clock and a resolver thread around getaddrinfo().
+ * clock and resolver threads around getaddrinfo().
  *
  * Used for host builds and tests (Linux, macOS, the BSDs).  One
  * emhttp_posix instance serves one client: one TCP connection, one name
@@ -9,17 +9,37 @@
  * Memory: the caller owns the emhttp_posix struct (place it in .bss or in
  * an object that outlives the client).  The port allocates nothing itself;
  * only getaddrinfo() allocates inside the C library, and its result is
- * freed before the resolver thread looks at the next query.
+ * freed before the resolver thread ends.
  *
  * Resources per instance, while initialised: one pipe (two descriptors, the
- * resolver's wake-up), at most one socket, and - from the first query of a
- * host name that is not an IP literal until emhttp_posix_deinit() - one
- * resolver thread.
+ * resolver's wake-up) and at most one socket.
+ *
+ * Resolver threads and the query pool.  Each lookup of a host name (not an
+ * IP literal) runs getaddrinfo() in a thread of its own, started detached
+ * by resolve_start() and ending when getaddrinfo() returns.  getaddrinfo()
+ * cannot be interrupted, and a lookup can hang in it (a DNS server that
+ * never answers: resolv.conf's "timeout" x "attempts" per server, up to
+ * minutes); the client gives up at its DNS timeout (EMHTTP_ERR_DNS_TIMEOUT)
+ * and cancels the query.  A cancelled or superseded query is abandoned, not
+ * waited for: its thread runs on until getaddrinfo() returns and then ends
+ * without touching the instance, so the next query starts at once and
+ * emhttp_posix_deinit() never blocks.  What such a thread still needs (the
+ * host, the answer, the wake-up descriptor while an instance waits for it)
+ * lives in a slot of a static, process-wide pool of
+ * EMHTTP_POSIX_RESOLVER_THREADS query slots (shared by every instance, under
+ * one mutex): the slot, not the instance, outlives the thread.  So at most
+ * EMHTTP_POSIX_RESOLVER_THREADS lookups run at once in the process, current
+ * and abandoned ones together; a resolve_start() that finds every slot
+ * taken returns EMHTTP_ERR_RESOLVER (the request fails with that code) until
+ * a hung lookup returns and frees its slot.  A child made by fork() while
+ * lookups run inherits their slots as taken, without their threads: fork
+ * (without exec) only while emhttp_posix_resolver_threads() is 0.
  *
  * Tasks: emhttp_posix_init(), emhttp_posix_deinit() and every operation of
  * the port are called from the one task (thread) that runs the client's
- * network loop, never concurrently.  The resolver thread is internal: it
- * touches only the resolver fields, under the instance's mutex.
+ * network loop, never concurrently.  Different instances may be used from
+ * different threads.  The resolver threads are internal: each touches only
+ * its own pool slot, under the pool's mutex.
  *
  * Minimal use:
  *
@@ -36,6 +56,12 @@
  *    to a dead connection never raises SIGPIPE.
  *  - EMHTTP_SEND_MORE maps to MSG_MORE where the system has it (Linux);
  *    elsewhere it is ignored.  TCP_NODELAY is always on.
+ *  - TCP keepalive is on with CONFIG_EMHTTP_TCP_KEEPALIVE_S > 0 (emhttp/
+ *    opt.h): SO_KEEPALIVE, and TCP_KEEPIDLE (macOS: TCP_KEEPALIVE),
+ *    TCP_KEEPINTVL and TCP_KEEPCNT from the CONFIG_EMHTTP_TCP_KEEPALIVE_*
+ *    options where the system has them.  A connection whose peer stopped
+ *    answering is then reset by the kernel after idle + count x interval
+ *    seconds (recv() and send() fail: EMHTTP_ERR_RECV / _SEND).
  *  - EPIPE from send() is reported as EMHTTP_ERR_RESET, like ECONNRESET.
  *    On TCP a peer that only closed (FIN) still accepts bytes and answers
  *    them with RST; once send() fails the connection has been reset (or
@@ -50,7 +76,7 @@
  *    outside a host name) also returns EMHTTP_OK, and resolve_poll()
  *    EMHTTP_ERR_DNS, without any lookup; every other name goes to
  *    getaddrinfo() (AF_UNSPEC, SOCK_STREAM, no AI_ADDRCONFIG) in
- *    the resolver thread.  Results keep getaddrinfo's order, without
+ *    a resolver thread.  Results keep getaddrinfo's order, without
  *    duplicates, at most CONFIG_EMHTTP_DNS_MAX_ADDRS of them.
  *  - A host that is empty or longer than CONFIG_EMHTTP_MAX_HOST_LEN makes
  *    resolve_start() return EMHTTP_OK and resolve_poll() EMHTTP_ERR_DNS.
@@ -60,15 +86,16 @@
  *  - connect() on an instance whose connection is still open closes it
  *    first.  A connect that fails (in connect() or connect_poll()) closes
  *    the socket at once; close() afterwards is harmless.
- *  - The resolver thread runs one getaddrinfo() at a time and cannot
- *    interrupt it: a query started while an abandoned one is still running
- *    begins when that one returns (its result is discarded).
+ *  - A query started while an abandoned one is still running begins at
+ *    once in a thread of its own; the abandoned one's answer is discarded
+ *    and wakes nobody.  resolve_start() returns EMHTTP_ERR_RESOLVER when
+ *    every slot of the query pool is taken or no thread can be created;
+ *    resolve_poll() then says EMHTTP_ERR_DNS (no query).
  */
 #ifndef EMHTTP_PORT_POSIX_H
 #define EMHTTP_PORT_POSIX_H
 
 #include <poll.h>
-#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -82,6 +109,24 @@ extern "C" {
 #endif
 
 /**
+ * Size of the process-wide pool of resolver query slots: the most name
+ * lookups (getaddrinfo() threads) running at once in the process, current
+ * and abandoned ones of every instance together.  Each slot costs
+ * CONFIG_EMHTTP_MAX_HOST_LEN + 17 x CONFIG_EMHTTP_DNS_MAX_ADDRS + about 10
+ * bytes of .bss; each running lookup a thread (stack: the system default).
+ * The default leaves room for a few clients and, for each, a few lookups
+ * abandoned at the DNS timeout while the system resolver still waits.
+ * Override with -DEMHTTP_POSIX_RESOLVER_THREADS=n (1..127) when compiling
+ * posix.c.
+ */
+#ifndef EMHTTP_POSIX_RESOLVER_THREADS
+#define EMHTTP_POSIX_RESOLVER_THREADS 8
+#endif
+#if EMHTTP_POSIX_RESOLVER_THREADS < 1 || EMHTTP_POSIX_RESOLVER_THREADS > 127
+#error "EMHTTP_POSIX_RESOLVER_THREADS must be between 1 and 127"
+#endif
+
+/**
  * State of one POSIX port instance.  Fields are private: use the functions
  * below.  Caller-owned; it must stay valid and at the same address from
  * emhttp_posix_init() until emhttp_posix_deinit() returns.
@@ -92,47 +137,38 @@ typedef struct emhttp_posix {
     int wake_rd_, wake_wr_;   /* pipe: resolver thread -> wait() */
     uint8_t connecting_;      /* non-blocking connect in progress */
     uint8_t inited_;          /* between init and deinit */
-    uint8_t thread_started_;  /* resolver thread exists (joined in deinit) */
 
-    /* --- shared with the resolver thread, guarded by mu_ --- */
-    pthread_mutex_t mu_;
-    pthread_cond_t cv_;
-    pthread_t thread_;
-    uint32_t gen_;            /* query generation: bumped by start/cancel/deinit */
-    uint8_t job_;             /* a query waits for the thread to take it */
-    uint8_t quit_;            /* the thread must exit */
+    /* --- the resolver (the loop's own too; threads never touch them) --- */
+    int8_t query_;            /* pool slot of the running query, -1: none */
     uint8_t dns_state_;       /* idle / running / done (private enum) */
     uint8_t naddrs_;          /* addresses in addrs_ when done (0 = failed) */
     emhttp_ip_addr addrs_[CONFIG_EMHTTP_DNS_MAX_ADDRS];
-    char host_[CONFIG_EMHTTP_MAX_HOST_LEN + 1];
 } emhttp_posix;
 
 /**
- * Initialise a port instance: creates the resolver's wake-up pipe and the
- * mutex and condition variable.  Opens no socket and starts no thread (the
- * resolver thread starts on the first resolve_start() of a name that is
- * not an IP literal).
+ * Initialise a port instance: creates the resolver's wake-up pipe.  Opens
+ * no socket and starts no thread (a resolver thread starts with each
+ * resolve_start() of a name that is not an IP literal).
  *
  * @param p  instance (caller-owned, e.g. static); its previous contents
  *           are ignored.  Do not initialise an instance twice without
  *           emhttp_posix_deinit() in between (that leaks descriptors).
- * @return EMHTTP_OK, or EMHTTP_ERR_PORT (p is NULL, or no pipe / mutex /
- *         condition variable could be created; nothing is left open and
- *         p must not be used).
+ * @return EMHTTP_OK, or EMHTTP_ERR_PORT (p is NULL, or no pipe could be
+ *         created; nothing is left open and p must not be used).
  * Call from the task that will run the client's network loop (or before
  * that task starts).
  */
 int emhttp_posix_init(emhttp_posix *p);
 
 /**
- * Release a port instance: closes the connection, stops the resolver
- * thread and closes the wake-up pipe.  Afterwards the memory of @p p may be
- * reused or freed; no thread refers to it any more.
+ * Release a port instance: closes the connection, abandons a running
+ * query and closes the wake-up pipe.  Afterwards the memory of @p p may be
+ * reused or freed; no thread refers to it.
  *
- * Blocking: if a getaddrinfo() is running, deinit waits for it to return
- * (the thread is told to quit and joined; the C library offers no safe way
- * to interrupt getaddrinfo).  That is bounded by the system resolver's
- * timeouts (resolv.conf "timeout" x "attempts", a few seconds by default).
+ * Never blocks, also not while a lookup hangs in getaddrinfo(): that
+ * lookup's thread is detached and works on its pool slot only (see
+ * "Resolver threads and the query pool" above); it ends, and frees its
+ * slot, when getaddrinfo() returns.
  *
  * @param p  an instance initialised by emhttp_posix_init(), or one already
  *           deinitialised (then nothing happens), or NULL (nothing happens).
@@ -173,6 +209,18 @@ emhttp_transport emhttp_posix_tcp(emhttp_posix *p);
  * Network task.
  */
 size_t emhttp_posix_pollfds(const emhttp_posix *p, unsigned flags, struct pollfd *fds);
+
+/**
+ * Resolver threads running now in the process: lookups in getaddrinfo(),
+ * current and abandoned ones of every instance (at most
+ * EMHTTP_POSIX_RESOLVER_THREADS).  A diagnostic: a number that stays high
+ * means lookups hang in the system resolver and resolve_start() may soon
+ * return EMHTTP_ERR_RESOLVER.
+ *
+ * @return the number of pool slots whose thread has not ended yet.
+ * Any task may call it (it takes the pool's mutex briefly).
+ */
+size_t emhttp_posix_resolver_threads(void);
 
 /**
  * The port handle to put into emhttp_config.net (clock, resolver, wait).
