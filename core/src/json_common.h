@@ -24,38 +24,59 @@
 /* ---- strings ----------------------------------------------------------- */
 
 #if CONFIG_EMHTTP_JSON_FAST
-/* From s[i], skip the bytes of s[..n) that certainly are plain (see
- * emhttp_json_plain_end()), a machine word at a time; return where the
- * byte loop must go on.
- *
- * Each byte of a word is looked at with its high bit set, so that taking
- * 0x20 or 1 away cannot borrow from the next byte: the high bit of
- * b - 0x20 is then clear exactly for a byte below 0x20, that of
- * (b ^ q) - 1 exactly for b == q.  With the bytes >= 0x80 that gives the
- * mask m of the bytes to look at, each flagged in its high bit, and no
- * other.  On a little-endian CPU the first of them in memory is the
- * lowest, found with a count of trailing zeros; elsewhere the byte loop
- * starts at the word. */
-static inline size_t emhttp_json_skip_plain_words(const uint8_t *s, size_t i, size_t n)
+/* The bytes of word w that a string cannot carry as they are (see
+ * emhttp_json_plain_end()), each flagged in its high bit; ones has 0x01
+ * in each byte that counts.  Each byte is looked at with its high bit
+ * set, so that taking 0x20 or 1 away cannot borrow from the next byte:
+ * the high bit of b - 0x20 is then clear exactly for a byte below 0x20,
+ * that of (b ^ q) - 1 exactly for b == q; the bytes >= 0x80 have it
+ * set in w. */
+static inline size_t emhttp_json_marks(size_t w, size_t ones)
 {
-    const size_t ones = (size_t)-1 / 255, high = ones * 0x80;
-    size_t w, b, ctl, quote, bslash, m;
+    size_t high = ones * 0x80, b = w | high;
+    size_t ctl = b - ones * 0x20;             /* high bit clear: below 0x20 */
+    size_t quote = (b ^ ones * '"') - ones;   /* high bit clear: '"' */
+    size_t bslash = (b ^ ones * '\\') - ones; /* high bit clear: '\\' */
+    return (w | ~(ctl & quote & bslash)) & high;
+}
+
+/* From s[i], skip the bytes of s[..n) that certainly are plain, a
+ * machine word at a time (then, on 64-bit CPUs, 4 bytes); return where
+ * the byte loop must go on.  When to is not NULL, each word looked at is
+ * also stored from to on.  On a little-endian CPU the first byte to look
+ * at in a word is its lowest flagged one, found with a count of trailing
+ * zeros; elsewhere the byte loop starts at the word. */
+static inline size_t emhttp_json_skip_plain_words(const uint8_t *s, size_t i, size_t n,
+                                                  uint8_t *to)
+{
+    const size_t ones = (size_t)-1 / 255;
+    size_t w = 0, m = 0;
+    uint32_t h;
 
     for (; n - i >= sizeof w; i += sizeof w) {
         memcpy(&w, s + i, sizeof w);
-        b = w | high;
-        ctl = b - ones * 0x20;             /* high bit clear: below 0x20 */
-        quote = (b ^ ones * '"') - ones;   /* high bit clear: '"' */
-        bslash = (b ^ ones * '\\') - ones; /* high bit clear: '\\' */
-        m = (w | ~(ctl & quote & bslash)) & high;
-        if (m != 0) {
-#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-            i += (size_t)(sizeof m > sizeof(unsigned long) ? __builtin_ctzll(m)
-                                                           : __builtin_ctzl((unsigned long)m)) / 8;
-#endif
+        if (to != NULL) {
+            memcpy(to, &w, sizeof w);
+            to += sizeof w;
+        }
+        if ((m = emhttp_json_marks(w, ones)) != 0) {
             break;
         }
     }
+    if (m == 0 && sizeof w > 4 && n - i >= 4) {
+        memcpy(&h, s + i, 4);
+        if (to != NULL) {
+            memcpy(to, &h, 4);
+        }
+        m = emhttp_json_marks(h, 0x01010101u);
+        i += m == 0 ? 4 : 0;
+    }
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (m != 0) {
+        i += (size_t)(sizeof m > sizeof(unsigned long) ? __builtin_ctzll(m)
+                                                       : __builtin_ctzl((unsigned long)m)) / 8;
+    }
+#endif
     return i;
 }
 #endif
@@ -65,16 +86,23 @@ static inline size_t emhttp_json_skip_plain_words(const uint8_t *s, size_t i, si
  * by the writer, an end, an escape or an error to the reader), or a byte
  * >= 0x80 (part of a UTF-8 sequence: see emhttp_json_utf8_next()).  One
  * byte at a time; with CONFIG_EMHTTP_JSON_FAST the plain words at the
- * start are skipped first.  Inline: every string goes through it. */
-static inline size_t emhttp_json_plain_end(const uint8_t *s, size_t i, size_t n)
+ * start are skipped first.  When to is not NULL the plain bytes are also
+ * copied there, from to[0] on (the writer, when it has room: with
+ * CONFIG_EMHTTP_JSON_FAST up to 7 bytes more may be stored after them).
+ * Inline: every string goes through it. */
+static inline size_t emhttp_json_plain_end(const uint8_t *s, size_t i, size_t n, uint8_t *to)
 {
+    size_t j = i;
 #if CONFIG_EMHTTP_JSON_FAST
-    i = emhttp_json_skip_plain_words(s, i, n);
+    j = emhttp_json_skip_plain_words(s, i, n, to);
 #endif
-    while (i < n && !(HC(s[i]) & (HC_JESC | HC_HIGH))) {
-        i++;
+    while (j < n && !(HC(s[j]) & (HC_JESC | HC_HIGH))) {
+        if (to != NULL) {
+            to[j - i] = s[j];
+        }
+        j++;
     }
-    return i;
+    return j;
 }
 
 /* UTF-8 checked a byte at a time (RFC 3629): st is the state before byte

@@ -166,7 +166,7 @@ static int jr_scan_string(jr_scan *sc)
     for (;;) {
         unsigned c, st;
         int rc;
-        i = emhttp_json_plain_end(s, i, n);
+        i = emhttp_json_plain_end(s, i, n, NULL);
         if (i >= n) {
             return EMHTTP_ERR_JSON_PARTIAL;
         }

@@ -6,31 +6,30 @@
  * (value, key, '}', ']', finish) and whether a comma goes first; stack_
  * holds one bit per open level (object or array), as a shift register.
  * jw_prep() checks the call against flags_, pushes or pops a level and
- * computes the next set; jw_step() then writes the comma and the first
- * character of what follows ('{', '[', '"', '-').  A call refused there
- * writes nothing.
+ * computes the next set; the call then writes the comma and its text.  A
+ * call refused there writes nothing.
  *
- * Output: jw_putc() stores a byte while the buffer has room and otherwise
- * only counts it, so that a document that does not fit still yields its
- * exact length; jw_put() does the same for n bytes.  A string goes
- * through jw_string(), one loop: the run of bytes up to the next one that
- * needs a look (emhttp_json_plain_end()) is copied, then that byte is
- * escaped, or checked as UTF-8 (emhttp_json_utf8_next(), shared with the
- * reader) and copied.  Integers and fixed point are written
- * backwards into a small buffer by jw_dec() (no 64-bit division), then
- * copied.  Doubles use a shortest round-trip conversion in the manner of
- * Ryu (Ulf Adams, "Ryu: fast float-to-string conversion", PLDI 2018),
- * written from the paper for this file.
+ * Output: each call writes through a jw_out.  Byte-wise, every byte goes
+ * through jw_putc(), which stores it while the buffer has room and
+ * otherwise only counts it, so that a document that does not fit still
+ * yields its exact length.  A string goes through jw_string_text(), one
+ * loop: plain bytes are copied, '"', '\\' and control characters escaped,
+ * bytes >= 0x80 checked as UTF-8 (emhttp_json_utf8_next(), shared with
+ * the reader) and copied.  Integers and fixed point are written backwards
+ * into a small buffer by jw_dec() (no 64-bit division), then copied.
+ * Doubles use a shortest round-trip conversion in the manner of Ryu (Ulf
+ * Adams, "Ryu: fast float-to-string conversion", PLDI 2018), written from
+ * the paper for this file.
  *
- * CONFIG_EMHTTP_JSON_FAST (emhttp/opt.h) changes how the bytes are made,
- * never which: with it the grammar and the output primitives are inlined
- * into each call (folded for its operation), runs are copied with memcpy,
- * the plain bytes of a string are skipped a word at a time and digits are
- * made two at a time; without it the grammar, the string loop and the
- * error path exist once, out of line, and every byte goes through
- * jw_putc(), so a firmware links a few hundred bytes of writer.
- * tests/fuzz/fuzz_json_fast_diff.c runs the writer built both ways on
- * the same calls and fails on any difference.
+ * CONFIG_EMHTTP_JSON_FAST (emhttp/opt.h) changes how the bytes are moved,
+ * never which: with it a call that finds room in the buffer for the most
+ * it can write (jw_room()) writes directly, with no check per byte (the
+ * same text routines, inlined for it), the plain bytes of a string go a
+ * machine word at a time and digits two at a time; without it the
+ * grammar, the string loop and the error path exist once, out of line,
+ * and every byte goes through jw_putc(), so a firmware links a few
+ * hundred bytes of writer.  tests/fuzz/fuzz_json_fast_diff.c runs the
+ * writer built both ways on the same calls and fails on any difference.
  */
 #include "emhttp/json_writer.h"
 
@@ -63,30 +62,24 @@
 #define F_ARR_MORE (F_ARR | F_COMMA)               /* an array after a member */
 #define F_ARRAY (F_ARR - F_OBJ)                    /* array state - object state */
 
-/* JW_HOT: the grammar, the string loop and jw_putc(): with
- * CONFIG_EMHTTP_JSON_FAST a copy in each caller, folded for its
- * operation; without, one copy out of line.  JW_INLINE: a copy in each
- * caller, or the compiler's choice. */
-#if CONFIG_EMHTTP_JSON_FAST && defined(__GNUC__)
-#define JW_HOT static inline __attribute__((always_inline))
-#define JW_INLINE static inline __attribute__((always_inline))
-#elif defined(__GNUC__)
-#define JW_HOT static __attribute__((noinline))
-#define JW_INLINE static inline __attribute__((always_inline))
-#else
-#define JW_HOT static
-#define JW_INLINE static
-#endif
-/* JW_COLD: the error path, out of line.  JW_SLOW: the overflow path, out
- * of line with CONFIG_EMHTTP_JSON_FAST, else the compiler's choice. */
+/* JW_INLINE: a copy in each caller.  JW_HOT: the grammar step, the string
+ * call and jw_putc(): with CONFIG_EMHTTP_JSON_FAST a copy in each caller,
+ * folded for its operation; without, one copy out of line.  JW_SLOW: the
+ * byte-wise text of a string or number: with CONFIG_EMHTTP_JSON_FAST out
+ * of line (only calls that may not fit take it), else the compiler's
+ * choice.  JW_COLD: the error path, out of line. */
 #if defined(__GNUC__)
+#define JW_INLINE static inline __attribute__((always_inline))
 #define JW_COLD static __attribute__((noinline))
 #else
+#define JW_INLINE static
 #define JW_COLD static
 #endif
 #if CONFIG_EMHTTP_JSON_FAST
+#define JW_HOT JW_INLINE
 #define JW_SLOW JW_COLD
 #else
+#define JW_HOT JW_COLD
 #define JW_SLOW static
 #endif
 
@@ -106,49 +99,41 @@ JW_COLD void jw_fail(emhttp_jw *w, int err)
     }
 }
 
-/* Count n bytes that did not fit (in extra_, saturating).  Output only
- * happens while the error is 0 or an overflow (every call first passes
- * jw_step(), which refuses all calls after any other error), so an
- * overflow may be recorded without looking. */
-JW_SLOW void jw_count(emhttp_jw *w, size_t n)
-{
-    w->extra_ = n > SIZE_MAX - w->extra_ ? SIZE_MAX : w->extra_ + n;
-    w->err_ = EMHTTP_ERR_JSON_OVERFLOW;
-}
-
 /* Write byte c, or only count it once the buffer is full. */
 JW_HOT void jw_putc(emhttp_jw *w, unsigned c)
 {
     if (w->p_ != w->end_) {
         *w->p_++ = (uint8_t)c;
-    } else {
-        jw_count(w, 1);
+    } else { /* counted, as jw_count() does */
+        size_t n = w->extra_ + 1;
+        if (n != 0) {
+            w->extra_ = n;
+        }
+        w->err_ = EMHTTP_ERR_JSON_OVERFLOW;
     }
 }
 
+#if CONFIG_EMHTTP_JSON_FAST
+/* Count n bytes that did not fit (in extra_, saturating).  Output only
+ * happens while the error is 0 or an overflow (every call first passes
+ * jw_prep(), which refuses all calls after any other error), so an
+ * overflow may be recorded without looking. */
+static void jw_count(emhttp_jw *w, size_t n)
+{
+    w->extra_ = n > SIZE_MAX - w->extra_ ? SIZE_MAX : w->extra_ + n;
+    w->err_ = EMHTTP_ERR_JSON_OVERFLOW;
+}
+#endif
+
 /* Write n bytes: as many as fit, the rest only counted. */
-JW_INLINE void jw_put(emhttp_jw *w, const void *p, size_t n)
+static void jw_put(emhttp_jw *w, const void *p, size_t n)
 {
     const uint8_t *s = (const uint8_t *)p;
 #if CONFIG_EMHTTP_JSON_FAST
     size_t room = (size_t)(w->end_ - w->p_), k = n < room ? n : room;
-    uint8_t *d = w->p_;
-    if (k >= 4 && k <= 16) { /* most pieces: two overlapping fixed-size copies, no call */
-        size_t h = k >= 8 ? 8 : 4;
-        uint64_t a, b;
-        memcpy(&a, s, h);
-        memcpy(&b, s + k - h, h);
-        memcpy(d, &a, h);
-        memcpy(d + k - h, &b, h);
-    } else if (k > 16) {
-        memcpy(d, s, k);
-    } else {
-        for (room = 0; room < k; room++) {
-            d[room] = s[room];
-        }
-    }
     if (k != 0) {
-        w->p_ = d + k;
+        memcpy(w->p_, s, k);
+        w->p_ += k;
     }
     if (k != n) {
         jw_count(w, n - k);
@@ -158,6 +143,57 @@ JW_INLINE void jw_put(emhttp_jw *w, const void *p, size_t n)
         jw_putc(w, *s++);
     }
 #endif
+}
+
+/* Is there room for n more bytes, so that a call may write directly?
+ * Never without CONFIG_EMHTTP_JSON_FAST. */
+JW_INLINE int jw_room(const emhttp_jw *w, size_t n)
+{
+    return CONFIG_EMHTTP_JSON_FAST && n <= (size_t)(w->end_ - w->p_);
+}
+
+/* The output of one call.  direct 0: every byte goes through jw_putc().
+ * direct 1 (after jw_room() found room for the most the call writes):
+ * bytes are stored at d with no check; the caller moves p_ to d at the
+ * end.  The text routines below take it as a constant, so that each is
+ * folded for one of the two. */
+typedef struct {
+    emhttp_jw *w;
+    uint8_t *d;
+    int direct;
+} jw_out;
+
+JW_INLINE void jw_emit(jw_out *o, unsigned c)
+{
+    if (o->direct) {
+        *o->d++ = (uint8_t)c;
+    } else {
+        jw_putc(o->w, c);
+    }
+}
+
+/* n bytes. */
+JW_INLINE void jw_emit_run(jw_out *o, const uint8_t *s, size_t n)
+{
+#if CONFIG_EMHTTP_JSON_FAST
+    if (o->direct) {
+        memcpy(o->d, s, n);
+        o->d += n;
+        return;
+    }
+#endif
+    jw_put(o->w, s, n);
+}
+
+/* The comma (when comma is 1) and c (when not 0). */
+JW_INLINE void jw_lead(jw_out *o, int comma, unsigned c)
+{
+    if (comma) {
+        jw_emit(o, ',');
+    }
+    if (c != 0) {
+        jw_emit(o, c);
+    }
 }
 
 /* ---- structure --------------------------------------------------------- */
@@ -214,20 +250,49 @@ refused:
     return -1;
 }
 
-/* jw_prep(), then the comma and c (when not 0).  Returns the sticky error
- * or 0; the call was refused when flags_ is F_ERR after it. */
+/* jw_prep(), then the comma (when one goes first) and c (when not 0).
+ * Returns the sticky error or 0; the call was refused when flags_ is
+ * F_ERR after it. */
 JW_HOT int jw_step(emhttp_jw *w, unsigned op, unsigned c)
 {
     int comma = jw_prep(w, op);
+    jw_out o = {w, w->p_, 0};
     if (comma >= 0) {
-        if (comma) {
-            jw_putc(w, ',');
-        }
-        if (c != 0) {
-            jw_putc(w, c);
+        if (jw_room(w, 2)) {
+            o.direct = 1;
+            jw_lead(&o, comma, c);
+            w->p_ = o.d;
+        } else {
+            jw_lead(&o, comma, c);
         }
     }
     return w->err_;
+}
+
+/* The start of a value with a text of at most need bytes after c
+ * (need <= SIZE_MAX - 2):
+ * jw_prep(), then returns 1 when the call may write directly (nothing
+ * written yet: the caller writes the comma when *comma is 1, and c), 0
+ * when it goes byte-wise (the comma and c are written), -1 when it is
+ * refused.  Without CONFIG_EMHTTP_JSON_FAST never 1. */
+JW_INLINE int jw_begin(emhttp_jw *w, unsigned op, unsigned c, size_t need, int *comma)
+{
+#if CONFIG_EMHTTP_JSON_FAST
+    jw_out o = {w, NULL, 0};
+    *comma = jw_prep(w, op);
+    if (*comma < 0) {
+        return -1;
+    }
+    if (jw_room(w, need + 2)) {
+        return 1;
+    }
+    jw_lead(&o, *comma, c);
+    return 0;
+#else
+    (void)need;
+    *comma = 0;
+    return jw_step(w, op, c), w->flags_ == F_ERR ? -1 : 0;
+#endif
 }
 
 int emhttp_jw_init_checked(emhttp_jw *w, void *buf, size_t size, uint32_t abi_tag,
@@ -281,59 +346,143 @@ int emhttp_jw_error(const emhttp_jw *w) { return w->err_; }
 
 /* ---- strings ----------------------------------------------------------- */
 
-/* A string value (op J_VALUE) or a key (J_KEY): '"', the escaped bytes,
- * '"' and for a key ':'.  '"', '\\' and the control characters are
- * escaped: \b \t \n \f \r, \" and \\ in short, other control characters
- * as \u00XX.  The bytes >= 0x80 must form valid UTF-8
- * (emhttp_json_utf8_next(), state st), else the call fails with
- * EMHTTP_ERR_JSON_UTF8. */
-JW_HOT int jw_string(emhttp_jw *w, const char *str, size_t n, unsigned op)
+/* The control characters with a short escape: \b \t \n \f \r, and
+ * their letters from '\b' on. */
+#define JW_SHORT_ESC ((1u << '\b') | (1u << '\t') | (1u << '\n') | (1u << '\f') | (1u << '\r'))
+static const uint8_t jw_short_esc[6] = {'b', 't', 'n', 0, 'f', 'r'};
+
+/* The end of a string: '"', and for a key (op J_KEY) ':'. */
+JW_INLINE void jw_string_end(jw_out *o, unsigned op)
 {
-    const uint8_t *s = (const uint8_t *)str;
-    unsigned st = 0;
-    size_t i;
-    if (jw_step(w, op | (s == NULL) * J_BAD, '"'), w->flags_ == F_ERR) {
-        return w->err_;
+    jw_emit(o, '"');
+    if (op == J_KEY) {
+        jw_emit(o, ':');
     }
-    for (i = 0; i < n; i++) {
-        unsigned c = s[i];
+}
+
+/* The text of a string value (op J_VALUE) or a key (J_KEY) from s[i] on,
+ * after its opening '"': the escaped bytes, then jw_string_end().  '"',
+ * '\\' and the control characters are escaped: \b \t \n \f \r, \" and \\
+ * in short, other control characters as \u00XX.  The bytes >= 0x80 must
+ * form valid UTF-8 (emhttp_json_utf8_next(), state st), else the call
+ * fails with EMHTTP_ERR_JSON_UTF8 (what came before stays written). */
+JW_INLINE void jw_string_text(jw_out *o, const uint8_t *s, size_t i, size_t n, unsigned op)
+{
+    unsigned st = 0;
+    for (; i < n; i++) {
+        unsigned c;
 #if CONFIG_EMHTTP_JSON_FAST
         if (st <= 15u) { /* the plain bytes up to the next one to look at */
-            size_t k = emhttp_json_plain_end(s, i, n);
-            jw_put(w, s + i, k - i);
+            size_t k = emhttp_json_plain_end(s, i, n, o->direct ? o->d : NULL);
+            if (o->direct) {
+                o->d += k - i;
+            } else {
+                jw_put(o->w, s + i, k - i);
+            }
             if (k == n) {
                 break;
             }
-            c = s[i = k];
+            i = k;
         }
 #endif
-        if (st > 15u || (HC(c) & HC_HIGH)) {
+        c = s[i];
+        if (st > 15u || c >= 0x80u) {
             st = emhttp_json_utf8_next(st, c);
             if (st == EMHTTP_JSON_UTF8_BAD) {
                 break;
             }
         } else if (HC(c) & HC_JESC) {
-            jw_putc(w, '\\');
-            if (c >= '\b' && c <= '\r' && c != '\v') {
-                c = (uint8_t)"btn fr"[c - '\b'];
+            jw_emit(o, '\\');
+            if (c < 0x20 && ((JW_SHORT_ESC >> c) & 1u)) {
+                c = jw_short_esc[c - '\b'];
             } else if (c < 0x20) {
-                jw_putc(w, 'u');
-                jw_putc(w, '0');
-                jw_putc(w, '0');
-                jw_putc(w, '0' + (c >> 4));
+                jw_emit(o, 'u');
+                jw_emit(o, '0');
+                jw_emit(o, '0');
+                jw_emit(o, '0' + (c >> 4));
                 c &= 15u;
                 c += c < 10u ? '0' : 'a' - 10u;
             }
         }
-        jw_putc(w, c);
+        jw_emit(o, c);
     }
     if (st > 15u) { /* a bad byte, or a sequence cut off */
-        jw_fail(w, EMHTTP_ERR_JSON_UTF8);
+        jw_fail(o->w, EMHTTP_ERR_JSON_UTF8);
+        return;
+    }
+    jw_string_end(o, op);
+}
+
+/* The most the text of string s can take after the '"': 6 bytes a
+ * byte, or when the buffer has less left, n plus 5 for each byte to
+ * escape (a long string near the end of the buffer); plus '"' and ':'.
+ * At most SIZE_MAX - 2 (jw_begin()).  Only needed with
+ * CONFIG_EMHTTP_JSON_FAST. */
+JW_INLINE size_t jw_string_need(const emhttp_jw *w, const uint8_t *s, size_t n)
+{
+    size_t i, esc = 0;
+    if (!CONFIG_EMHTTP_JSON_FAST) {
+        return 0;
+    }
+    if (n <= 32) {
+        return 6 * n + 2;
+    }
+    if (s == NULL || n > SIZE_MAX / 8) {
+        return SIZE_MAX - 2; /* never room */
+    }
+    if (6 * n + 2 <= (size_t)(w->end_ - w->p_)) {
+        return 6 * n + 2;
+    }
+    for (i = 0; i < n; i++) {
+        esc += (HC(s[i]) & HC_JESC) != 0;
+    }
+    return n + 5 * esc + 2;
+}
+
+/* jw_string_text() byte-wise. */
+JW_SLOW void jw_string_bytes(emhttp_jw *w, const uint8_t *s, size_t n, unsigned op)
+{
+    jw_out o = {w, NULL, 0};
+    jw_string_text(&o, s, 0, n, op);
+}
+
+#if CONFIG_EMHTTP_JSON_FAST
+/* jw_string_text() direct from s[i], d on. */
+JW_COLD void jw_string_direct(emhttp_jw *w, uint8_t *d, const uint8_t *s, size_t i, size_t n,
+                              unsigned op)
+{
+    jw_out o = {w, d, 1};
+    jw_string_text(&o, s, i, n, op);
+    w->p_ = o.d;
+}
+#endif
+
+/* A string value (op J_VALUE) or a key (J_KEY).  Directly, the plain
+ * bytes at its start are copied here; a string made of them only (most
+ * keys and many values) ends here too, the rest goes on in
+ * jw_string_direct(). */
+JW_HOT int jw_string(emhttp_jw *w, const char *str, size_t n, unsigned op)
+{
+    const uint8_t *s = (const uint8_t *)str;
+    int comma, r = jw_begin(w, op | (s == NULL) * J_BAD, '"', jw_string_need(w, s, n), &comma);
+#if CONFIG_EMHTTP_JSON_FAST
+    if (r > 0) {
+        jw_out o = {w, w->p_, 1};
+        size_t k;
+        jw_lead(&o, comma, '"');
+        k = emhttp_json_plain_end(s, 0, n, o.d);
+        o.d += k;
+        if (k == n) {
+            jw_string_end(&o, op);
+            w->p_ = o.d;
+        } else {
+            jw_string_direct(w, o.d, s, k, n, op);
+        }
         return w->err_;
     }
-    jw_putc(w, '"');
-    if (op == J_KEY) {
-        jw_putc(w, ':');
+#endif
+    if (r == 0) {
+        jw_string_bytes(w, s, n, op);
     }
     return w->err_;
 }
@@ -350,9 +499,15 @@ int emhttp_jw_string_n(emhttp_jw *w, const char *s, size_t len)
 
 /* A value whose text is s, n bytes (the text of a literal, or a raw
  * fragment: op J_VALUE | J_BAD for an empty or NULL one). */
-static int jw_text(emhttp_jw *w, unsigned op, const char *s, size_t n)
+JW_INLINE int jw_text(emhttp_jw *w, unsigned op, const char *s, size_t n)
 {
-    if (jw_step(w, op, 0), w->flags_ != F_ERR) {
+    int comma, r = jw_begin(w, op, 0, n < SIZE_MAX - 2 ? n : SIZE_MAX - 2, &comma);
+    if (r > 0) {
+        jw_out o = {w, w->p_, 1};
+        jw_lead(&o, comma, 0);
+        jw_emit_run(&o, (const uint8_t *)s, n);
+        w->p_ = o.d;
+    } else if (r == 0) {
         jw_put(w, s, n);
     }
     return w->err_;
@@ -381,6 +536,27 @@ static const char jw_digits2[] =
 /* v / 10^8 for every v: (v / 2^8) / 390625 by multiplication (no 64-bit
  * divide, which 32-bit CPUs do in a slow library call). */
 static uint64_t jw_div1e8(uint64_t v) { return emhttp_json_umulh(v >> 8, 0x15798ee2308c39eu) >> 11; }
+
+/* Number of decimal digits of v (1..20). */
+static inline unsigned jw_dec_len(uint64_t v)
+{
+    static const uint64_t p10[] = {10000000000u, 100000000000u, 1000000000000u,
+                                   10000000000000u, 100000000000000u, 1000000000000000u,
+                                   10000000000000000u, 100000000000000000u,
+                                   1000000000000000000u, 10000000000000000000u};
+    uint32_t x = (uint32_t)v;
+    unsigned n = 10;
+    if (v > 0xFFFFFFFFu) {
+        while (n < 20 && v >= p10[n - 10]) {
+            n++;
+        }
+        return n;
+    }
+    if (x < 100000u) {
+        return x < 100u ? 1u + (x >= 10u) : x < 1000u ? 3u : 4u + (x >= 10000u);
+    }
+    return x < 10000000u ? 6u + (x >= 1000000u) : x < 100000000u ? 8u : 9u + (x >= 1000000000u);
+}
 
 /* Digits of v backwards, ending just before p; returns the first one. */
 static inline char *jw_u32_back(char *p, uint32_t v)
@@ -427,34 +603,69 @@ static char *jw_digits_back(char *end, uint64_t v, unsigned min_digits)
 
 /* ---- integers and fixed point ------------------------------------------ */
 
-/* mag / 10^scale as text ending just before end, as emhttp_dec_back()
- * writes it: the digits, at least scale + 1 of them, with a '.' before
- * the last scale when scale > 0.  Returns its first character. */
-static char *jw_dec(char *end, uint64_t mag, unsigned scale)
-{
 #if CONFIG_EMHTTP_JSON_FAST
-    char *p = jw_digits_back(end, mag, scale + 1);
-    size_t whole = (size_t)(end - p) - scale; /* integer digits */
-    if (scale != 0) {                         /* they move one place left */
-        memmove(p - 1, p, whole);
-        p[whole - 1] = '.';
-        p--;
+/* mag / 10^scale at d as emhttp_dec_back() writes it: the digits, at
+ * least scale + 1 of them, with a '.' before the last scale when
+ * scale > 0.  Returns the length (at most 21). */
+JW_INLINE size_t jw_dec_at(uint8_t *d, uint64_t mag, unsigned scale)
+{
+    static const uint32_t p10[10] = {1u, 10u, 100u, 1000u, 10000u, 100000u,
+                                     1000000u, 10000000u, 100000000u, 1000000000u};
+    char *o = (char *)d, *q;
+    unsigned nd, i;
+    if (mag <= 0xFFFFFFFFu && scale <= 9) { /* the integer and the fraction apart */
+        uint32_t ip = scale != 0 ? (uint32_t)mag / p10[scale] : (uint32_t)mag;
+        nd = jw_dec_len(ip);
+        jw_u32_back(o + nd, ip);
+        if (scale == 0) {
+            return nd;
+        }
+        o[nd] = '.';
+        q = jw_u32_back(o + nd + 1 + scale, (uint32_t)mag - ip * p10[scale]);
+        while (q != o + nd + 1) {
+            *--q = '0';
+        }
+        return nd + 1 + scale;
     }
-    return p;
-#else
-    return emhttp_dec_back(end, mag, scale);
-#endif
+    nd = jw_dec_len(mag);
+    if (scale == 0) {
+        jw_digits_back(o + nd, mag, nd);
+        return nd;
+    }
+    if (nd <= scale) {
+        nd = scale + 1;
+    }
+    jw_digits_back(o + nd + 1, mag, nd); /* at d + 1, then the integer */
+    for (i = 0; i < nd - scale; i++) {   /* digits one place left */
+        o[i] = o[i + 1];
+    }
+    o[nd - scale] = '.';
+    return nd + 1;
 }
+#endif
 
 /* The number mag / 10^scale, with sign c ('-' or 0); op is J_VALUE, or
  * J_VALUE | J_BAD for a scale out of range. */
 JW_INLINE int jw_number(emhttp_jw *w, unsigned op, unsigned c, uint64_t mag, unsigned scale)
 {
-    char tmp[NUM_MAX], *p;
-    if (jw_step(w, op, c), w->flags_ != F_ERR) {
-        p = jw_dec(tmp + sizeof tmp, mag, scale);
-        jw_put(w, p, (size_t)(tmp + sizeof tmp - p));
+    int comma, r = jw_begin(w, op, c, NUM_MAX, &comma);
+#if CONFIG_EMHTTP_JSON_FAST
+    uint8_t tmp[NUM_MAX];
+    if (r > 0) {
+        jw_out o = {w, w->p_, 1};
+        jw_lead(&o, comma, c);
+        w->p_ = o.d + jw_dec_at(o.d, mag, scale);
+    } else if (r == 0) {
+        jw_put(w, tmp, jw_dec_at(tmp, mag, scale));
     }
+#else
+    char tmp[NUM_MAX], *p;
+    if (r == 0) {
+        for (p = emhttp_dec_back(tmp + sizeof tmp, mag, scale); p != tmp + sizeof tmp; p++) {
+            jw_putc(w, (uint8_t)*p);
+        }
+    }
+#endif
     return w->err_;
 }
 
@@ -484,27 +695,6 @@ static uint64_t jw_mul_shift(uint64_t m, const uint64_t t[2], int32_t j)
         return lo;
     }
     return s < 64 ? (hi << (64 - s)) | (lo >> s) : hi >> (s - 64);
-}
-
-/* Number of decimal digits of v (1..20). */
-static unsigned jw_dec_len(uint64_t v)
-{
-    static const uint64_t p10[] = {10000000000u, 100000000000u, 1000000000000u,
-                                   10000000000000u, 100000000000000u, 1000000000000000u,
-                                   10000000000000000u, 100000000000000000u,
-                                   1000000000000000000u, 10000000000000000000u};
-    uint32_t x = (uint32_t)v;
-    unsigned n = 10;
-    if (v > 0xFFFFFFFFu) {
-        while (n < 20 && v >= p10[n - 10]) {
-            n++;
-        }
-        return n;
-    }
-    if (x < 100000u) {
-        return x < 100u ? 1u + (x >= 10u) : x < 1000u ? 3u : 4u + (x >= 10000u);
-    }
-    return x < 10000000u ? 6u + (x >= 1000000u) : x < 100000000u ? 8u : 9u + (x >= 1000000000u);
 }
 
 /* Division by constants through multiplication (no 64-bit divide on
@@ -734,15 +924,25 @@ int emhttp_jw_double(emhttp_jw *w, double v)
 {
     uint64_t bits;
     uint8_t tmp[NUM_MAX];
+    int comma, r = jw_begin(w, J_VALUE, 0, NUM_MAX, &comma);
     memcpy(&bits, &v, sizeof bits);
-    if (jw_step(w, J_VALUE, 0), w->flags_ == F_ERR) {
+    if (r < 0) {
         return w->err_;
+    }
+    if (r > 0) { /* the comma first, as byte-wise: it stays written on an error */
+        jw_out o = {w, w->p_, 1};
+        jw_lead(&o, comma, 0);
+        w->p_ = o.d;
     }
     if (((bits >> 52) & 0x7FFu) == 0x7FFu) {
         jw_fail(w, EMHTTP_ERR_JSON_NUMBER); /* NaN, infinities */
         return w->err_;
     }
-    jw_put(w, tmp, jw_fmt_double(tmp, bits));
+    if (r > 0) {
+        w->p_ += jw_fmt_double(w->p_, bits);
+    } else {
+        jw_put(w, tmp, jw_fmt_double(tmp, bits));
+    }
     return w->err_;
 }
 
