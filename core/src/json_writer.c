@@ -196,6 +196,15 @@ JW_INLINE void jw_lead(jw_out *o, int comma, unsigned c)
     }
 }
 
+#if CONFIG_EMHTTP_JSON_FAST
+/* jw_lead() byte-wise, out of line (only calls that may not fit take it). */
+JW_SLOW void jw_lead_bytes(emhttp_jw *w, int comma, unsigned c)
+{
+    jw_out o = {w, NULL, 0};
+    jw_lead(&o, comma, c);
+}
+#endif
+
 /* ---- structure --------------------------------------------------------- */
 
 /* Check operation op against flags_ and move to the next state, pushing
@@ -278,7 +287,6 @@ JW_HOT int jw_step(emhttp_jw *w, unsigned op, unsigned c)
 JW_INLINE int jw_begin(emhttp_jw *w, unsigned op, unsigned c, size_t need, int *comma)
 {
 #if CONFIG_EMHTTP_JSON_FAST
-    jw_out o = {w, NULL, 0};
     *comma = jw_prep(w, op);
     if (*comma < 0) {
         return -1;
@@ -286,7 +294,7 @@ JW_INLINE int jw_begin(emhttp_jw *w, unsigned op, unsigned c, size_t need, int *
     if (jw_room(w, need + 2)) {
         return 1;
     }
-    jw_lead(&o, *comma, c);
+    jw_lead_bytes(w, *comma, c);
     return 0;
 #else
     (void)need;
@@ -642,6 +650,13 @@ JW_INLINE size_t jw_dec_at(uint8_t *d, uint64_t mag, unsigned scale)
     o[nd - scale] = '.';
     return nd + 1;
 }
+
+/* jw_dec_at() byte-wise. */
+JW_SLOW void jw_dec_put(emhttp_jw *w, uint64_t mag, unsigned scale)
+{
+    uint8_t tmp[NUM_MAX];
+    jw_put(w, tmp, jw_dec_at(tmp, mag, scale));
+}
 #endif
 
 /* The number mag / 10^scale, with sign c ('-' or 0); op is J_VALUE, or
@@ -650,13 +665,12 @@ JW_INLINE int jw_number(emhttp_jw *w, unsigned op, unsigned c, uint64_t mag, uns
 {
     int comma, r = jw_begin(w, op, c, NUM_MAX, &comma);
 #if CONFIG_EMHTTP_JSON_FAST
-    uint8_t tmp[NUM_MAX];
     if (r > 0) {
         jw_out o = {w, w->p_, 1};
         jw_lead(&o, comma, c);
         w->p_ = o.d + jw_dec_at(o.d, mag, scale);
     } else if (r == 0) {
-        jw_put(w, tmp, jw_dec_at(tmp, mag, scale));
+        jw_dec_put(w, mag, scale);
     }
 #else
     char tmp[NUM_MAX], *p;
