@@ -218,23 +218,4 @@ unsigned emhttp_method_flags(const char *m);
  * Returns the first character written.  No 64-bit division. */
 char *emhttp_dec_back(char *end, uint64_t v, unsigned frac);
 
-/* Until the JSON writer has one implementation too (issue 12, its JSON
- * half): its fast paths are still chosen by the optimisation level.
- * Nothing else in core/ reads EMHTTP_FAST. */
-#ifndef EMHTTP_FAST
-#ifdef __OPTIMIZE_SIZE__
-#define EMHTTP_FAST 0
-#else
-#define EMHTTP_FAST 1
-#endif
-#endif
-
-/* Keeps a helper out of line where the compiler would copy it into each
- * caller (its -Os size estimate is sometimes wrong that way). */
-#if defined(__GNUC__) && !EMHTTP_FAST
-#define EMHTTP_NOINLINE __attribute__((noinline))
-#else
-#define EMHTTP_NOINLINE
-#endif
-
 #endif /* EMHTTP_HTTP_CHARS_H */
