@@ -18,8 +18,8 @@
  *  - pipelining (one request at a time on the connection);
  *  - streamed request bodies (a body is one buffer) and the wait for
  *    100 Continue (a body follows its head at once, Expect or not);
- *  - the word-at-a-time scan of header values (the same results, a byte
- *    at a time).
+ *  - the word-at-a-time scan of header values and the JSON writer's
+ *    fast paths (the same results, a byte at a time).
  */
 #ifndef EMHTTP_CONFIG_H
 #define EMHTTP_CONFIG_H
@@ -39,5 +39,6 @@
 #define CONFIG_EMHTTP_BODY_STREAM 0
 #define CONFIG_EMHTTP_EXPECT 0
 #define CONFIG_EMHTTP_FAST_SCAN 0
+#define CONFIG_EMHTTP_JSON_FAST 0
 
 #endif /* EMHTTP_CONFIG_H */
