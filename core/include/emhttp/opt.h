@@ -120,8 +120,9 @@
 #endif
 
 /** Streamed request bodies: emhttp_request.body_fn produces the body
- *  piece by piece while it is sent (chunked, or a declared length).  Off:
- *  a body is one buffer; no code or client fields for producers. */
+ *  piece by piece while it is sent (chunked, or a declared length);
+ *  streamed outbox jobs; the JSON writer's resumable output.  Off: a body
+ *  is one buffer; no code or fields for any of it. */
 #ifndef CONFIG_EMHTTP_BODY_STREAM
 #define CONFIG_EMHTTP_BODY_STREAM EMHTTP_DEFAULT_Y_
 #endif
