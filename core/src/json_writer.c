@@ -409,9 +409,9 @@ int emhttp_jw_resume(emhttp_jw *w, void *buf, size_t size)
     w->end_ = w->buf_ + size;
     return EMHTTP_OK;
 }
-#endif
 
 size_t emhttp_jw_written(const emhttp_jw *w) { return (size_t)(w->p_ - w->buf_); }
+#endif
 
 int emhttp_jw_object(emhttp_jw *w) { return jw_step(w, J_OPEN, '{'); }
 int emhttp_jw_object_end(emhttp_jw *w) { return jw_step(w, J_OBJ_END, '}'); }

@@ -1,7 +1,8 @@
 /*
  * stream_driver - streamed request bodies on ONE emhttp client (POSIX
- * port) against a real server: a JSON array generated record by record
- * into the client's transmit buffer while it is sent, never held whole.
+ * port) against a real server: a JSON array written by the resumable JSON
+ * writer record by record into the client's transmit buffer while it is
+ * sent, never held whole.
  *
  *   stream_driver HOST PORT [--tx N] [--expect-ms MS] STEP...
  *   STEP: METHOD,PATH,KIND,COUNT,FRAMING[,expect]
@@ -38,43 +39,35 @@
 #include <time.h>
 
 #include "emhttp/client.h"
+#include "emhttp/json_writer.h"
 #include "emhttp/port_posix.h"
 
 static emhttp_posix net;
 static emhttp_client cli;
 static uint8_t tx[65536], rx[4096];
 
-/* ---- the generator: resumable, a record at a time --------------------- */
+/* ---- the generator: the resumable JSON writer, one call per step ---------
+ * A generator of records with its own cursor (record, step); each step is
+ * exactly one writer call, repeated when it ran out of room (emhttp/json_writer.h,
+ * "Resumable output").  The document never exists in one piece. */
+
+enum { PH_OPEN, PH_RECORDS, PH_CLOSE, PH_DONE };
 
 typedef struct {
-    unsigned long count, next; /* records in all, the next to write */
+    emhttp_jw w;
+    unsigned long count, rec;  /* records in all, the current one */
+    int phase, step;           /* where the generator is */
     uint32_t seed;
-    char rec[80];              /* the record being written */
-    size_t rec_len, rec_off;   /* its length, bytes of it written */
-    bool closed;               /* "]" written */
+    long v;                    /* the current record's value */
     unsigned long fail_at;     /* fail when this record is due (ULONG_MAX: never) */
     unsigned long long given;  /* bytes given */
 } gen;
 
-/* The next record (with its separator) into g->rec; false at the end. */
-static bool next_record(gen *g)
+static void new_record(gen *g)
 {
-    if (g->closed) {
-        return false;
-    }
-    if (g->next == g->count) {
-        g->rec_len = (size_t)snprintf(g->rec, sizeof g->rec, "%s]", g->count == 0 ? "[" : "");
-        g->closed = true;
-    } else {
-        g->seed = g->seed * 1103515245u + 12345u;
-        long v = (long)((g->seed >> 16) % 20001u) - 10000;
-        g->rec_len = (size_t)snprintf(g->rec, sizeof g->rec, "%s{\"i\":%lu,\"t\":%lu,\"v\":%ld}",
-                                      g->next == 0 ? "[" : ",", g->next,
-                                      1700000000ul + 60ul * g->next, v);
-        g->next++;
-    }
-    g->rec_off = 0;
-    return true;
+    g->seed = g->seed * 1103515245u + 12345u;
+    g->v = (long)((g->seed >> 16) % 20001u) - 10000;
+    g->step = 0;
 }
 
 static void gen_init(gen *g, unsigned long count)
@@ -83,26 +76,68 @@ static void gen_init(gen *g, unsigned long count)
     g->count = count;
     g->seed = 1;
     g->fail_at = (unsigned long)-1;
+    emhttp_jw_init_resumable(&g->w);
+    new_record(g);
 }
 
-/* Up to @p size bytes of the document into @p buf; 0 at its end. */
-static size_t gen_fill(gen *g, uint8_t *buf, size_t size)
+/* The writer call of the current step. */
+static int gen_call(gen *g)
 {
-    size_t n = 0;
-    while (n < size) {
-        if (g->rec_off == g->rec_len && !next_record(g)) {
-            break;
-        }
-        size_t k = g->rec_len - g->rec_off;
-        if (k > size - n) {
-            k = size - n;
-        }
-        memcpy(buf + n, g->rec + g->rec_off, k);
-        g->rec_off += k;
-        n += k;
+    emhttp_jw *w = &g->w;
+    switch (g->phase) {
+    case PH_OPEN: return emhttp_jw_array(w);
+    case PH_CLOSE: return emhttp_jw_array_end(w);
+    default: break;
     }
+    switch (g->step) {
+    case 0: return emhttp_jw_object(w);
+    case 1: return emhttp_jw_key(w, "i");
+    case 2: return emhttp_jw_uint(w, g->rec);
+    case 3: return emhttp_jw_key(w, "t");
+    case 4: return emhttp_jw_uint(w, 1700000000ull + 60ull * g->rec);
+    case 5: return emhttp_jw_key(w, "v");
+    case 6: return emhttp_jw_int(w, g->v);
+    default: return emhttp_jw_object_end(w);
+    }
+}
+
+static void gen_advance(gen *g)
+{
+    if (g->phase == PH_OPEN) {
+        g->phase = g->count == 0 ? PH_CLOSE : PH_RECORDS;
+    } else if (g->phase == PH_CLOSE) {
+        g->phase = PH_DONE;
+        (void)emhttp_jw_finish(&g->w);
+    } else if (++g->step == 8) {
+        if (++g->rec == g->count) {
+            g->phase = PH_CLOSE;
+        } else {
+            new_record(g);
+        }
+    }
+}
+
+/* Up to @p size bytes of the document into @p buf; 0 at its end; < 0 a
+ * writer error (none for this document). */
+static long gen_fill(gen *g, uint8_t *buf, size_t size)
+{
+    int rc = emhttp_jw_resume(&g->w, buf, size);
+    while (rc == EMHTTP_OK && g->phase != PH_DONE) {
+        rc = gen_call(g);
+        if (rc == EMHTTP_ERR_JSON_OVERFLOW) {
+            rc = EMHTTP_OK;
+            break; /* full: the same step in the next piece */
+        }
+        if (rc == EMHTTP_OK) {
+            gen_advance(g);
+        }
+    }
+    if (rc != EMHTTP_OK) {
+        return rc;
+    }
+    size_t n = emhttp_jw_written(&g->w);
     g->given += n;
-    return n;
+    return (long)n;
 }
 
 typedef struct {
@@ -113,10 +148,14 @@ typedef struct {
 static int produce(emhttp_request *req, uint8_t *buf, size_t size, size_t *len)
 {
     step_state *s = req->user;
-    if (s->g.next >= s->g.fail_at) {
+    if (s->g.rec >= s->g.fail_at) {
         return EMHTTP_ERR_ARG; /* e.g. the flash read failed */
     }
-    size_t n = gen_fill(&s->g, buf, size);
+    long got = gen_fill(&s->g, buf, size);
+    if (got < 0) {
+        return (int)got;
+    }
+    size_t n = (size_t)got;
     if (n == 0 && s->extra > 0) { /* "over": more after the document */
         n = (size_t)s->extra < size ? (size_t)s->extra : size;
         memset(buf, ' ', n);
@@ -188,9 +227,10 @@ static size_t doc_len(unsigned long count)
     static uint8_t scratch[65536];
     gen g;
     gen_init(&g, count);
-    size_t total = 0, n;
+    size_t total = 0;
+    long n;
     while ((n = gen_fill(&g, scratch, sizeof scratch)) > 0) {
-        total += n;
+        total += (size_t)n;
     }
     return total;
 }

@@ -267,11 +267,11 @@ int emhttp_jw_init_resumable_checked(emhttp_jw *w, uint32_t abi_tag, size_t jw_s
  * The task that uses the writer.
  */
 int emhttp_jw_resume(emhttp_jw *w, void *buf, size_t size);
-#endif
 
 /** Bytes written into the current buffer so far (a resumable writer: of
  *  this piece; the whole buffer when a call ran out of room). */
 size_t emhttp_jw_written(const emhttp_jw *w);
+#endif
 
 /**
  * Bytes the calls so far needed: the document length so far when nothing
