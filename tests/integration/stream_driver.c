@@ -14,6 +14,10 @@
  *              none   no body
  *     FRAMING  chunked (length unknown) | declared (Content-Length)
  *     expect   adds "Expect: 100-continue"
+ *     outbox   (json only) a streamed outbox job: an idle thread writes
+ *              the pieces into 4 slots of 1 KB (emhttp_outbox_encode()), the
+ *              loop pumps, polls and sleeps on the wake hook while the
+ *              client's producer waits
  *   --tx N: transmit buffer of N bytes (default 1024): the pieces.
  *
  * The document (seed 1, COUNT records), the same as
@@ -33,6 +37,8 @@
  */
 #define _POSIX_C_SOURCE 200809L
 
+#include <pthread.h>
+#include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +46,7 @@
 
 #include "emhttp/client.h"
 #include "emhttp/json_writer.h"
+#include "emhttp/outbox.h"
 #include "emhttp/port_posix.h"
 
 static emhttp_posix net;
@@ -238,6 +245,106 @@ static size_t doc_len(unsigned long count)
 static const emhttp_header expect_hdr[] = {EMHTTP_HEADER("Expect", "100-continue"),
                                            EMHTTP_HEADER("Content-Type", "application/json")};
 
+/* ---- outbox mode: the idle task in a thread ------------------------------ */
+
+#define OB_SLOTS 4
+static emhttp_outbox ob;
+static emhttp_outbox_slot ob_slots[OB_SLOTS];
+static uint8_t ob_buf[OB_SLOTS][1024];
+static sem_t ob_wake, ob_idle; /* idle -> loop (the wake hook), loop -> idle */
+static int ob_stop, ob_result = 1, ob_status;
+
+static void ob_wake_fn(void *arg)
+{
+    (void)arg;
+    sem_post(&ob_wake);
+}
+
+static long ob_piece(void *arg, uint8_t *buf, size_t size) { return gen_fill(arg, buf, size); }
+
+static void ob_done(void *arg, int result, int status)
+{
+    (void)arg;
+    ob_result = result;
+    ob_status = status;
+}
+
+static void *ob_idle_thread(void *arg)
+{
+    (void)arg;
+    while (!__atomic_load_n(&ob_stop, __ATOMIC_ACQUIRE)) {
+        if (!emhttp_outbox_encode(&ob)) { /* nothing to do: until the loop frees a slot */
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_nsec += 10000000;
+            if (ts.tv_nsec >= 1000000000) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000;
+            }
+            (void)sem_timedwait(&ob_idle, &ts);
+        }
+    }
+    return NULL;
+}
+
+static long long now_us(void);
+
+/* The job through the outbox; the loop's figures as for a request. */
+static int run_outbox(const emhttp_outbox_job *job, long long *max_us, long long *total_us,
+                      long long *polls, unsigned long long *max_sent)
+{
+    static bool ready;
+    if (!ready) {
+        for (int i = 0; i < OB_SLOTS; i++) {
+            ob_slots[i] = (emhttp_outbox_slot){.buf = ob_buf[i], .size = sizeof ob_buf[i]};
+        }
+        if (emhttp_outbox_init(&ob, ob_slots, OB_SLOTS, &cli) != EMHTTP_OK) {
+            return EMHTTP_ERR_ARG;
+        }
+        emhttp_outbox_set_wake(&ob, ob_wake_fn, NULL);
+        sem_init(&ob_wake, 0, 0);
+        sem_init(&ob_idle, 0, 0);
+        ready = true;
+    }
+    ob_result = 1;
+    int rc = emhttp_outbox_queue(&ob, job);
+    if (rc != EMHTTP_OK) {
+        return rc;
+    }
+    pthread_t t;
+    __atomic_store_n(&ob_stop, 0, __ATOMIC_RELEASE);
+    pthread_create(&t, NULL, ob_idle_thread, NULL);
+    while (ob_result == 1) {
+        poll_sent = 0;
+        long long t0 = now_us();
+        emhttp_outbox_pump(&ob, &cli);
+        (void)emhttp_poll(&cli);
+        long long dt = now_us() - t0;
+        *max_us = dt > *max_us ? dt : *max_us;
+        *total_us += dt;
+        (*polls)++;
+        *max_sent = poll_sent > *max_sent ? poll_sent : *max_sent;
+        sem_post(&ob_idle); /* slots may be free again */
+        if (ob_result != 1) {
+            break;
+        }
+        unsigned f = emhttp_wait_flags(&cli);
+        if (f == 0) { /* the producer waits for the idle thread: its wake hook */
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_sec += 1;
+            (void)sem_timedwait(&ob_wake, &ts);
+        } else if (!(f & EMHTTP_WAIT_NOW)) {
+            emhttp_port p = emhttp_posix_port(&net);
+            p.ops->wait(p.ctx, f, emhttp_next_timeout_ms(&cli));
+        }
+    }
+    __atomic_store_n(&ob_stop, 1, __ATOMIC_RELEASE);
+    sem_post(&ob_idle);
+    pthread_join(t, NULL);
+    return ob_result;
+}
+
 static int run_step(char *spec)
 {
     static step_state s;
@@ -250,6 +357,7 @@ static int run_step(char *spec)
     }
     unsigned long count = strtoul(count_s, NULL, 10);
     bool expect = opt != NULL && strcmp(opt, "expect") == 0;
+    bool outbox = opt != NULL && strcmp(opt, "outbox") == 0;
     emhttp_request r = {.method = method, .target = path, .cbs = &cbs, .user = &s,
                         .headers = expect ? expect_hdr : expect_hdr + 1, .header_count = expect ? 2 : 1};
     memset(&s, 0, sizeof s);
@@ -275,7 +383,15 @@ static int run_step(char *spec)
     long long max_us = 0, total_us = 0, polls = 0;
     unsigned long long max_sent = 0;
     max_piece = 0;
-    int rc = emhttp_submit(&cli, &r);
+    if (outbox) {
+        emhttp_outbox_job job = {.method = method, .target = path, .headers = expect_hdr + 1,
+                                 .header_count = 1, .stream = ob_piece, .encode_arg = &s.g,
+                                 .stream_len = r.body_len == EMHTTP_BODY_UNKNOWN ? 0 : r.body_len,
+                                 .cbs = &cbs, .done = ob_done};
+        r.result = run_outbox(&job, &max_us, &total_us, &polls, &max_sent);
+        r.status = ob_status;
+    }
+    int rc = outbox ? EMHTTP_OK : emhttp_submit(&cli, &r);
     while (rc == EMHTTP_OK && r.result == EMHTTP_PENDING) {
         poll_sent = 0;
         long long t0 = now_us();
