@@ -102,6 +102,39 @@ static void test_parser_long_header_name(void)
     CHECK_EQ_INT((int)g.body, 2);
 }
 
+static void test_parser_names_of_known_lengths(void)
+{
+    emhttp_parser p;
+    got g;
+    /* names as long as Content-Length (14), Connection and Keep-Alive
+     * (10) and Transfer-Encoding (17) that are none of them: reported,
+     * no effect on the framing or the connection */
+    const char *r = "HTTP/1.1 200 OK\r\nAccept-Charset: 9\r\nSet-Cookie: close\r\n"
+                    "X-Forwarded-Proto: chunked\r\nContent-Length: 2\r\n\r\nok";
+    CHECK_EQ_INT(parse(&p, &all_cbs, &g, r, NULL), EMHTTP_OK);
+    CHECK_EQ_INT(g.headers, 4);
+    CHECK_EQ_INT((int)g.body, 2);
+    CHECK(emhttp_parser_keep_alive(&p));
+}
+
+static void test_parser_chunk_extension(void)
+{
+#if CONFIG_EMHTTP_CHUNKED
+    emhttp_parser p;
+    got g;
+    /* RFC 9112 7.1.1: extensions after the size are ignored */
+    const char *r = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    "3;name=value\r\nabc\r\n2 ; x\r\nde\r\n0\r\n\r\n";
+    CHECK_EQ_INT(parse(&p, &all_cbs, &g, r, NULL), EMHTTP_OK);
+    CHECK_EQ_INT((int)g.body, 5);
+    /* a byte over 0x7f right after the size: not a digit, not an
+     * extension - refused */
+    r = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\xff\r\nabc\r\n0\r\n\r\n";
+    CHECK_EQ_INT(parse(&p, &all_cbs, &g, r, NULL), EMHTTP_ERR_BAD_CHUNK);
+    CHECK_EQ_INT((int)g.body, 0);
+#endif
+}
+
 static void test_parser_keep_alive_other_elements(void)
 {
 #if CONFIG_EMHTTP_KEEPALIVE_HINT
@@ -236,6 +269,11 @@ static void test_url_port_and_fragment(void)
     CHECK_EQ_INT(emhttp_url_parse("http://h:65535#top", &u), EMHTTP_OK);
     CHECK_EQ_INT(u.port, 65535);
     CHECK_EQ_INT(emhttp_url_parse("http://h#top", &u), EMHTTP_OK);
+    CHECK_EQ_INT(emhttp_url_parse("http://h/a b", &u), EMHTTP_ERR_URL); /* no space */
+    /* bytes over 0x7f (obs-text, UTF-8) go into the target as they are */
+    CHECK_EQ_INT(emhttp_url_parse("http://h/caf\xc3\xa9?q", &u), EMHTTP_OK);
+    CHECK_EQ_MEM(u.target, u.target_len, "/caf\xc3\xa9?q", 8);
+    CHECK_EQ_INT(emhttp_url_parse("http://h/a\x7f", &u), EMHTTP_ERR_URL); /* no DEL */
     CHECK_EQ_MEM(u.host, u.host_len, "h", 1);
 }
 
@@ -949,6 +987,8 @@ static void test_client_pipelined_cancel_during_response(void) { pipelined_cance
 int main(void)
 {
     RUN(test_parser_long_header_name);
+    RUN(test_parser_names_of_known_lengths);
+    RUN(test_parser_chunk_extension);
     RUN(test_parser_keep_alive_other_elements);
     RUN(test_parser_connection_five_letters);
     RUN(test_parser_transfer_encoding_seven_letters);
