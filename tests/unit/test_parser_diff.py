@@ -19,6 +19,7 @@ parser that gives different outcomes for different splits of the same
 bytes fails it too.
 
 Usage: test_parser_diff.py PARSER_DIFF_BINARY [DOCS_FILE] [-v]
+       test_parser_diff.py --seeds DIR   (writes tests/fuzz/corpus/parser_diff)
 """
 import json
 import os
@@ -130,6 +131,7 @@ case("obs-fold-first", resp(headers=[" X-A: a", "Content-Length: 2"], body="ok")
 case("cl-conflict", resp(headers=["Content-Length: 2", "Content-Length: 3"], body="okk"))
 case("cl-list-conflict", resp(headers=["Content-Length: 2, 3"], body="okk"))
 case("cl-negative", resp(headers=["Content-Length: -1"], body="ok"))
+case("cl-tab", resp(headers=["Content-Length:\t2\t"], body="ok"), node="D17")
 case("cl-plus", resp(headers=["Content-Length: +2"], body="ok"))
 case("cl-hex", resp(headers=["Content-Length: 0x2"], body="ok"))
 case("cl-empty", resp(headers=["Content-Length:"], body="ok"))
@@ -143,6 +145,8 @@ case("te-chunked-twice", resp(headers=["Transfer-Encoding: chunked, chunked"], b
 case("te-not-final", resp(headers=["Transfer-Encoding: chunked, gzip"], body="raw to the end"), h11_="D4")
 case("te-identity", resp(headers=["Transfer-Encoding: identity"], body="raw to the end"), h11_="D4")
 case("te-empty", resp(headers=["Transfer-Encoding:"], body="raw to the end"), h11_="D4")
+case("te-invalid-element", resp(headers=["Transfer-Encoding: =x,, chunked"], body=chunked("hi")),
+     node="D15", h11_="D15")
 case("te-http10", resp(version="HTTP/1.0", headers=["Transfer-Encoding: chunked"],
                        body=chunked("hi")))
 case("chunk-size-2^32", resp(headers=["Transfer-Encoding: chunked"],
@@ -197,6 +201,12 @@ case("truncated-head", b"HTTP/1.1 200 OK\r\nContent-Len")
 case("truncated-cl-body", resp(headers=["Content-Length: 5"], body="ab"))
 case("truncated-chunk", resp(headers=["Transfer-Encoding: chunked"], body="5\r\nab"))
 case("truncated-trailers", resp(headers=["Transfer-Encoding: chunked"], body="0\r\nX-T: 1\r\n"))
+case("trailer-te", resp(headers=["Transfer-Encoding: chunked"],
+                        body=chunked("hi", trailers=["Transfer-Encoding: gzip"])), both="D16")
+case("trailer-connection-close", resp(headers=["Transfer-Encoding: chunked"],
+                                      body=chunked("hi", trailers=["Connection: close"])), node="D16")
+case("trailer-bad-cl", resp(headers=["Transfer-Encoding: chunked"],
+                            body=chunked("hi", trailers=["Content-Length: x"])), both="D16")
 case("cl-in-trailer", resp(headers=["Transfer-Encoding: chunked"],
                            body=chunked("hi", trailers=["Content-Length: 5"])))
 
@@ -325,7 +335,25 @@ def documented(path):
     return ids, sec
 
 
+def write_seeds(directory):
+    """The corpus as seeds of tests/fuzz/fuzz_parser_diff.c (two control
+    bytes: piece size, HEAD bit)."""
+    os.makedirs(directory, exist_ok=True)
+    n = 0
+    for i, (cid, method, data, _) in enumerate(CASES):
+        if "mix" in cid and i % 4:
+            continue
+        ctl = bytes([(0, 1, 7, 16)[i % 4], 1 if method == "HEAD" else 0])
+        with open(os.path.join(directory, cid), "wb") as f:
+            f.write(ctl + data)
+        n += 1
+    print("%d seeds written to %s" % (n, directory))
+
+
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--seeds":
+        write_seeds(sys.argv[2])
+        return 0
     args = [a for a in sys.argv[1:] if not a.startswith("-")]
     verbose = "-v" in sys.argv
     binary = args[0]
