@@ -448,11 +448,13 @@ static bool name_is(const char *n, size_t nl, const char *want)
 static int cb_header(emhttp_request *req, const char *n, size_t nl, const char *v, size_t vl)
 {
     response_sink *s = req->user;
-    put_head(s, "%.*s: %.*s\r\n", (int)nl, n, (int)vl, v);
+    if (s->print) { /* (nothing to format per header otherwise: -n N in a loop) */
+        put_head(s, "%.*s: %.*s\r\n", (int)nl, n, (int)vl, v);
+    }
     if (s->opt->verbose) {
         fprintf(stderr, "< %.*s: %.*s\n", (int)nl, n, (int)vl, v);
     }
-    if (name_is(n, nl, "content-length")) {
+    if (s->progress.enabled && name_is(n, nl, "content-length")) {
         cli_progress_total(&s->progress, strtoull(v, NULL, 10));
     }
     return s->write_failed ? -1 : 0;
