@@ -211,9 +211,22 @@ static bool d15(const uint8_t *in, size_t len)
     return false;
 }
 
-/* D17: a tab around a Content-Length value (OWS). */
+/* D17: a tab around a Content-Length value (OWS), or after a chunk size
+ * (BWS). */
 static bool d17(const uint8_t *in, size_t len)
 {
+    size_t off = body_start(in, len);
+    for (size_t i = off; i < len; i++) {
+        if (i == off || in[i - 1] == '\n') {
+            size_t j = i;
+            while (j < len && isxdigit(in[j])) {
+                j++;
+            }
+            if (j > i && j < len && in[j] == '\t') {
+                return true;
+            }
+        }
+    }
     for (const uint8_t *p = in; (p = find(p, len - (size_t)(p - in), "content-length:")) != NULL;
          p++) {
         for (const uint8_t *q = p + 15; q < in + len && *q != '\r' && *q != '\n'; q++) {

@@ -159,6 +159,8 @@ case("chunk-size-bad", resp(headers=["Transfer-Encoding: chunked"], body="zz\r\n
 case("chunk-size-empty", resp(headers=["Transfer-Encoding: chunked"], body="\r\nabc\r\n0\r\n\r\n"))
 case("chunk-size-space", resp(headers=["Transfer-Encoding: chunked"],
                               body="2 \r\nhi\r\n0\r\n\r\n"))
+case("chunk-size-tab", resp(headers=["Transfer-Encoding: chunked"],
+                            body="2\t\r\nhi\r\n0\r\n\r\n"), node="D17")
 case("chunk-no-crlf", resp(headers=["Transfer-Encoding: chunked"], body="2\r\nhiXX0\r\n\r\n"), node="D8")
 case("chunk-ext-bad", resp(headers=["Transfer-Encoding: chunked"],
                            body="2;a\x01\r\nhi\r\n0\r\n\r\n"), both="D9")
