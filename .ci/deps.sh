@@ -9,7 +9,8 @@ PACKAGES=(
   valgrind lcov util-linux iproute2 pmccabe openssl libssl-dev libmbedtls-dev
   dnsmasq-base dpkg-dev tmux curl
   gcc-arm-none-eabi libnewlib-arm-none-eabi gcc-riscv64-unknown-elf python3-kconfiglib pkg-config
-  kconfig-frontends qemu-system-arm python3-aiohttp gnuplot-nox time
+  kconfig-frontends qemu-system-arm python3-aiohttp gnuplot-nox
+  libhttp-parser-dev python3-h11 time
 )
 
 missing=()

@@ -173,6 +173,7 @@ static bool lower_match(size_t s, size_t lower)
     return (s | emhttp_letter_bytes(lower) >> 2) == lower;
 }
 
+#if CONFIG_EMHTTP_FAST_SCAN
 /* s[i..) against lower[i..), a machine word of each (any alignment). */
 static bool lower_word_at(const char *s, const char *lower, size_t i)
 {
@@ -182,27 +183,31 @@ static bool lower_word_at(const char *s, const char *lower, size_t i)
     memcpy(&b, lower + i, sizeof b);
     return lower_match(a, b);
 }
+#endif
 
-/* A word at a time, the last word ending at n (it may overlap the one
- * before); a string shorter than a word byte by byte, with the same test. */
+/* With CONFIG_EMHTTP_FAST_SCAN a word at a time, the last word ending at n
+ * (it may overlap the one before); otherwise (and for a string shorter
+ * than a word) byte by byte, with the same test: no unaligned loads, no
+ * memcpy() on cores without them. */
 bool emhttp_lower_eq(const char *s, const char *lower, size_t n)
 {
+#if CONFIG_EMHTTP_FAST_SCAN
     const size_t w = sizeof(size_t);
-
-    if (n < w) {
-        for (size_t i = 0; i < n; i++) {
-            if (!lower_match((uint8_t)s[i], (uint8_t)lower[i])) {
+    if (n >= w) {
+        for (size_t i = 0; i < n - w; i += w) {
+            if (!lower_word_at(s, lower, i)) {
                 return false;
             }
         }
-        return true;
+        return lower_word_at(s, lower, n - w);
     }
-    for (size_t i = 0; i < n - w; i += w) {
-        if (!lower_word_at(s, lower, i)) {
+#endif
+    for (size_t i = 0; i < n; i++) {
+        if (!lower_match((uint8_t)s[i], (uint8_t)lower[i])) {
             return false;
         }
     }
-    return lower_word_at(s, lower, n - w);
+    return true;
 }
 
 /* By the length first, then one compare: each name of the list in
