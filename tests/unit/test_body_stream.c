@@ -68,6 +68,11 @@ typedef struct {
     int nlog;
     size_t max_send;    /* largest single send */
     int sends;
+    /* faults */
+    size_t write_limit; /* most bytes a send takes (0: all) */
+    int storm;          /* every other send would block */
+    long reset_after;   /* the connection is reset once this many bytes came (0: never) */
+    long received;      /* bytes on this connection */
 } server;
 
 static server S;
@@ -223,6 +228,7 @@ static int m_connect(void *ctx, const char *host, const emhttp_ip_addr *a, uint1
     S.linelen = 0;
     S.outlen = S.outoff = 0;
     S.closing = S.hold_100 = false;
+    S.received = 0;
     return EMHTTP_OK;
 }
 static int m_connect_poll(void *ctx) { (void)ctx; return EMHTTP_OK; }
@@ -238,6 +244,17 @@ static long m_send(void *ctx, const uint8_t *p, size_t n, unsigned flags)
     if (n > S.max_send) {
         S.max_send = n;
     }
+    if (S.storm && (S.sends & 1)) {
+        return 0; /* would block */
+    }
+    if (S.write_limit != 0 && n > S.write_limit) {
+        n = S.write_limit;
+    }
+    if (S.reset_after != 0 && S.received + (long)n >= S.reset_after) {
+        S.reset_after = 0;
+        return EMHTTP_ERR_RESET;
+    }
+    S.received += (long)n;
     serve(p, n);
     return (long)n;
 }
@@ -469,6 +486,40 @@ static void test_stream_bad(gkind kind, size_t declared)
     }
     CHECK(!S.open); /* closed under it */
     next_ok(2);     /* a fresh connection */
+}
+
+/* Partial writes (7 bytes at most), would-block storms, a reset in the
+ * middle: the pieces go out whole and in order, or the request fails with
+ * the connection's error (never re-sent: the producer cannot rewind), and
+ * the next request succeeds. */
+static void test_stream_faults(void)
+{
+    for (int k = 0; k < 2; k++) {
+        setup(1);
+        S.write_limit = 7;
+        S.storm = 1;
+        gen g = {.kind = G_OK, .total = 20000};
+        emhttp_request r = stream_req("/ok", &g, k ? 20000 : EMHTTP_BODY_UNKNOWN, NULL, 0);
+        run(&r, &g);
+        CHECK_EQ_INT(last_rc, EMHTTP_OK);
+        CHECK(S.log[0].complete);
+        CHECK(S.log[0].hash == expected_hash(20000));
+        next_ok(1);
+    }
+    for (int k = 0; k < 2; k++) {
+        setup(1);
+        emhttp_request first = {.target = "/ok", .cbs = &cbs};
+        run(&first, NULL); /* the stream then goes on a reused connection */
+        S.reset_after = S.received + 5000;
+        gen g = {.kind = G_OK, .total = 20000};
+        emhttp_request r = stream_req("/ok", &g, k ? 20000 : EMHTTP_BODY_UNKNOWN, NULL, 0);
+        run(&r, &g);
+        CHECK_EQ_INT(last_rc, EMHTTP_ERR_RESET);
+        CHECK_EQ_INT(S.nlog, 2);
+        CHECK(!S.log[1].complete);
+        CHECK_EQ_INT(S.conn, 1); /* not re-sent */
+        next_ok(2);
+    }
 }
 
 static void test_stream_small_tx(void)
@@ -846,6 +897,7 @@ int main(void)
     test_stream_bad(G_SHORT, 100000);
     test_stream_bad(G_OVER_PIECE, 100000);
     test_stream_bad(G_OVER_AFTER, 100000);
+    test_stream_faults();
     test_stream_small_tx();
     test_stream_empty();
 #endif
