@@ -992,6 +992,11 @@ static step_result send_piece(emhttp_client *c, emhttp_request *r)
         return conn_failed(c, (int)n);
     }
     c->piece_at_ += (uint32_t)n;
+#if CONFIG_EMHTTP_EXPECT
+    if (n == 0 && c->rx_req_ != NULL) { /* (r itself after 100) */
+        return receive(c); /* the server may have answered and stopped reading */
+    }
+#endif
     return n > 0 ? STEP_NEXT : STEP_WAIT;
 }
 #endif
@@ -1020,7 +1025,7 @@ static step_result st_sending(emhttp_client *c)
     }
     c->sent_ += (uint32_t)n;
     if (c->sent_ < c->tx_len_ + plain_body(c, r)) {
-#if CONFIG_EMHTTP_PIPELINING
+#if CONFIG_EMHTTP_PIPELINING || CONFIG_EMHTTP_EXPECT /* (rx_req_: r itself after 100) */
         if (n == 0 && c->rx_req_ != NULL) {
             return receive(c); /* the server may wait for us to read: keep receiving */
         }
@@ -1524,7 +1529,14 @@ unsigned emhttp_wait_flags(const emhttp_client *c)
     case ST_RECEIVING:
         return (c->pflags_ & PF_RXLEFT) ? EMHTTP_WAIT_NOW : tr_want(c, EMHTTP_WAIT_READ);
 #else
+#if CONFIG_EMHTTP_EXPECT /* the body after 100: its response is read meanwhile */
+    case ST_SENDING:
+        return STREAM_WAITS(c) ? 0u
+                               : tr_want(c, c->rx_req_ != NULL ? EMHTTP_WAIT_WRITE | EMHTTP_WAIT_READ
+                                                               : EMHTTP_WAIT_WRITE);
+#else
     case ST_SENDING: return STREAM_WAITS(c) ? 0u : tr_want(c, EMHTTP_WAIT_WRITE);
+#endif
     case ST_RECEIVING: return tr_want(c, EMHTTP_WAIT_READ);
 #endif
     default: return c->queue_ != NULL ? EMHTTP_WAIT_NOW : 0u; /* IDLE, READY */

@@ -73,6 +73,7 @@ typedef struct {
     int storm;          /* every other send would block */
     long reset_after;   /* the connection is reset once this many bytes came (0: never) */
     long received;      /* bytes on this connection */
+    bool stop_reading;  /* /e100stop: the server answered early and reads no more */
 } server;
 
 static server S;
@@ -131,7 +132,7 @@ static void head_done(void)
     } else if (!strcmp(l->target, "/e413")) {
         respond("HTTP/1.1 413 Content Too Large\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
         S.closing = true;
-    } else if (!strcmp(l->target, "/e100") && (l->chunked || S.remaining > 0)) {
+    } else if (!strncmp(l->target, "/e100", 5) && (l->chunked || S.remaining > 0)) {
         S.hold_100 = true; /* delivered at the client's next receive */
     } else if (!strcmp(l->target, "/e100")) {
         respond("HTTP/1.1 100 Continue\r\n\r\n");
@@ -152,6 +153,10 @@ static void body_bytes(const uint8_t *p, size_t n)
     }
     S.cur->hash = fnv(S.cur->hash, p, n);
     S.cur->body_len += n;
+    if (!strcmp(S.cur->target, "/e100stop") && S.cur->body_len >= 1000 && !S.stop_reading) {
+        respond("HTTP/1.1 413 Content Too Large\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+        S.stop_reading = true; /* and reads nothing more: the client must read to see it */
+    }
 }
 
 /* One line of chunk framing (without CRLF) in line[]. */
@@ -229,6 +234,7 @@ static int m_connect(void *ctx, const char *host, const emhttp_ip_addr *a, uint1
     S.outlen = S.outoff = 0;
     S.closing = S.hold_100 = false;
     S.received = 0;
+    S.stop_reading = false;
     return EMHTTP_OK;
 }
 static int m_connect_poll(void *ctx) { (void)ctx; return EMHTTP_OK; }
@@ -239,6 +245,9 @@ static long m_send(void *ctx, const uint8_t *p, size_t n, unsigned flags)
     CHECK(S.open);
     if (S.closing) {
         return EMHTTP_ERR_RESET; /* the server closed after its final answer */
+    }
+    if (S.stop_reading) {
+        return 0; /* its window stays shut */
     }
     S.sends++;
     if (n > S.max_send) {
@@ -591,6 +600,33 @@ static void test_expect(const char *target, bool streamed, int want_status)
     }
 }
 
+/* 100, then the server answers 413 after 1000 body bytes and stops
+ * reading: the client, blocked sending, reads the answer (no deadlock),
+ * reports it and drops the connection. */
+static void test_expect_answer_midway(bool streamed)
+{
+    static uint8_t big[30000];
+    setup(1);
+    gen g = {.kind = G_OK, .total = 30000};
+    emhttp_request r = {.method = "POST", .target = "/e100stop", .headers = expect_hdr,
+                        .header_count = 1, .body = big, .body_len = sizeof big, .cbs = &cbs};
+#if CONFIG_EMHTTP_BODY_STREAM
+    if (streamed) {
+        r = stream_req("/e100stop", &g, EMHTTP_BODY_UNKNOWN, expect_hdr, 1);
+    }
+#else
+    (void)streamed;
+#endif
+    uint32_t t0 = S.now;
+    run(&r, &g);
+    CHECK_EQ_INT(last_rc, EMHTTP_OK);
+    CHECK_EQ_INT(r.status, 413);
+    CHECK(S.now == t0); /* not a timeout: read as soon as it came */
+    CHECK(!S.log[0].complete);
+    CHECK(!S.open);
+    next_ok(2);
+}
+
 /* Expect on a request without a body: nothing to wait for. */
 static void test_expect_no_body(void)
 {
@@ -909,6 +945,10 @@ int main(void)
         test_expect("/e413", s, 413);
     }
     test_expect_no_body();
+    test_expect_answer_midway(false);
+#if CONFIG_EMHTTP_BODY_STREAM
+    test_expect_answer_midway(true);
+#endif
 #endif
 #if CONFIG_EMHTTP_PIPELINING && CONFIG_EMHTTP_BODY_STREAM
     test_stream_no_pipeline();
