@@ -16,8 +16,8 @@
  *  - the on_event callback and the counters of emhttp_client_stats();
  *  - a second cached address per host name, IPv6, doubles in JSON, logs;
  *  - pipelining (one request at a time on the connection);
- *  - the word-at-a-time scan of header values (the same results, a byte
- *    at a time);
+ *  - the word-at-a-time scan of header values and the JSON writer's
+ *    fast paths (the same results, a byte at a time);
  *  - per-request timing (emhttp_request.timing) and redirects (a 3xx is
  *    returned as it is; no emhttp_client_set_origin()).
  */
@@ -37,6 +37,7 @@
 #define CONFIG_EMHTTP_RESEND 0
 #define CONFIG_EMHTTP_PIPELINING 0
 #define CONFIG_EMHTTP_FAST_SCAN 0
+#define CONFIG_EMHTTP_JSON_FAST 0
 #define CONFIG_EMHTTP_TIMING 0
 #define CONFIG_EMHTTP_REDIRECTS 0
 

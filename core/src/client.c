@@ -452,8 +452,8 @@ static void fill_head(const emhttp_client *c, const emhttp_request *r, const cha
  * a byte.  Returns EMHTTP_OK or the error to complete it with. */
 static int activate(emhttp_client *c, emhttp_request *r)
 {
-    const char *m = req_method(r);
-    unsigned mf = emhttp_method_flags(m);
+    bool prepared = r->head_ != NULL && r->head_body_len_ == r->body_len;
+    unsigned mf = prepared ? r->head_mf_ : emhttp_method_flags(req_method(r));
     unsigned rf = r->flags_ | RQ_ACTIVE;
 #if CONFIG_EMHTTP_PIPELINING
     if (rf & RQ_LOST) {
@@ -464,12 +464,12 @@ static int activate(emhttp_client *c, emhttp_request *r)
         return EMHTTP_ERR_TIMEOUT; /* its time ran out on the connection that ended */
     }
 #endif
-    if (r->head_ != NULL && r->head_body_len_ == r->body_len) { /* prepared */
+    if (prepared) {
         c->head_ = r->head_;
         c->tx_len_ = r->head_len_;
     } else {
         emhttp_head h;
-        fill_head(c, r, m, mf, &h);
+        fill_head(c, r, req_method(r), mf, &h);
         long n = emhttp_write_head(c->tx_, c->tx_size_, &h);
         if (n < 0) {
             return (int)n;
@@ -1551,7 +1551,8 @@ int emhttp_request_prepare(const emhttp_client *c, emhttp_request *req, uint8_t 
         return EMHTTP_OK; /* dropped */
     }
     const char *m = req_method(req);
-    fill_head(c, req, m, emhttp_method_flags(m), &h);
+    unsigned mf = emhttp_method_flags(m);
+    fill_head(c, req, m, mf, &h);
     long n = emhttp_write_head(buf, size, &h);
     if (n < 0) {
         return (int)n;
@@ -1559,6 +1560,7 @@ int emhttp_request_prepare(const emhttp_client *c, emhttp_request *req, uint8_t 
     req->head_ = buf;
     req->head_len_ = (uint32_t)n;
     req->head_body_len_ = req->body_len;
+    req->head_mf_ = (uint8_t)mf;
     return EMHTTP_OK;
 }
 

@@ -39,24 +39,12 @@
         CLASS(r + 6), CLASS(r + 7), CLASS(r + 8), CLASS(r + 9), CLASS(r + 10), CLASS(r + 11), \
         CLASS(r + 12), CLASS(r + 13), CLASS(r + 14), CLASS(r + 15)
 
-const uint8_t emhttp_http_chars[256] = {
+const uint8_t emhttp_http_chars[128] = {
     ROW(0x00), ROW(0x10), ROW(0x20), ROW(0x30), ROW(0x40), ROW(0x50), ROW(0x60), ROW(0x70),
-    ROW(0x80), ROW(0x90), ROW(0xa0), ROW(0xb0), ROW(0xc0), ROW(0xd0), ROW(0xe0), ROW(0xf0),
 };
 
-/* ---- header names ---------------------------------------------------- */
-
-/* Byte by byte: equal, or c the capital of the small letter l. */
-bool emhttp_lower_eq(const char *s, const char *lower, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        unsigned c = (unsigned char)s[i], l = (unsigned char)lower[i];
-        if (c != l && ((c | 0x20u) != l || l - 'a' > 'z' - 'a')) {
-            return false;
-        }
-    }
-    return true;
-}
+/* HC_NON_ASCII is what CLASS() gives every byte 0x80..0xFF. */
+EMHTTP_STATIC_ASSERT(CLASS(0x80) == HC_NON_ASCII && CLASS(0xff) == HC_NON_ASCII, non_ascii_class);
 
 /* ---- numbers --------------------------------------------------------- */
 
@@ -88,9 +76,10 @@ static uint32_t div10_32(uint32_t x)
 
 /* Long division of v by 10 per digit, in four 16-bit pieces (most
  * significant first): each step divides remainder * 2^16 + piece, which
- * is below 10 * 2^16.  Pieces that are 0 already are skipped, so a number
- * below 2^16 costs one 32-bit division per digit.  left counts the digits
- * still due before the '.'. */
+ * is below 10 * 2^16.  With CONFIG_EMHTTP_FAST_SCAN the pieces that are
+ * 0 already are skipped, so a number below 2^16 costs one 32-bit division
+ * per digit (the same digits: 0 / 10 is 0).  left counts the digits still
+ * due before the '.'. */
 char *emhttp_dec_back(char *end, uint64_t v, unsigned frac)
 {
     uint32_t part[4] = {(uint32_t)(v >> 48), (uint32_t)(v >> 32) & 0xffffu,
@@ -99,9 +88,11 @@ char *emhttp_dec_back(char *end, uint64_t v, unsigned frac)
 
     for (;;) {
         uint32_t r = 0, rest = 0;
+#if CONFIG_EMHTTP_FAST_SCAN
         while (top < 3 && part[top] == 0) {
             top++;
         }
+#endif
         for (unsigned i = top; i < 4; i++) {
             uint32_t x = (r << 16) | part[i], q = div10_32(x);
             r = x - q * 10u;

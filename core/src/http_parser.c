@@ -17,8 +17,9 @@
  * parser acts on come from the list in http_chars.h, each value is walked
  * as a comma-separated list (interpret), and each element is read by one
  * function per header (list_element).  Character classes are read through
- * HC() only; the end of a value is found by emhttp_field_end(), which
- * CONFIG_EMHTTP_FAST_SCAN may speed up without changing its result.
+ * HC() only; the ends of a name and of a value are found by
+ * emhttp_token_end() and emhttp_field_end(), which CONFIG_EMHTTP_FAST_SCAN
+ * may speed up without changing their results.
  *
  * Options (emhttp/opt.h):
  *  - CONFIG_EMHTTP_CHUNKED off: no chunk states are compiled; a
@@ -133,15 +134,6 @@ typedef uint32_t len_t;
 
 /* ---- small helpers -------------------------------------------------- */
 
-/* Index of the first byte of s[i..lim) that is no tchar, lim if none. */
-static size_t name_end(const uint8_t *s, size_t i, size_t lim)
-{
-    while (i < lim && (HC(s[i]) & HC_TCHAR)) {
-        i++;
-    }
-    return i;
-}
-
 /* Case-insensitive compare of s[0..n) with the lower-case literal lit. */
 static bool eq_ci(const uint8_t *s, const char *lit, size_t n)
 {
@@ -166,44 +158,69 @@ static const uint8_t *trim(const uint8_t *s, size_t *n)
 
 /* ---- header values the parser acts on -------------------------------- */
 
-/* emhttp_header_id() (http_chars.h) is here, next to its hot caller
- * (interpret, once per header line), so that the compiler may inline it;
- * the writer calls it too. */
+/* emhttp_lower_eq() and emhttp_header_id() (http_chars.h) are here, next
+ * to their hot caller (interpret, once per header line): the compiler may
+ * inline them there, each compare with its constant name.  The writer,
+ * the client and the JSON response call them too. */
 
-/* The names of the list in http_chars.h, in the order of their
- * EMHTTP_HN_* numbers: the names, each followed by a NUL, and their
- * lengths (each checked to be below 32). */
-#define HN_STRING(id, name) name "\0"
-#define HN_LENGTH(id, name) sizeof(name) - 1,
-#define HN_FITS(id, name) EMHTTP_STATIC_ASSERT(sizeof(name) <= 32, header_name_##id);
-#define HN_LENGTH_BIT(id, name) | UINT32_C(1) << (sizeof(name) - 1)
-static const char header_names[] = EMHTTP_HEADER_NAMES(HN_STRING);
-static const uint8_t header_name_len[] = {EMHTTP_HEADER_NAMES(HN_LENGTH)};
-EMHTTP_HEADER_NAMES(HN_FITS)
-/* Bit n set when a name has n bytes (the names are shorter than 32). */
-#define HEADER_NAME_LENGTHS (0 EMHTTP_HEADER_NAMES(HN_LENGTH_BIT))
-#undef HN_STRING
-#undef HN_LENGTH
-#undef HN_FITS
-
-/* Each name in turn: the same length, and equal but for case. */
-unsigned emhttp_header_id(const char *s, size_t n)
+/* Equal bytes, but a capital in s matches a small letter in lower: OR-ing
+ * 0x20 into the bytes of s where lower has a letter folds a capital and
+ * changes nothing else. */
+static bool lower_match(size_t s, size_t lower)
 {
-    const char *name = header_names;
+    return (s | emhttp_letter_bytes(lower) >> 2) == lower;
+}
 
-    if (n >= 32 || !(HEADER_NAME_LENGTHS >> n & 1)) {
-        return EMHTTP_HN_OTHER; /* no name has that length */
-    }
-    for (unsigned id = EMHTTP_HN_OTHER + 1; id < EMHTTP_HN_COUNT; id++) {
-        size_t len = header_name_len[id - 1];
-        if (len == n && emhttp_lower_eq(s, name, n)) {
-            return id;
+/* s[i..) against lower[i..), a machine word of each (any alignment). */
+static bool lower_word_at(const char *s, const char *lower, size_t i)
+{
+    size_t a, b;
+
+    memcpy(&a, s + i, sizeof a);
+    memcpy(&b, lower + i, sizeof b);
+    return lower_match(a, b);
+}
+
+/* A word at a time, the last word ending at n (it may overlap the one
+ * before); a string shorter than a word byte by byte, with the same test. */
+bool emhttp_lower_eq(const char *s, const char *lower, size_t n)
+{
+    const size_t w = sizeof(size_t);
+
+    if (n < w) {
+        for (size_t i = 0; i < n; i++) {
+            if (!lower_match((uint8_t)s[i], (uint8_t)lower[i])) {
+                return false;
+            }
         }
-        name += len + 1;
+        return true;
     }
+    for (size_t i = 0; i < n - w; i += w) {
+        if (!lower_word_at(s, lower, i)) {
+            return false;
+        }
+    }
+    return lower_word_at(s, lower, n - w);
+}
+
+/* By the length first, then one compare: each name of the list in
+ * http_chars.h in turn.  Inline into interpret(), where each compare
+ * becomes a few word compares with its constant name. */
+static inline unsigned header_id(const char *s, size_t n)
+{
+#define HN_TEST(id, name)                                        \
+    if (n == sizeof(name) - 1 && emhttp_lower_eq(s, name, n)) { \
+        return EMHTTP_HN_##id;                                   \
+    }
+    EMHTTP_HEADER_NAMES(HN_TEST)
+#undef HN_TEST
     return EMHTTP_HN_OTHER;
 }
 
+unsigned emhttp_header_id(const char *s, size_t n)
+{
+    return header_id(s, n);
+}
 
 /* Content-Length, one element of the list ("5, 5"): every element must be
  * the same number, at most LEN_MAX. */
@@ -285,7 +302,7 @@ static int list_element(emhttp_parser *p, unsigned id, const uint8_t *e, size_t 
 static int interpret(emhttp_parser *p, const uint8_t *name, size_t nlen,
                      const uint8_t *v, size_t vlen)
 {
-    unsigned id = emhttp_header_id((const char *)name, nlen);
+    unsigned id = header_id((const char *)name, nlen);
     int rc = NEXT;
 
     if (id == EMHTTP_HN_TRANSFER_ENCODING) {
@@ -324,18 +341,12 @@ static int interpret(emhttp_parser *p, const uint8_t *name, size_t nlen,
  * the outcome does not depend on how the input was split. */
 static int line_stop(const uint8_t *d, size_t j, size_t lim, bool more, size_t *next)
 {
+    if (j < lim && d[j] == '\r') {
+        j++; /* the CR of CR LF */
+    }
     if (j < lim) {
-        if (d[j] == '\n') {
-            *next = j + 1;
-            return NEXT;
-        }
-        if (d[j] != '\r') {
-            return EMHTTP_ERR_PROTOCOL;
-        }
-        if (j + 1 < lim) {
-            *next = j + 2;
-            return d[j + 1] == '\n' ? NEXT : EMHTTP_ERR_PROTOCOL;
-        }
+        *next = j + 1;
+        return d[j] == '\n' ? NEXT : EMHTTP_ERR_PROTOCOL;
     }
     return more ? EMHTTP_PENDING : EMHTTP_ERR_HEADER_TOO_LARGE;
 }
@@ -457,26 +468,27 @@ static int field(emhttp_parser *p, const uint8_t *s, size_t nlen, size_t end)
 /* ---- states --------------------------------------------------------- */
 
 /* ST_STATUS, ST_INTERIM, ST_HEADER, ST_TRAILER: the complete lines of a
- * head, up to the end of its section.  Each line is scanned in
+ * head, up to the end of its section.  The lines are scanned in
  * l[0..lim), lim fixed by the end of the bytes or of the room left under
- * max_head for the whole section. */
+ * max_head for the whole section; each line moves both on. */
 static int st_head(emhttp_parser *p, const uint8_t *d, size_t len, size_t *pos)
 {
+    const uint8_t *l = d + *pos;
+    size_t avail = len - *pos, room = p->max_head_ - p->head_bytes_;
+    size_t lim = avail < room ? avail : room;
+    bool more = avail < room; /* may more bytes come and still fit? */
     int rc;
 
     do {
-        const uint8_t *l = d + *pos;
-        size_t avail = len - *pos, room = p->max_head_ - p->head_bytes_;
-        size_t lim = avail < room ? avail : room, i = 0, j, n = 0;
-        bool more = avail < room; /* may more bytes come and still fit? */
+        size_t i = 0, j, n = 0;
 
-        if (p->state_ == ST_STATUS) {
+        if (p->state_ == ST_STATUS) { /* (the first line of this call) */
             if (!http_prefix(l, avail)) {
                 return EMHTTP_ERR_PROTOCOL; /* fail early on a non-HTTP reply */
             }
             j = emhttp_field_end(l, 0, lim);
         } else {
-            i = name_end(l, 0, lim);
+            i = emhttp_token_end(l, 0, lim);
             j = i;
             if (i != 0 && i < lim && l[i] == ':') {
                 j = emhttp_field_end(l, i + 1, lim);
@@ -492,6 +504,8 @@ static int st_head(emhttp_parser *p, const uint8_t *d, size_t len, size_t *pos)
             return section_end(p);
         }
         rc = p->state_ == ST_STATUS ? status_line(p, l, j) : field(p, l, i, j);
+        l += n;
+        lim -= n;
     } while (rc == NEXT);
     return rc;
 }

@@ -8,15 +8,17 @@
  * rely on the first pass: every token they see is well formed.
  *
  * Doubles are converted with integer arithmetic: a 128-bit product with
- * the power-of-five tables of json_writer.c gives the answer unless the
- * number lies within a few units of a rounding boundary; then an exact
- * big-number comparison with the boundary decides.
+ * the power-of-five tables (json_common.h, shared with the writer) gives
+ * the answer unless the number lies within a few units of a rounding
+ * boundary; then an exact big-number comparison with the boundary
+ * decides.
  */
 #include "emhttp/json_reader.h"
 
 #include <string.h>
 
-#include "emhttp/json_writer.h" /* EMHTTP_JSON_MAX_SCALE; with FLOAT the pow5 tables */
+#include "emhttp/json_writer.h" /* EMHTTP_JSON_MAX_SCALE */
+#include "json_common.h"
 
 #define JSMN_STATIC
 #define JSMN_STRICT
@@ -36,32 +38,6 @@ static const jsmntok_t *jr_toks(const emhttp_jr *r)
 }
 
 /* ---- pass 1: grammar ---------------------------------------------------- */
-
-/* byte classes inside strings */
-#define S_PLAIN 0u
-#define S_QUOTE 1u
-#define S_BSLASH 2u
-#define S_CTRL 3u
-#define S_HIGH 4u
-
-static const uint8_t jr_class[256] = {
-    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
-    3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3,
-    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
-    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
-    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
-    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
-    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
-    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
-    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
-    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
-};
 
 /* what the scanner expects next */
 enum { ST_VALUE, ST_VALUE_OR_CLOSE, ST_KEY, ST_KEY_OR_CLOSE, ST_AFTER };
@@ -86,126 +62,136 @@ static int jr_hexval(unsigned c)
     return (c - 'a' < 6u) ? (int)(c - 'a' + 10) : -1;
 }
 
-/* Four hex digits at s[at]: value in *cp, or PARTIAL / MALFORMED. */
-static int jr_scan_hex4(const uint8_t *s, size_t n, size_t at, unsigned *cp)
+/* The value of the four hex digits at s[0..4), 0..0xFFFF; -1 when one of
+ * them is not a hex digit, -2 when s[0..avail) ends before the four do. */
+static long jr_hex4(const uint8_t *s, size_t avail)
 {
-    unsigned k, v = 0;
+    long v = 0;
+    size_t k;
     for (k = 0; k < 4; k++) {
         int h;
-        if (at + k >= n) {
-            return EMHTTP_ERR_JSON_PARTIAL;
+        if (k >= avail) {
+            return -2;
         }
-        h = jr_hexval(s[at + k]);
+        h = jr_hexval(s[k]);
         if (h < 0) {
+            return -1;
+        }
+        v = (v << 4) | h;
+    }
+    return v;
+}
+
+static size_t jr_utf8_put(uint8_t out[4], unsigned long cp)
+{
+    if (cp < 0x80u) {
+        out[0] = (uint8_t)cp;
+        return 1;
+    }
+    if (cp < 0x800u) {
+        out[0] = (uint8_t)(0xC0u | (cp >> 6));
+        out[1] = (uint8_t)(0x80u | (cp & 0x3Fu));
+        return 2;
+    }
+    if (cp < 0x10000u) {
+        out[0] = (uint8_t)(0xE0u | (cp >> 12));
+        out[1] = (uint8_t)(0x80u | ((cp >> 6) & 0x3Fu));
+        out[2] = (uint8_t)(0x80u | (cp & 0x3Fu));
+        return 3;
+    }
+    out[0] = (uint8_t)(0xF0u | (cp >> 18));
+    out[1] = (uint8_t)(0x80u | ((cp >> 12) & 0x3Fu));
+    out[2] = (uint8_t)(0x80u | ((cp >> 6) & 0x3Fu));
+    out[3] = (uint8_t)(0x80u | (cp & 0x3Fu));
+    return 4;
+}
+
+/* The escape at s[0] == '\\' (the text left: s[0..avail)), for the
+ * grammar check and the decoder alike: its bytes, UTF-8 encoded, in out
+ * and *len its length in the text (2, 6, or 12 for a surrogate pair).
+ * Returns the number of bytes in out (1 to 4), or EMHTTP_ERR_JSON_PARTIAL
+ * (the text ends inside), _MALFORMED (not an escape) or _UTF8 (a lone
+ * surrogate). */
+static int jr_escape(const uint8_t *s, size_t avail, uint8_t out[4], size_t *len)
+{
+    static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+    const char *hit;
+    long cp, lo;
+    if (avail < 2) {
+        return EMHTTP_ERR_JSON_PARTIAL;
+    }
+    if (s[1] != 'u') {
+        hit = memchr(from, s[1], 8);
+        if (hit == NULL) {
             return EMHTTP_ERR_JSON_MALFORMED;
         }
-        v = (v << 4) | (unsigned)h;
+        out[0] = (uint8_t)to[hit - from];
+        *len = 2;
+        return 1;
     }
-    *cp = v;
-    return 0;
-}
-
-/* The low half of a surrogate pair, expected at s[j]. */
-static int jr_scan_low_surrogate(const uint8_t *s, size_t n, size_t j)
-{
-    unsigned lo;
-    int rc;
-    if (j >= n || (s[j] == '\\' && j + 1 >= n)) {
-        return EMHTTP_ERR_JSON_PARTIAL;
+    cp = jr_hex4(s + 2, avail - 2);
+    if (cp < 0) {
+        return cp == -2 ? EMHTTP_ERR_JSON_PARTIAL : EMHTTP_ERR_JSON_MALFORMED;
     }
-    if (s[j] != '\\' || s[j + 1] != 'u') {
-        return EMHTTP_ERR_JSON_UTF8; /* lone high surrogate */
+    *len = 6;
+    if (cp >= 0xDC00 && cp <= 0xDFFF) {
+        return EMHTTP_ERR_JSON_UTF8; /* lone low surrogate */
     }
-    rc = jr_scan_hex4(s, n, j + 2, &lo);
-    if (rc != 0) {
-        return rc;
-    }
-    return (lo >= 0xDC00u && lo <= 0xDFFFu) ? 0 : EMHTTP_ERR_JSON_UTF8;
-}
-
-/* An escape at s[*i] == '\\'. */
-static int jr_scan_escape(const uint8_t *s, size_t n, size_t *i)
-{
-    unsigned cp;
-    int rc;
-    if (*i + 1 >= n) {
-        return EMHTTP_ERR_JSON_PARTIAL;
-    }
-    if (memchr("\"\\/bfnrt", s[*i + 1], 8) != NULL) {
-        *i += 2;
-        return 0;
-    }
-    if (s[*i + 1] != 'u') {
-        return EMHTTP_ERR_JSON_MALFORMED;
-    }
-    rc = jr_scan_hex4(s, n, *i + 2, &cp);
-    if (rc == 0 && cp >= 0xDC00u && cp <= 0xDFFFu) {
-        rc = EMHTTP_ERR_JSON_UTF8; /* lone low surrogate */
-    } else if (rc == 0 && cp >= 0xD800u && cp <= 0xDBFFu) {
-        rc = jr_scan_low_surrogate(s, n, *i + 6);
-        *i += 6;
-    }
-    *i += 6;
-    return rc;
-}
-
-/* A UTF-8 sequence at s[*i] >= 0x80 (same rules as the writer). */
-static int jr_scan_utf8(const uint8_t *s, size_t n, size_t *i)
-{
-    unsigned c = s[*i], lo = 0x80, hi = 0xBF;
-    size_t len, k;
-    if (c < 0xC2 || c > 0xF4) {
-        return EMHTTP_ERR_JSON_UTF8;
-    }
-    len = (c < 0xE0) ? 2 : (c < 0xF0) ? 3 : 4;
-    lo = (c == 0xE0) ? 0xA0 : (c == 0xF0) ? 0x90 : lo;
-    hi = (c == 0xED) ? 0x9F : (c == 0xF4) ? 0x8F : hi;
-    for (k = 1; k < len; k++) {
-        unsigned b;
-        if (*i + k >= n) {
+    if (cp >= 0xD800 && cp <= 0xDBFF) { /* its low half must follow */
+        if (avail <= 6 || (s[6] == '\\' && avail <= 7)) {
             return EMHTTP_ERR_JSON_PARTIAL;
         }
-        b = s[*i + k];
-        if (k == 1 ? (b < lo || b > hi) : (b & 0xC0u) != 0x80u) {
+        if (s[6] != '\\' || s[7] != 'u') {
+            return EMHTTP_ERR_JSON_UTF8; /* lone high surrogate */
+        }
+        lo = jr_hex4(s + 8, avail - 8);
+        if (lo < 0) {
+            return lo == -2 ? EMHTTP_ERR_JSON_PARTIAL : EMHTTP_ERR_JSON_MALFORMED;
+        }
+        if (lo < 0xDC00 || lo > 0xDFFF) {
             return EMHTTP_ERR_JSON_UTF8;
         }
+        cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+        *len = 12;
     }
-    *i += len;
-    return 0;
+    return (int)jr_utf8_put(out, (unsigned long)cp);
 }
 
 /* A string at s[sc->i] == '"'. */
 static int jr_scan_string(jr_scan *sc)
 {
     const uint8_t *s = sc->s;
-    size_t n = sc->n, i = sc->i + 1;
+    size_t n = sc->n, i = sc->i + 1, len;
+    uint8_t u[4];
     for (;;) {
-        int rc = 0;
-        while (i + 4 <= n && (jr_class[s[i]] | jr_class[s[i + 1]] | jr_class[s[i + 2]] |
-                              jr_class[s[i + 3]]) == S_PLAIN) {
-            i += 4;
-        }
-        while (i < n && jr_class[s[i]] == S_PLAIN) {
-            i++;
-        }
+        unsigned c, st;
+        int rc;
+        i = emhttp_json_plain_end(s, i, n, NULL);
         if (i >= n) {
             return EMHTTP_ERR_JSON_PARTIAL;
         }
-        switch (jr_class[s[i]]) {
-        case S_QUOTE:
+        c = s[i];
+        if (c == '"') {
             sc->i = i + 1;
             return 0;
-        case S_BSLASH:
-            rc = jr_scan_escape(s, n, &i);
-            break;
-        case S_CTRL:
-            return EMHTTP_ERR_JSON_MALFORMED;
-        default:
-            rc = jr_scan_utf8(s, n, &i);
-            break;
         }
-        if (rc != 0) {
-            return rc;
+        if (c == '\\') {
+            rc = jr_escape(s + i, n - i, u, &len);
+            if (rc < 0) {
+                return rc;
+            }
+            i += len;
+        } else if (c < 0x80) {
+            return EMHTTP_ERR_JSON_MALFORMED; /* a control character */
+        } else { /* a UTF-8 sequence, the same check as the writer's */
+            for (st = 0; (st = emhttp_json_utf8_next(st, s[i++])) > 15u;) {
+                if (st == EMHTTP_JSON_UTF8_BAD) {
+                    return EMHTTP_ERR_JSON_UTF8;
+                }
+                if (i >= n) {
+                    return EMHTTP_ERR_JSON_PARTIAL;
+                }
+            }
         }
     }
 }
@@ -586,93 +572,17 @@ int emhttp_jr_index(const emhttp_jr *r, int v, unsigned i)
 
 /* ---- strings ------------------------------------------------------------ */
 
-static size_t jr_utf8_put(uint8_t out[4], unsigned long cp)
-{
-    if (cp < 0x80u) {
-        out[0] = (uint8_t)cp;
-        return 1;
-    }
-    if (cp < 0x800u) {
-        out[0] = (uint8_t)(0xC0u | (cp >> 6));
-        out[1] = (uint8_t)(0x80u | (cp & 0x3Fu));
-        return 2;
-    }
-    if (cp < 0x10000u) {
-        out[0] = (uint8_t)(0xE0u | (cp >> 12));
-        out[1] = (uint8_t)(0x80u | ((cp >> 6) & 0x3Fu));
-        out[2] = (uint8_t)(0x80u | (cp & 0x3Fu));
-        return 3;
-    }
-    out[0] = (uint8_t)(0xF0u | (cp >> 18));
-    out[1] = (uint8_t)(0x80u | ((cp >> 12) & 0x3Fu));
-    out[2] = (uint8_t)(0x80u | ((cp >> 6) & 0x3Fu));
-    out[3] = (uint8_t)(0x80u | (cp & 0x3Fu));
-    return 4;
-}
-
-/* Value of the 4 hex digits at p, or -1. */
-static long jr_hex4(const char *p, const char *end)
-{
-    long v = 0;
-    int k;
-    if (end - p < 4) {
-        return -1;
-    }
-    for (k = 0; k < 4; k++) {
-        int h = jr_hexval((uint8_t)p[k]);
-        if (h < 0) {
-            return -1;
-        }
-        v = (v << 4) | h;
-    }
-    return v;
-}
-
-/* Decode the \u escape (and its low surrogate) at *pp; returns the code
- * point or -1. */
-static long jr_unescape_u(const char **pp, const char *end)
-{
-    const char *p = *pp;
-    long cp = jr_hex4(p + 2, end), lo;
-    if (cp < 0 || (cp >= 0xDC00 && cp <= 0xDFFF)) {
-        return -1;
-    }
-    if (cp >= 0xD800 && cp <= 0xDBFF) {
-        if (end - p < 12 || p[6] != '\\' || p[7] != 'u') {
-            return -1;
-        }
-        lo = jr_hex4(p + 8, end);
-        if (lo < 0xDC00 || lo > 0xDFFF) {
-            return -1;
-        }
-        cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-        p += 6;
-    }
-    *pp = p + 6;
-    return cp;
-}
-
-/* Decode the escape at *pp == '\\' into out; returns the byte count, 0 if
- * malformed (not after a successful parse). */
+/* Decode the escape at *pp == '\\' into out (jr_escape()); returns the
+ * byte count, 0 if malformed (not after a successful parse). */
 static size_t jr_unescape(const char **pp, const char *end, uint8_t out[4])
 {
-    static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
-    const char *p = *pp, *hit;
-    long cp;
-    if (end - p < 2) {
+    size_t len;
+    int n = jr_escape((const uint8_t *)*pp, (size_t)(end - *pp), out, &len);
+    if (n < 0) {
         return 0;
     }
-    if (p[1] == 'u') {
-        cp = jr_unescape_u(pp, end);
-        return cp < 0 ? 0 : jr_utf8_put(out, (unsigned long)cp);
-    }
-    hit = p[1] ? memchr(from, p[1], 8) : NULL;
-    if (hit == NULL) {
-        return 0;
-    }
-    out[0] = (uint8_t)to[hit - from];
-    *pp = p + 2;
-    return 1;
+    *pp += len;
+    return (size_t)n;
 }
 
 /* Byte source over an escaped string body. */
@@ -1098,18 +1008,6 @@ int emhttp_jr_fixed(const emhttp_jr *r, int v, unsigned scale, int64_t *out)
 /* ---- doubles ------------------------------------------------------------ */
 #if CONFIG_EMHTTP_JSON_FLOAT
 
-/* bit length of 5^e, 0 <= e <= 3528 */
-static int32_t jr_pow5_bits(int32_t e) { return (int32_t)(((uint32_t)e * 1217359u) >> 19) + 1; }
-
-/* floor(e * log10(2)), |e| <= 1650 */
-static int32_t jr_floor_log10_pow2(int32_t e)
-{
-    if (e >= 0) {
-        return (int32_t)(((uint32_t)e * 78913u) >> 18);
-    }
-    return -(int32_t)(((uint32_t)-e * 78913u + (1u << 18) - 1u) >> 18);
-}
-
 static unsigned jr_clz64(uint64_t v)
 {
     unsigned n = 0;
@@ -1118,31 +1016,6 @@ static unsigned jr_clz64(uint64_t v)
         n++;
     }
     return n;
-}
-
-/* High 128 bits (*hh, *hl) of the 192-bit product a * {t0, t1}. */
-static void jr_mul_top(uint64_t a, uint64_t t0, uint64_t t1, uint64_t *hh, uint64_t *hl)
-{
-#if defined(__SIZEOF_INT128__)
-    __extension__ typedef unsigned __int128 u128;
-    u128 lo = (u128)a * t1, hi = (u128)a * t0 + (uint64_t)(lo >> 64);
-    *hh = (uint64_t)(hi >> 64);
-    *hl = (uint64_t)hi;
-#else
-    uint64_t p[2][2]; /* p[i] = a * t_i as {high, low} */
-    uint64_t t[2], k, mid;
-    t[0] = t0;
-    t[1] = t1;
-    for (k = 0; k < 2; k++) {
-        uint64_t a0 = (uint32_t)a, a1 = a >> 32, b0 = (uint32_t)t[k], b1 = t[k] >> 32;
-        uint64_t m = (a0 * b0 >> 32) + (uint32_t)(a0 * b1) + (uint32_t)(a1 * b0);
-        p[k][0] = a1 * b1 + (a0 * b1 >> 32) + (a1 * b0 >> 32) + (m >> 32);
-        p[k][1] = (m << 32) | (uint32_t)(a0 * b0);
-    }
-    mid = p[0][1] + p[1][0];
-    *hh = p[0][0] + (mid < p[0][1]);
-    *hl = mid;
-#endif
 }
 
 /* A binary value m * 2^e. */
@@ -1182,13 +1055,13 @@ static int jr_approx(uint64_t w, int32_t q, int trunc, jr_bin *b)
     int32_t e0, top, ue, lowbit;
     if (q >= 0) {
         t = emhttp_json_pow5_[q];
-        e0 = jr_pow5_bits(q) - 128 + q;
+        e0 = emhttp_json_pow5_bits(q) - 128 + q;
     } else {
         t = emhttp_json_pow5inv_[-q];
-        e0 = -(jr_pow5_bits(-q) - 1 + 128) + q;
+        e0 = -(emhttp_json_pow5_bits(-q) - 1 + 128) + q;
     }
     e0 -= (int32_t)lz;
-    jr_mul_top(w << lz, (t[0] << 3) | (t[1] >> 61), t[1] << 3, &hh, &hl);
+    emhttp_json_mul_top(w << lz, (t[0] << 3) | (t[1] >> 61), t[1] << 3, &hh, &hl);
     top = (hh >> 63) ? 127 : 126;
     ue = top + e0 + 64; /* value in [2^ue, 2^(ue+1)) */
     b->m = 0;
@@ -1323,7 +1196,7 @@ static int jr_cmp_digits(const jr_num *x, int32_t k, unsigned d, jr_bn *r, const
 static int jr_cmp_exact(const jr_num *x, uint64_t h2, int32_t e2)
 {
     jr_bn r, s;
-    int32_t k = 0, kh = jr_floor_log10_pow2(63 - (int32_t)jr_clz64(h2) + e2) + 1;
+    int32_t k = 0, kh = emhttp_json_log10_pow2(63 - (int32_t)jr_clz64(h2) + e2) + 1;
     int64_t kt;
     unsigned d;
     bn_set_shl(&r, h2, e2 > 0 ? (unsigned)e2 : 0u);

@@ -25,7 +25,7 @@ uint64_t cli_now_us(void)
 
 void cli_progress_start(cli_progress *p, bool enabled)
 {
-    *p = (cli_progress){.enabled = enabled, .t0_us = cli_now_us()};
+    *p = (cli_progress){.enabled = enabled, .t0_us = enabled ? cli_now_us() : 0};
 }
 
 void cli_progress_total(cli_progress *p, uint64_t total) { p->total = total; }

@@ -479,13 +479,17 @@ static bool name_is(const char *n, size_t nl, const char *want)
 static int cb_header(emhttp_request *req, const char *n, size_t nl, const char *v, size_t vl)
 {
     response_sink *s = req->user;
-    s->head_bytes += nl + 4 + vl; /* "name: value\r\n" */
-    s->location |= name_is(n, nl, "location");
-    put_head(s, "%.*s: %.*s\r\n", (int)nl, n, (int)vl, v);
+    s->head_bytes += nl + 4 + vl; /* "name: value\r\n" (-w size_header) */
+    if (s->opt->location && s->opt->max_redirs == 0) {
+        s->location |= name_is(n, nl, "location");
+    }
+    if (s->print) { /* (nothing to format per header otherwise: -n N in a loop) */
+        put_head(s, "%.*s: %.*s\r\n", (int)nl, n, (int)vl, v);
+    }
     if (s->opt->verbose) {
         fprintf(stderr, "< %.*s: %.*s\n", (int)nl, n, (int)vl, v);
     }
-    if (name_is(n, nl, "content-length")) {
+    if (s->progress.enabled && name_is(n, nl, "content-length")) {
         cli_progress_total(&s->progress, strtoull(v, NULL, 10));
     }
     return s->write_failed ? -1 : 0;

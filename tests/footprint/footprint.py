@@ -70,7 +70,8 @@ CONFIGS = {
     # linked only, for comparison: the minimal modules with the HTTP options at
     # their defaults (chunked, Keep-Alive hint, 64-bit lengths, events,
     # counters, two addresses per name)
-    "http-defaults": {"defines": {"TLS": 0, "JSON_FLOAT": 0, "IPV6": 0, "LOG_LEVEL": 0},
+    "http-defaults": {"defines": {"TLS": 0, "JSON_FLOAT": 0, "JSON_FAST": 0, "IPV6": 0,
+                                  "LOG_LEVEL": 0},
                       "modules": lambda m: m not in OPTIONAL_MODULES, "linked_only": True},
     "full": {"defines": {"TLS": 1, "JSON_FLOAT": 1, "IPV6": 1},
              "modules": lambda m: True,

@@ -9,7 +9,8 @@
 #include <stdint.h>
 
 typedef struct scan_diff_result {
-    uint64_t field_ends; /* hash of emhttp_field_end() from every offset */
+    uint64_t field_ends; /* hash of emhttp_field_end/token_end() from every offset */
+    uint64_t digits;     /* hash of emhttp_dec_back() of the input's first bytes */
     uint64_t events;     /* hash of every parser callback and result */
     uint64_t head;       /* hash of emhttp_write_head()'s result and bytes */
 } scan_diff_result;

@@ -4,7 +4,10 @@
  * once with CONFIG_EMHTTP_FAST_SCAN=0 (prefix plain_) and once with 1
  * (prefix fast_; scan_diff_rename.h renames every symbol).  For one input
  * it hashes everything an application can see:
- *  - emhttp_field_end() from every offset of the input;
+ *  - emhttp_field_end() and emhttp_token_end() from every offset of the
+ *    input;
+ *  - emhttp_dec_back() of the first 8 input bytes as a number, with 0 to 7
+ *    digits after the point;
  *  - the parser's callbacks, results, consumed counts, status, keep-alive
  *    and Keep-Alive timeout, the input fed in pieces through an emulated
  *    receive buffer and parsed as pipelined responses;
@@ -142,6 +145,24 @@ static uint64_t write_head(const uint8_t *in, size_t n)
     return h;
 }
 
+/* The decimal forms of the first bytes of the input as a number: all
+ * eight, and shifted right to every width, with 0 to 7 digits after the
+ * point. */
+static uint64_t digits(const uint8_t *in, size_t n)
+{
+    char buf[32], *end = buf + sizeof buf, *d;
+    uint64_t v = 0, h = 0xcbf29ce484222325u;
+
+    for (size_t i = 0; i < n && i < 8; i++) {
+        v = v << 8 | in[i];
+    }
+    for (unsigned shift = 0; shift < 64; shift += 4) {
+        d = emhttp_dec_back(end, v >> shift, shift / 4 % 8u);
+        h = mix(h, d, (size_t)(end - d));
+    }
+    return h;
+}
+
 void scan_diff_run(const uint8_t *data, size_t len, scan_diff_result *r)
 {
     const uint8_t *in = data + 2;
@@ -154,8 +175,10 @@ void scan_diff_run(const uint8_t *data, size_t len, scan_diff_result *r)
     }
     for (size_t i = 0; i <= n; i++) {
         h = mix_int(h, (long long)emhttp_field_end(in, i, n));
+        h = mix_int(h, (long long)emhttp_token_end(in, i, n));
     }
     r->field_ends = h;
+    r->digits = digits(in, n);
     piece = data[0] == 0 ? (n != 0 ? n : 1) : 1 + data[0] % 32u;
     r->events = parse(in, n, piece, 16 + 16 * (size_t)(data[1] & 63u), (data[1] & 0x80u) != 0);
     r->head = write_head(in, n);

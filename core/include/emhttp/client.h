@@ -174,6 +174,7 @@ struct emhttp_request {
     const uint8_t *head_; /* prepared head (emhttp_request_prepare), or NULL */
     size_t head_body_len_; /* body_len it was prepared for */
     uint32_t head_len_;
+    uint8_t head_mf_;     /* its method's flags (emhttp_method_flags), found once */
     emhttp_request *next_;
     uint32_t t_start_;    /* when it became the active request */
     uint8_t flags_;

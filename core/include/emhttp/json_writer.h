@@ -216,15 +216,6 @@ size_t emhttp_jw_needed(const emhttp_jw *w);
 /** The sticky error, EMHTTP_OK when none. */
 int emhttp_jw_error(const emhttp_jw *w);
 
-/* ---- private: shared with json_reader.c, not API --------------------- */
-#if CONFIG_EMHTTP_JSON_FLOAT
-/* emhttp_json_pow5_[q]    = floor(5^q * 2^(125 - bitlen(5^q))),        q = 0..325
- * emhttp_json_pow5inv_[q] = floor(2^(bitlen(5^q) + 124) / 5^q) + 1,    q = 0..342
- * as {high 64 bits, low 64 bits}. */
-extern const uint64_t emhttp_json_pow5_[326][2];
-extern const uint64_t emhttp_json_pow5inv_[343][2];
-#endif
-
 #ifdef __cplusplus
 }
 #endif
