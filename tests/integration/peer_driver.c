@@ -265,9 +265,18 @@ static void on_complete_print(emhttp_request *req, int rc)
 {
     int i = *(int *)req->user;
     printf("{\"i\":%d,\"step\":\"%s\",\"rc\":%d,\"err\":\"%s\",\"status\":%d,\"len\":%zu,"
-           "\"body\":\"%.*s\"}\n",
+           "\"body\":\"%.*s\"",
            i, slots[i].step, rc, emhttp_strerror(rc), req->status, slots[i].sum.len,
            (int)slots[i].text_len, slots[i].text);
+#if CONFIG_EMHTTP_TIMING
+    printf(",\"timing\":{\"connects\":%u,\"resends\":%u,\"flags\":%u,\"first_byte\":%u,"
+           "\"total\":%u,\"sent\":%u,\"received\":%u}",
+           (unsigned)req->timing.connects, (unsigned)req->timing.resends,
+           (unsigned)req->timing.flags, (unsigned)req->timing.first_byte_ms,
+           (unsigned)req->timing.total_ms, (unsigned)req->timing.sent,
+           (unsigned)req->timing.received);
+#endif
+    printf("}\n");
     fflush(stdout);
 }
 
