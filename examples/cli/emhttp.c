@@ -1172,6 +1172,7 @@ static void run_pipelined(const options *o, const emhttp_request *proto, respons
                           run_result *res)
 {
     static emhttp_request rq[MAX_PIPELINE];
+    static response_sink sinks[MAX_PIPELINE]; /* each its own -w counts */
     static uint64_t t0[MAX_PIPELINE];
     size_t k = o->pipeline < MAX_PIPELINE ? o->pipeline : MAX_PIPELINE;
     unsigned long submitted = 0, done = 0;
@@ -1179,6 +1180,8 @@ static void run_pipelined(const options *o, const emhttp_request *proto, respons
     for (size_t i = 0; i < k; i++) {
         rq[i] = *proto; /* (the prepared head is shared: it is only read) */
         rq[i].result = EMHTTP_OK;
+        sinks[i] = *sink;
+        rq[i].user = &sinks[i];
     }
     while (done < o->repeat) {
         for (size_t i = 0; i < k; i++) {
@@ -1190,7 +1193,10 @@ static void run_pipelined(const options *o, const emhttp_request *proto, respons
                 if (res->lat != NULL) {
                     res->lat[res->nlat++] = dt > UINT32_MAX ? UINT32_MAX : (uint32_t)dt;
                 }
-                account(o, &rq[i], rq[i].result, sink, res);
+                account(o, &rq[i], rq[i].result, &sinks[i], res);
+                sink->write_failed |= sinks[i].write_failed;
+                sinks[i].body_bytes = sinks[i].head_bytes = 0;
+                sinks[i].location = false;
                 t0[i] = 0;
                 done++;
             }

@@ -173,6 +173,25 @@ class Redirects(unittest.TestCase):
                                     ("/dir/redir", "code=303&to=seen%3Fx%3D1")])
             self.assertEqual((st["connects"], peer.connection_count()), (1, 1))
 
+    def test_redirects_send_one_request_at_a_time(self):
+        # max_redirects > 0: max_in_flight is taken as 1 (a redirected
+        # request goes out again before those behind it)
+        with fixtures.PeerServer() as peer:
+            steps = ["GET:/redir?to=/seen", "GET:/ok", "GET:/redir-chain?n=1", "GET:/ok"]
+            res, st = drive("127.0.0.1", peer.port, steps,
+                            ["--pipeline", "4", "--max-redirects", "3"])
+            self.assertEqual(sorted((r["i"], r["rc"], r["status"]) for r in res),
+                             [(0, OK, 200), (1, OK, 200), (2, OK, 200), (3, OK, 200)])
+            self.assertEqual([r["i"] for r in res], [0, 1, 2, 3])  # in order
+            reqs = peer.events("request")
+            self.assertEqual([e["buffered"] for e in reqs], [0] * len(reqs))
+            self.assertEqual(len(reqs), 7)
+            self.assertEqual((st["connects"], peer.connection_count()), (1, 1))
+        with fixtures.PeerServer() as peer:  # without redirects: pipelined
+            res, _ = drive("127.0.0.1", peer.port, ["GET:/pipe?id=%d" % i for i in range(40)],
+                           ["--pipeline", "8"])
+            self.assertGreater(max(e["buffered"] for e in peer.events("request")), 0)
+
     def test_off_by_default(self):
         with fixtures.PeerServer() as peer:
             res, _ = drive("127.0.0.1", peer.port, ["GET:/redir?to=/seen"])
