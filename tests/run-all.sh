@@ -18,10 +18,10 @@ FUZZ_SECONDS=${EMHTTP_FUZZ_SECONDS:-60}
 # no test that passed, fails the run, and so does under CI=true (.ci/run)
 # any skipped test - nothing vanishes silently.  Add a suite (qemu, ...)
 # to the lists of the builds that run it.
-EXPECT_GCC=unit,ci,fixtures,integration,valgrind,lwip,tls,footprint,vendoring,kconfig,qemu
-EXPECT_COVERAGE=unit,ci,fixtures,integration,lwip,tls
+EXPECT_GCC=unit,ci,fixtures,integration,soak,valgrind,lwip,tls,footprint,vendoring,kconfig,qemu
+EXPECT_COVERAGE=unit,ci,fixtures,integration,soak,lwip,tls
 EXPECT_TLS_ARENA=tls
-EXPECT_CLANG=unit,ci,fixtures,integration,lwip,tls,tsan,footprint,vendoring,kconfig
+EXPECT_CLANG=unit,ci,fixtures,integration,soak,lwip,tls,tsan,footprint,vendoring,kconfig
 EXPECT_ASAN=unit,ci,fixtures,integration,lwip,tls,fuzz,footprint,vendoring,kconfig
 
 export EMHTTP_CI_STATE="$PWD/build/ci-summary.jsonl"

@@ -335,7 +335,8 @@ static step_result conn_failed(emhttp_client *c, int err)
     emhttp_request *r = c->queue_;
     bool dead_reuse = (c->flags_ & CF_REUSED) && !emhttp_parser_started(&c->parser_) &&
                       (err == EMHTTP_ERR_CLOSED || err == EMHTTP_ERR_RESET ||
-                       err == EMHTTP_ERR_SEND || err == EMHTTP_ERR_TIMEOUT_FIRST_BYTE);
+                       err == EMHTTP_ERR_SEND || err == EMHTTP_ERR_RECV ||
+                       err == EMHTTP_ERR_TIMEOUT_FIRST_BYTE);
     if (dead_reuse && (r->flags_ & RQ_RETRIABLE)) { /* resend(): the edge */
         r->flags_ &= (uint8_t)~RQ_RETRIABLE;
         COUNT(c, retries, 1);
@@ -1213,11 +1214,8 @@ static step_result response_done(emhttp_client *c, size_t used)
 
 static step_result received_eof(emhttp_client *c)
 {
-    emhttp_request *r = c->rx_req_;
-    int rc = emhttp_parser_eof(&c->parser_); /* may deliver the last body bytes */
-    if (c->rx_req_ != r) {
-        return STEP_NEXT; /* a callback cancelled or closed */
-    }
+    /* (no callback runs: a close-delimited body was handed out as it came) */
+    int rc = emhttp_parser_eof(&c->parser_);
     if (rc == EMHTTP_OK) {
         return response_done(c, c->rx_len_);
     }

@@ -18,7 +18,7 @@ B=build/bench
 cmake -S . -B $B -DCMAKE_BUILD_TYPE=Release -DEMHTTP_BENCH=ON >/dev/null
 cmake --build $B -j"$(nproc)" >/dev/null
 /usr/bin/python3 tests/bench/run_bench.py --emhttp $B/emhttp \
-  --raw $B/tests/raw_client --curl $B/tests/curl_client --out docs/bench "$@"
+  --raw $B/tests/raw_client --curl $B/tests/curl_client --emhttp-lib $B/tests/emhttp_client --out docs/bench "$@"
 echo
 /usr/bin/python3 tests/bench/bench_stall.py --telemetry $B/telemetry
 echo

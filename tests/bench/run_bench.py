@@ -232,6 +232,8 @@ def make_clients(args, bodies):
             Client("raw", args.raw,
                    lambda n, b=body: ["127.0.0.1", port_url["port"], "/api", b, n], "stdout"),
             Client("libcurl", args.curl, lambda n, b=body: [url(), b, n], "stdout"),
+            Client("emhttp-lib", args.emhttp_lib,
+                   lambda n, b=body: ["127.0.0.1", port_url["port"], "/api", b, n], "stdout"),
             Client("aiohttp", "/usr/bin/python3",
                    lambda n, b=body: [PY_CLIENTS, "aiohttp", "127.0.0.1", port_url["port"],
                                       "/api", b, n], "stdout"),
@@ -317,6 +319,10 @@ def targets(clients, table):
         miss = "" if ok else " (missed by %.0f%%)" % (abs(want - got) / want * 100)
         shown = ("%.2fx" % got) if unit == "x" else fmt(got)
         out.append((what, "PASS" if ok else "MISS", shown + miss))
+    lib = get("emhttp-lib", "200 B")
+    if lib:
+        check("emhttp library, sequential 200 B: <= 3,000 instr/req (issues 11, 12)",
+              lib["ipr"], 3000, higher=False, unit="n")
     em = get("emhttp", "200 B")
     em16 = get("emhttp", "16 KB")
     p16 = get("emhttp-pipe16", "200 B")
@@ -401,6 +407,8 @@ def main():
     ap.add_argument("--emhttp", help="emhttp CLI (optional)")
     ap.add_argument("--raw", required=True, help="raw_client binary")
     ap.add_argument("--curl", required=True, help="curl_client binary")
+    ap.add_argument("--emhttp-lib", required=True,
+                    help="emhttp_client binary (the library alone, as curl_client is libcurl)")
     ap.add_argument("--n", type=int, default=20000,
                     help="requests per timed run (default 20000)")
     ap.add_argument("--runs", type=int, default=7,
@@ -418,6 +426,7 @@ def main():
 
     try:
         for path, what in ((args.raw, "--raw"), (args.curl, "--curl"),
+                           (args.emhttp_lib, "--emhttp-lib"),
                            (args.emhttp, "--emhttp")):
             if path:
                 check_binary(path, what)

@@ -124,6 +124,7 @@ int emhttp_parser_feed(emhttp_parser *p, const uint8_t *data, size_t len, size_t
  * @return EMHTTP_OK when this completes a body delimited by the close,
  *         EMHTTP_ERR_CLOSED when nothing of the response had arrived yet,
  *         EMHTTP_ERR_PROTOCOL when the response was cut short.
+ * Runs no callback.
  */
 int emhttp_parser_eof(emhttp_parser *p);
 

@@ -1,0 +1,1021 @@
+/*
+ * Branches of the response parser, the URL parser and the client that the
+ * rest of the suite never took (docs/coverage.md lists them, and those
+ * that cannot be reached, with why).  Each test asserts the behaviour the
+ * branch exists for, not just that it ran:
+ *
+ *  - parser: header names of 32 bytes and more, Keep-Alive elements other
+ *    than timeout=, Connection and Transfer-Encoding values of the length
+ *    of "close" and "chunked" that are not those, a Host header in a
+ *    response, a status line shorter than "HTTP/1.1 200", a callback
+ *    table with NULL entries;
+ *  - URL: NULL arguments, an IPv6 address with too many groups around
+ *    "::", a host of dots only, a port of six digits, a fragment right
+ *    after the authority;
+ *  - client: the public functions' argument checks, a request without a
+ *    method but with a body (POST), a reused connection whose send fails
+ *    (re-sent once; a POST only with an Idempotency-Key), a receive error
+ *    and a port out of resources (not re-sent), emhttp_next_timeout_ms()
+ *    with no limit, with no time left and with progress possible at once,
+ *    a resolver answering no address, EMHTTP_DNS_TTL_FOREVER, no idle
+ *    limit and a server Keep-Alive longer than the client's, a transport
+ *    holding bytes back on an idle connection, a late poll between two
+ *    addresses, a prepared head whose body changed, a close event that
+ *    cancels the re-sent request, a connect code outside transport.h;
+ *    pipelining: a head too large to go ahead, a re-send without a
+ *    request timeout, an early answer while the next body is sent, a
+ *    cancel before and during the first response.
+ *
+ * The client runs over a small scripted mock port (the shape of
+ * test_client_deadlines.c): the clock is the test's, a connection's
+ * server bytes arrive when a request head has been written.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+#include "emhttp/client.h"
+#include "emhttp/http_parser.h"
+#include "emhttp/url.h"
+
+/* ---- response parser ---------------------------------------------------- */
+
+typedef struct {
+    int status;
+    int headers;
+    char last_name[64];
+    char last_value[64];
+    size_t body;
+} got;
+
+static int p_status(void *u, int st, const char *r, size_t n)
+{
+    (void)r;
+    (void)n;
+    ((got *)u)->status = st;
+    return 0;
+}
+static int p_header(void *u, const char *name, size_t nl, const char *v, size_t vl)
+{
+    got *g = u;
+    g->headers++;
+    snprintf(g->last_name, sizeof g->last_name, "%.*s", (int)nl, name);
+    snprintf(g->last_value, sizeof g->last_value, "%.*s", (int)vl, v);
+    return 0;
+}
+static int p_body(void *u, const uint8_t *d, size_t n)
+{
+    (void)d;
+    ((got *)u)->body += n;
+    return 0;
+}
+static const emhttp_parser_cbs all_cbs = {p_status, p_header, NULL, p_body};
+
+/* The whole response in one feed: its result; *used gets the bytes used. */
+static int parse(emhttp_parser *p, const emhttp_parser_cbs *cbs, got *g, const char *text,
+                 size_t *used)
+{
+    size_t consumed = 0;
+    memset(g, 0, sizeof *g);
+    emhttp_parser_init(p, cbs, g, 4096);
+    int rc = emhttp_parser_feed(p, (const uint8_t *)text, strlen(text), &consumed);
+    if (used != NULL) {
+        *used = consumed;
+    }
+    return rc;
+}
+
+static void test_parser_long_header_name(void)
+{
+    emhttp_parser p;
+    got g;
+    /* 32 and 40 bytes: no name the parser acts on is that long, so they
+     * are reported as they are and change nothing (here: a Content-Length
+     * look-alike with a suffix must not frame the body). */
+    const char *r = "HTTP/1.1 200 OK\r\n"
+                    "Content-Length-Of-The-Body-Xxxxx: 99\r\n"
+                    "X-A-Very-Long-Header-Name-Of-40-Bytes-Xx: v\r\n"
+                    "Content-Length: 2\r\n\r\nok";
+    CHECK_EQ_INT(parse(&p, &all_cbs, &g, r, NULL), EMHTTP_OK);
+    CHECK_EQ_INT(g.headers, 3);
+    CHECK_EQ_INT((int)g.body, 2);
+}
+
+static void test_parser_names_of_known_lengths(void)
+{
+    emhttp_parser p;
+    got g;
+    /* names as long as Content-Length (14), Connection and Keep-Alive
+     * (10) and Transfer-Encoding (17) that are none of them: reported,
+     * no effect on the framing or the connection */
+    const char *r = "HTTP/1.1 200 OK\r\nAccept-Charset: 9\r\nSet-Cookie: close\r\n"
+                    "X-Forwarded-Proto: chunked\r\nContent-Length: 2\r\n\r\nok";
+    CHECK_EQ_INT(parse(&p, &all_cbs, &g, r, NULL), EMHTTP_OK);
+    CHECK_EQ_INT(g.headers, 4);
+    CHECK_EQ_INT((int)g.body, 2);
+    CHECK(emhttp_parser_keep_alive(&p));
+}
+
+static void test_parser_chunk_extension(void)
+{
+#if CONFIG_EMHTTP_CHUNKED
+    emhttp_parser p;
+    got g;
+    /* RFC 9112 7.1.1: extensions after the size are ignored */
+    const char *r = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    "3;name=value\r\nabc\r\n2 ; x\r\nde\r\n0\r\n\r\n";
+    CHECK_EQ_INT(parse(&p, &all_cbs, &g, r, NULL), EMHTTP_OK);
+    CHECK_EQ_INT((int)g.body, 5);
+    /* a byte over 0x7f right after the size: not a digit, not an
+     * extension - refused */
+    r = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\xff\r\nabc\r\n0\r\n\r\n";
+    CHECK_EQ_INT(parse(&p, &all_cbs, &g, r, NULL), EMHTTP_ERR_BAD_CHUNK);
+    CHECK_EQ_INT((int)g.body, 0);
+#endif
+}
+
+static void test_parser_keep_alive_other_elements(void)
+{
+#if CONFIG_EMHTTP_KEEPALIVE_HINT
+    emhttp_parser p;
+    got g;
+    /* "max=10000" is longer than "timeout=" and not it: ignored; the
+     * timeout element still counts, wherever it is in the list. */
+    const char *r = "HTTP/1.1 200 OK\r\nKeep-Alive: max=10000, timeout=7, timeoutX=9\r\n"
+                    "Content-Length: 0\r\n\r\n";
+    CHECK_EQ_INT(parse(&p, &all_cbs, &g, r, NULL), EMHTTP_OK);
+    CHECK_EQ_INT((int)emhttp_parser_keepalive_timeout(&p), 7);
+    r = "HTTP/1.1 200 OK\r\nKeep-Alive: max=10000\r\nContent-Length: 0\r\n\r\n";
+    CHECK_EQ_INT(parse(&p, &all_cbs, &g, r, NULL), EMHTTP_OK);
+    CHECK_EQ_INT((int)emhttp_parser_keepalive_timeout(&p), 0);
+#endif
+}
+
+static void test_parser_connection_five_letters(void)
+{
+    emhttp_parser p;
+    got g;
+    /* "clone" has the length of "close": the connection stays open. */
+    const char *r = "HTTP/1.1 200 OK\r\nConnection: clone\r\nContent-Length: 0\r\n\r\n";
+    CHECK_EQ_INT(parse(&p, &all_cbs, &g, r, NULL), EMHTTP_OK);
+    CHECK(emhttp_parser_keep_alive(&p));
+    r = "HTTP/1.1 200 OK\r\nConnection: clone, CLOSE\r\nContent-Length: 0\r\n\r\n";
+    CHECK_EQ_INT(parse(&p, &all_cbs, &g, r, NULL), EMHTTP_OK);
+    CHECK(!emhttp_parser_keep_alive(&p));
+}
+
+static void test_parser_transfer_encoding_seven_letters(void)
+{
+#if CONFIG_EMHTTP_CHUNKED
+    emhttp_parser p;
+    got g;
+    /* "deflate" has the length of "chunked": chunked is the final coding
+     * only when it comes last. */
+    const char *r = "HTTP/1.1 200 OK\r\nTransfer-Encoding: deflate, chunked\r\n\r\n"
+                    "3\r\nabc\r\n0\r\n\r\n";
+    CHECK_EQ_INT(parse(&p, &all_cbs, &g, r, NULL), EMHTTP_OK);
+    CHECK_EQ_INT((int)g.body, 3);
+    /* chunked, then deflate: chunked is not the final coding, so the body
+     * is read until the server closes (RFC 9112 6.3), as it came */
+    r = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, deflate\r\n\r\n3\r\nabc\r\n0\r\n\r\n";
+    CHECK_EQ_INT(parse(&p, &all_cbs, &g, r, NULL), EMHTTP_PENDING);
+    CHECK_EQ_INT((int)g.body, 13);
+    CHECK_EQ_INT(emhttp_parser_eof(&p), EMHTTP_OK);
+    CHECK(!emhttp_parser_keep_alive(&p));
+#endif
+}
+
+static void test_parser_host_in_response(void)
+{
+    emhttp_parser p;
+    got g;
+    /* A Host header means nothing in a response: reported, no effect. */
+    const char *r = "HTTP/1.1 200 OK\r\nHost: example.com\r\nContent-Length: 1\r\n\r\nx";
+    CHECK_EQ_INT(parse(&p, &all_cbs, &g, r, NULL), EMHTTP_OK);
+    CHECK_EQ_INT(g.headers, 2);
+    CHECK_EQ_INT((int)g.body, 1);
+}
+
+static void test_parser_short_status_line(void)
+{
+    emhttp_parser p;
+    got g;
+    CHECK_EQ_INT(parse(&p, &all_cbs, &g, "HTTP/1.1 20\r\n\r\n", NULL), EMHTTP_ERR_PROTOCOL);
+    CHECK_EQ_INT(parse(&p, &all_cbs, &g, "HTTP/1.1\r\n\r\n", NULL), EMHTTP_ERR_PROTOCOL);
+    CHECK_EQ_INT(g.status, 0);
+}
+
+static void test_parser_null_callbacks(void)
+{
+    /* A table whose entries are all NULL (not a NULL table): the response
+     * is parsed and nothing is called. */
+    static const emhttp_parser_cbs none = {NULL, NULL, NULL, NULL};
+    emhttp_parser p;
+    got g;
+    const char *r = "HTTP/1.1 200 OK\r\nX: y\r\nContent-Length: 3\r\n\r\nabc";
+    size_t used = 0;
+    CHECK_EQ_INT(parse(&p, &none, &g, r, &used), EMHTTP_OK);
+    CHECK_EQ_INT((int)used, (int)strlen(r));
+    CHECK_EQ_INT(emhttp_parser_status(&p), 200);
+    CHECK_EQ_INT(g.headers, 0);
+}
+
+/* ---- URL parser ----------------------------------------------------------- */
+
+static void test_url_null_arguments(void)
+{
+    emhttp_url u;
+    emhttp_ip_addr a;
+    CHECK_EQ_INT(emhttp_url_parse(NULL, &u), EMHTTP_ERR_URL);
+    CHECK_EQ_INT(emhttp_url_parse("http://h/", NULL), EMHTTP_ERR_URL);
+    CHECK_EQ_INT(emhttp_ip_parse(NULL, 3, &a), EMHTTP_ERR_ARG);
+    CHECK_EQ_INT(emhttp_ip_parse("1.2.3.4", 7, NULL), EMHTTP_ERR_ARG);
+}
+
+static void test_url_ipv6_too_many_groups(void)
+{
+#if CONFIG_EMHTTP_IPV6
+    emhttp_ip_addr a;
+    /* "::" stands for at least one group: 7 + 1 around it is one too many */
+    CHECK_EQ_INT(emhttp_ip_parse("1:2:3:4:5:6:7::8", 16, &a), EMHTTP_ERR_ARG);
+    CHECK_EQ_INT(emhttp_ip_parse("1::2:3:4:5:6:7:8", 16, &a), EMHTTP_ERR_ARG);
+    CHECK_EQ_INT(emhttp_ip_parse("1:2:3:4:5:6::1.2.3.4", 20, &a), EMHTTP_ERR_ARG);
+    CHECK_EQ_INT(emhttp_ip_parse("1:2:3::5:6:7:8", 14, &a), EMHTTP_OK);
+    CHECK_EQ_INT(a.family, EMHTTP_AF_INET6);
+    CHECK_EQ_INT(a.bytes[7], 0);
+    CHECK_EQ_INT(a.bytes[15], 8);
+#endif
+}
+
+static void test_url_host_of_dots(void)
+{
+    emhttp_ip_addr a;
+    /* no label at all, or an empty last label: names (not numbers), which
+     * the resolver then refuses; never an address */
+    CHECK_EQ_INT(emhttp_host_classify(".", 1, &a), EMHTTP_HOST_NAME);
+    CHECK_EQ_INT(emhttp_host_classify("a..", 3, &a), EMHTTP_HOST_NAME);
+    /* numeric last label: an address or nothing (a trailing dot is not
+     * the one literal form) */
+    CHECK_EQ_INT(emhttp_host_classify("1.2.3.4.", 8, &a), EMHTTP_ERR_URL);
+    CHECK_EQ_INT(emhttp_host_classify("a.b.", 4, &a), EMHTTP_HOST_NAME);
+}
+
+static void test_url_port_and_fragment(void)
+{
+    emhttp_url u;
+    CHECK_EQ_INT(emhttp_url_parse("http://h:123456/", &u), EMHTTP_ERR_URL);
+    CHECK_EQ_INT(emhttp_url_parse("http://h:000080/", &u), EMHTTP_ERR_URL); /* 6 digits */
+    CHECK_EQ_INT(emhttp_url_parse("http://h:65535#top", &u), EMHTTP_OK);
+    CHECK_EQ_INT(u.port, 65535);
+    CHECK_EQ_INT(emhttp_url_parse("http://h#top", &u), EMHTTP_OK);
+    CHECK_EQ_INT(emhttp_url_parse("http://h/a b", &u), EMHTTP_ERR_URL); /* no space */
+    /* bytes over 0x7f (obs-text, UTF-8) go into the target as they are */
+    CHECK_EQ_INT(emhttp_url_parse("http://h/caf\xc3\xa9?q", &u), EMHTTP_OK);
+    CHECK_EQ_MEM(u.target, u.target_len, "/caf\xc3\xa9?q", 8);
+    CHECK_EQ_INT(emhttp_url_parse("http://h/a\x7f", &u), EMHTTP_ERR_URL); /* no DEL */
+    CHECK_EQ_MEM(u.host, u.host_len, "h", 1);
+}
+
+/* ---- client over a mock port ---------------------------------------------- */
+
+typedef struct {
+    uint32_t now;
+    bool open;
+    bool resolve_pending;
+    int connects;
+    int heads;
+    int send_fail;        /* this many sends fail with EMHTTP_ERR_SEND (open conns) */
+    char sent[4096];
+    size_t sent_len, scan;
+    char in[1024];
+    size_t in_rd, in_wr;
+    const char *answer;   /* arrives when a head has been written */
+    const char *answers[4]; /* if set: arrives when head k (0-based) is written */
+    size_t naddrs;        /* addresses resolve_poll gives (EMHTTP_OK even with 0) */
+    bool connect_pending; /* connects never finish */
+    int connect_calls;
+    bool want_now;        /* want(): the transport holds bytes back (until a connect) */
+    int want_from_head;   /* want_now from when this many heads are written */
+    int connect_err;      /* the next connect fails with this (once) */
+    int recv_err;         /* a recv fails with this (once), when recv_err_head */
+    int recv_err_head;    /* heads have been written */
+    int stall_head;       /* once this many heads are out, one send accepts nothing */
+    int bad_connects;     /* this many connects return EMHTTP_ERR_OUTBOX_FULL first */
+} mock;
+
+static mock M;
+
+static uint32_t m_now(void *ctx)
+{
+    (void)ctx;
+    return M.now;
+}
+static int m_resolve_start(void *ctx, const char *host)
+{
+    (void)ctx;
+    (void)host;
+    return EMHTTP_PENDING;
+}
+static int m_resolve_poll(void *ctx, emhttp_ip_addr *out, size_t max, size_t *n)
+{
+    (void)ctx;
+    (void)max;
+    if (M.resolve_pending) {
+        return EMHTTP_PENDING;
+    }
+    for (size_t i = 0; i < M.naddrs && i < max; i++) {
+        out[i] = (emhttp_ip_addr){EMHTTP_AF_INET, {192, 0, 2, (uint8_t)(1 + i)}};
+    }
+    *n = M.naddrs;
+    return EMHTTP_OK;
+}
+static void m_resolve_cancel(void *ctx) { (void)ctx; }
+static int m_wait(void *ctx, unsigned flags, uint32_t timeout_ms)
+{
+    (void)ctx;
+    (void)flags;
+    M.now += timeout_ms < 10 ? timeout_ms : 10;
+    return EMHTTP_OK;
+}
+static int m_connect(void *ctx, const char *host, const emhttp_ip_addr *a, uint16_t port)
+{
+    (void)ctx;
+    (void)host;
+    (void)a;
+    (void)port;
+    M.connect_calls++;
+    if (M.bad_connects > 0) {
+        M.bad_connects--;
+        return EMHTTP_ERR_OUTBOX_FULL; /* not a code connect() may return */
+    }
+    if (M.connect_err != 0) {
+        int e = M.connect_err;
+        M.connect_err = 0;
+        return e;
+    }
+    if (M.connect_pending) {
+        return EMHTTP_PENDING;
+    }
+    M.open = true;
+    M.want_now = false;
+    M.connects++;
+    M.in_rd = M.in_wr = 0;
+    return EMHTTP_OK;
+}
+static int m_connect_poll(void *ctx)
+{
+    (void)ctx;
+    return EMHTTP_PENDING;
+}
+static long m_send(void *ctx, const uint8_t *p, size_t n, unsigned flags)
+{
+    (void)ctx;
+    (void)flags;
+    if (!M.open) {
+        return EMHTTP_ERR_SEND;
+    }
+    if (M.stall_head != 0 && M.heads >= M.stall_head) {
+        M.stall_head = 0;
+        return 0;
+    }
+    if (M.send_fail > 0) {
+        M.send_fail--;
+        return EMHTTP_ERR_SEND;
+    }
+    if (M.sent_len + n > sizeof M.sent) {
+        return EMHTTP_ERR_SEND;
+    }
+    memcpy(M.sent + M.sent_len, p, n);
+    M.sent_len += n;
+    for (; M.scan + 4 <= M.sent_len; M.scan++) {
+        if (memcmp(M.sent + M.scan, "\r\n\r\n", 4) == 0) {
+            M.scan += 3;
+            const char *a = M.heads < 4 && M.answers[M.heads] ? M.answers[M.heads] : M.answer;
+            M.heads++;
+            if (M.want_from_head != 0 && M.heads >= M.want_from_head) {
+                M.want_now = true;
+            }
+            if (a != NULL) {
+                size_t k = strlen(a);
+                memcpy(M.in + M.in_wr, a, k);
+                M.in_wr += k;
+            }
+        }
+    }
+    return (long)n;
+}
+static long m_recv(void *ctx, uint8_t *p, size_t n)
+{
+    (void)ctx;
+    if (M.recv_err != 0 && M.heads >= M.recv_err_head) {
+        int e = M.recv_err;
+        M.recv_err = 0;
+        return e;
+    }
+    size_t avail = M.in_wr - M.in_rd;
+    size_t k = avail < n ? avail : n;
+    memcpy(p, M.in + M.in_rd, k);
+    M.in_rd += k;
+    return (long)k;
+}
+static void m_close(void *ctx)
+{
+    (void)ctx;
+    M.open = false;
+    M.in_rd = M.in_wr = 0;
+}
+
+static const emhttp_port_ops mock_ops = {.now_ms = m_now,
+                                         .resolve_start = m_resolve_start,
+                                         .resolve_poll = m_resolve_poll,
+                                         .resolve_cancel = m_resolve_cancel,
+                                         .wait = m_wait};
+static const emhttp_port_ops mock_ops_nowait = {.now_ms = m_now,
+                                                .resolve_start = m_resolve_start,
+                                                .resolve_poll = m_resolve_poll,
+                                                .resolve_cancel = m_resolve_cancel};
+static const emhttp_transport_ops mock_tcp = {.connect = m_connect,
+                                              .connect_poll = m_connect_poll,
+                                              .send = m_send,
+                                              .recv = m_recv,
+                                              .close = m_close};
+static unsigned m_want(void *ctx, unsigned dir)
+{
+    (void)ctx;
+    return M.want_now && dir == EMHTTP_WAIT_READ ? EMHTTP_WAIT_NOW : dir;
+}
+static const emhttp_transport_ops mock_tcp_want = {.connect = m_connect,
+                                                   .connect_poll = m_connect_poll,
+                                                   .send = m_send,
+                                                   .recv = m_recv,
+                                                   .close = m_close,
+                                                   .want = m_want};
+
+static emhttp_client cli;
+static uint8_t tx[512], rx[1024];
+
+static int completions;
+static void cb_complete(emhttp_request *r, int result)
+{
+    (void)r;
+    (void)result;
+    completions++;
+}
+static const emhttp_response_cbs cbs = {NULL, NULL, NULL, cb_complete};
+
+/* A fresh mock and a configuration: every timeout @p to but the
+ * request's, @p request. */
+static emhttp_config config(const emhttp_port_ops *ops, uint32_t to, uint32_t request)
+{
+    memset(&M, 0, sizeof M);
+    M.now = 1000;
+    M.answer = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    M.naddrs = 1;
+    completions = 0;
+    emhttp_config cfg = {.host = "api.test", .port = 8080, .net = {ops, NULL},
+                         .transport = {&mock_tcp, NULL}, .tx_buf = tx, .tx_size = sizeof tx,
+                         .rx_buf = rx, .rx_size = sizeof rx, .connect_timeout_ms = to,
+                         .first_byte_timeout_ms = to, .request_timeout_ms = request,
+                         .dns_timeout_ms = to};
+    return cfg;
+}
+
+static int setup_request(const emhttp_port_ops *ops, uint32_t to, uint32_t request)
+{
+    emhttp_config cfg = config(ops, to, request);
+    return emhttp_client_init(&cli, &cfg);
+}
+
+static int setup(const emhttp_port_ops *ops, uint32_t to) { return setup_request(ops, to, to); }
+
+static void test_client_argument_checks(void)
+{
+    static const uint8_t body[] = "x";
+    static uint8_t head[256];
+    emhttp_request r = {.target = "/", .cbs = &cbs};
+    CHECK_EQ_INT(setup(&mock_ops, 0), EMHTTP_OK);
+    CHECK_EQ_INT(emhttp_poll(NULL), EMHTTP_ERR_ARG);
+    emhttp_client_close(NULL); /* nothing to close: returns */
+    CHECK_EQ_INT(emhttp_cancel(NULL, &r), EMHTTP_ERR_ARG);
+    CHECK_EQ_INT(emhttp_cancel(&cli, NULL), EMHTTP_ERR_ARG);
+    CHECK_EQ_INT(emhttp_request_sync(NULL, &r), EMHTTP_ERR_ARG);
+    CHECK_EQ_INT(emhttp_submit(NULL, &r), EMHTTP_ERR_ARG);
+    CHECK_EQ_INT(emhttp_submit(&cli, NULL), EMHTTP_ERR_ARG);
+    /* a body length without a body, a header count without headers */
+    emhttp_request bad = {.target = "/", .body_len = 1};
+    CHECK_EQ_INT(emhttp_submit(&cli, &bad), EMHTTP_ERR_ARG);
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &bad), EMHTTP_ERR_ARG); /* submit's verdict */
+    bad = (emhttp_request){.target = "/", .header_count = 1};
+    CHECK_EQ_INT(emhttp_submit(&cli, &bad), EMHTTP_ERR_ARG);
+    CHECK_EQ_INT(bad.result, 0); /* untouched */
+    /* prepare: no client, no request, a request already queued */
+    CHECK_EQ_INT(emhttp_request_prepare(NULL, &r, head, sizeof head), EMHTTP_ERR_ARG);
+    CHECK_EQ_INT(emhttp_request_prepare(&cli, NULL, head, sizeof head), EMHTTP_ERR_ARG);
+    r.body = body;
+    r.body_len = 1;
+    CHECK_EQ_INT(emhttp_request_prepare(&cli, &r, head, sizeof head), EMHTTP_OK);
+    CHECK_EQ_INT(emhttp_submit(&cli, &r), EMHTTP_OK);
+    CHECK_EQ_INT(emhttp_request_prepare(&cli, &r, head, sizeof head), EMHTTP_ERR_ARG);
+    CHECK_EQ_INT(emhttp_cancel(&cli, &r), EMHTTP_OK);
+    CHECK_EQ_INT(completions, 1);
+    /* a NULL buffer drops the prepared head: the request is written anew */
+    CHECK_EQ_INT(emhttp_request_prepare(&cli, &r, NULL, 0), EMHTTP_OK);
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
+    CHECK_EQ_INT(r.status, 200);
+    /* no method and a body: POST (client.h) */
+    CHECK(M.sent_len > 5 && memcmp(M.sent, "POST / HTTP/1.1\r\n", 17) == 0);
+    emhttp_client_close(&cli);
+
+    /* a port without wait(): emhttp_request_sync() cannot block */
+    CHECK_EQ_INT(setup(&mock_ops_nowait, 0), EMHTTP_OK);
+    r = (emhttp_request){.target = "/", .cbs = &cbs};
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_ERR_ARG);
+    CHECK_EQ_INT(completions, 0);
+    emhttp_client_close(&cli);
+}
+
+static void test_client_resend_after_send_failure(void)
+{
+    /* A reused connection whose send fails (the server closed it, the
+     * write meets the reset): the request goes out again, once, on a
+     * fresh connection, and succeeds. */
+    emhttp_request r = {.method = "GET", .target = "/a", .cbs = &cbs};
+    CHECK_EQ_INT(setup(&mock_ops, 0), EMHTTP_OK);
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
+    CHECK_EQ_INT(M.connects, 1);
+    M.send_fail = 1;
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
+    CHECK_EQ_INT(r.status, 200);
+    CHECK_EQ_INT(M.connects, 2);
+    CHECK_EQ_INT(completions, 2);
+#if CONFIG_EMHTTP_STATS && CONFIG_EMHTTP_RESEND
+    CHECK_EQ_INT((int)emhttp_client_stats(&cli)->retries, 1);
+#endif
+    /* a send failure on a fresh connection is not retried */
+    emhttp_client_close(&cli);
+    M.send_fail = 1;
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_ERR_SEND);
+    CHECK_EQ_INT(M.connects, 3);
+    emhttp_client_close(&cli);
+}
+
+static void test_client_next_timeout(void)
+{
+    emhttp_request r = {.method = "GET", .target = "/", .cbs = &cbs};
+    /* submitted, not polled yet: progress is possible now */
+    CHECK_EQ_INT(setup_request(&mock_ops, 300, 5000), EMHTTP_OK);
+    M.resolve_pending = true;
+    CHECK_EQ_INT(emhttp_submit(&cli, &r), EMHTTP_OK);
+    CHECK(emhttp_wait_flags(&cli) & EMHTTP_WAIT_NOW);
+    CHECK_EQ_INT((int)emhttp_next_timeout_ms(&cli), 0);
+    /* resolving: the DNS timeout runs; the clock passed it before the
+     * next poll: 0, then that poll fails the request */
+    CHECK_EQ_INT(emhttp_poll(&cli), EMHTTP_PENDING);
+    CHECK_EQ_INT((int)emhttp_next_timeout_ms(&cli), 300);
+    M.now += 100;
+    CHECK_EQ_INT((int)emhttp_next_timeout_ms(&cli), 300); /* from the last poll's clock */
+    CHECK_EQ_INT(emhttp_poll(&cli), EMHTTP_PENDING);
+    CHECK_EQ_INT((int)emhttp_next_timeout_ms(&cli), 200);
+    M.now += 500;
+    (void)emhttp_poll(&cli);
+    CHECK_EQ_INT(r.result, EMHTTP_ERR_DNS_TIMEOUT);
+    CHECK_EQ_INT(completions, 1);
+    emhttp_client_close(&cli);
+
+    /* every timeout off: no limit while resolving */
+    CHECK_EQ_INT(setup(&mock_ops, EMHTTP_TIMEOUT_NONE), EMHTTP_OK);
+    M.resolve_pending = true;
+    CHECK_EQ_INT(emhttp_submit(&cli, &r), EMHTTP_OK);
+    CHECK_EQ_INT(emhttp_poll(&cli), EMHTTP_PENDING);
+    CHECK(emhttp_wait_flags(&cli) & EMHTTP_WAIT_RESOLVE);
+    CHECK_EQ_INT((long long)emhttp_next_timeout_ms(&cli), (long long)UINT32_MAX);
+    emhttp_client_close(&cli);
+    CHECK_EQ_INT(r.result, EMHTTP_ERR_CANCELLED);
+}
+
+static void test_client_resend_needs_idempotency_key(void)
+{
+    /* POST on a reused connection whose send fails: re-sent only with an
+     * Idempotency-Key header; a header of the same length (15 bytes)
+     * with another name does not count. */
+    static const uint8_t body[] = "{}";
+    static const emhttp_header lang = {"Accept-Language", 15, "en", 2};
+    static const emhttp_header key = {"Idempotency-Key", 15, "k-1", 3};
+    emhttp_request r = {.method = "POST", .target = "/p", .cbs = &cbs, .body = body,
+                        .body_len = 2, .headers = &lang, .header_count = 1};
+    CHECK_EQ_INT(setup(&mock_ops, 0), EMHTTP_OK);
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
+    M.send_fail = 1;
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_ERR_SEND);
+    CHECK_EQ_INT(M.connects, 1);
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK); /* a fresh connection */
+    CHECK_EQ_INT(M.connects, 2);
+    r.headers = &key;
+    M.send_fail = 1;
+#if CONFIG_EMHTTP_RESEND
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
+    CHECK_EQ_INT(M.connects, 3);
+#endif
+    emhttp_client_close(&cli);
+}
+
+static void test_client_dns_answers(void)
+{
+    emhttp_request r = {.method = "GET", .target = "/", .cbs = &cbs};
+    /* a port that answers EMHTTP_OK with no address: EMHTTP_ERR_DNS, no
+     * connect attempt */
+    CHECK_EQ_INT(setup(&mock_ops, 0), EMHTTP_OK);
+    M.naddrs = 0;
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_ERR_DNS);
+    CHECK_EQ_INT(M.connect_calls, 0);
+    M.naddrs = 1;
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
+    emhttp_client_close(&cli);
+#if CONFIG_EMHTTP_STATS
+    /* EMHTTP_DNS_TTL_FOREVER: one resolution, however long it has been */
+    emhttp_config cfg = config(&mock_ops, 0, 0);
+    cfg.dns_ttl_s = EMHTTP_DNS_TTL_FOREVER;
+    CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_OK);
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
+    emhttp_client_close(&cli);
+    M.now += 100u * 24 * 3600 * 1000; /* 100 days */
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
+    CHECK_EQ_INT((int)emhttp_client_stats(&cli)->dns_queries, 1);
+    CHECK_EQ_INT(M.connects, 2);
+    emhttp_client_close(&cli);
+#endif
+}
+
+static void test_client_transport_holds_bytes(void)
+{
+    /* The transport says it holds bytes back (a TLS record: a close_notify,
+     * stray data) on an idle connection: it is replaced, not reused - also
+     * when the response just before drained the connection in the same
+     * poll (two requests queued at once). */
+    emhttp_request a = {.method = "GET", .target = "/a", .cbs = &cbs};
+    emhttp_request b = {.method = "GET", .target = "/b", .cbs = &cbs};
+    emhttp_config cfg = config(&mock_ops, 0, 0);
+    cfg.transport.ops = &mock_tcp_want;
+    CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_OK);
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &a), EMHTTP_OK);
+    M.want_now = true;      /* on connection 1, idle */
+    M.want_from_head = 2;   /* on connection 2, once a's head is out */
+    CHECK_EQ_INT(emhttp_submit(&cli, &a), EMHTTP_OK);
+    CHECK_EQ_INT(emhttp_submit(&cli, &b), EMHTTP_OK);
+    for (int i = 0; i < 50 && b.result == EMHTTP_PENDING; i++) {
+        (void)emhttp_poll(&cli);
+    }
+    CHECK_EQ_INT(a.result, EMHTTP_OK);
+    CHECK_EQ_INT(b.result, EMHTTP_OK);
+    CHECK_EQ_INT(M.connects, 3); /* a fresh connection for each */
+#if CONFIG_EMHTTP_STATS
+    CHECK_EQ_INT((int)emhttp_client_stats(&cli)->ka_expired, 2);
+#endif
+    emhttp_client_close(&cli);
+}
+
+static void test_client_idle_limits(void)
+{
+    emhttp_request r = {.method = "GET", .target = "/", .cbs = &cbs};
+    /* no idle limit at all: a connection idle for 10 days is reused */
+    emhttp_config cfg = config(&mock_ops, 0, 0);
+    cfg.idle_reuse_ms = EMHTTP_TIMEOUT_NONE;
+    CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_OK);
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
+    M.now += 10u * 24 * 3600 * 1000;
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
+    CHECK_EQ_INT(M.connects, 1);
+    emhttp_client_close(&cli);
+#if CONFIG_EMHTTP_KEEPALIVE_HINT
+    /* the server's Keep-Alive timeout longer than the client's idle limit
+     * (1 s): the client's limit holds */
+    cfg = config(&mock_ops, 0, 0);
+    cfg.idle_reuse_ms = 1000;
+    M.answer = "HTTP/1.1 200 OK\r\nKeep-Alive: timeout=3600\r\nContent-Length: 2\r\n\r\nok";
+    CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_OK);
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
+    M.now += 999;
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
+    CHECK_EQ_INT(M.connects, 1);
+    M.now += 1000;
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
+    CHECK_EQ_INT(M.connects, 2);
+    emhttp_client_close(&cli);
+#endif
+}
+
+static void test_client_late_poll_between_addresses(void)
+{
+    /* Two addresses, connects that never finish, connect timeout 100 ms,
+     * request timeout 150 ms, and the next poll comes 200 ms late: the
+     * connect timeout moves on to the second address with no time left,
+     * and the request fails with the request timeout, not a connect
+     * timeout. */
+    emhttp_request r = {.method = "GET", .target = "/", .cbs = &cbs};
+    emhttp_config cfg = config(&mock_ops, 100, 150);
+    CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_OK);
+    M.naddrs = 2;
+    M.connect_pending = true;
+    CHECK_EQ_INT(emhttp_submit(&cli, &r), EMHTTP_OK);
+    CHECK_EQ_INT(emhttp_poll(&cli), EMHTTP_PENDING);
+    CHECK_EQ_INT(M.connect_calls, 1);
+    M.now += 200;
+    (void)emhttp_poll(&cli);
+    if (r.result == EMHTTP_PENDING) { /* connecting to the second, no time left */
+        CHECK_EQ_INT((int)emhttp_next_timeout_ms(&cli), 0);
+    }
+    for (int i = 0; i < 5 && r.result == EMHTTP_PENDING; i++) {
+        (void)emhttp_poll(&cli);
+    }
+    CHECK_EQ_INT(r.result, EMHTTP_ERR_TIMEOUT);
+    CHECK_EQ_INT(M.connect_calls, 2);
+    CHECK_EQ_INT(completions, 1);
+    emhttp_client_close(&cli);
+}
+
+static void test_client_prepared_head_body_changed(void)
+{
+    /* A head prepared for a 1-byte body; the body grew before submission:
+     * the head is written anew, with the new length. */
+    static const uint8_t body[] = "abc";
+    static uint8_t head[256];
+    emhttp_request r = {.method = "PUT", .target = "/x", .cbs = &cbs, .body = body,
+                        .body_len = 1};
+    CHECK_EQ_INT(setup(&mock_ops, 0), EMHTTP_OK);
+    CHECK_EQ_INT(emhttp_request_prepare(&cli, &r, head, sizeof head), EMHTTP_OK);
+    r.body_len = 3;
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
+    M.sent[M.sent_len < sizeof M.sent ? M.sent_len : sizeof M.sent - 1] = '\0';
+    CHECK(strstr(M.sent, "Content-Length: 3\r\n") != NULL);
+    CHECK(strstr(M.sent, "\r\n\r\nabc") != NULL);
+    emhttp_client_close(&cli);
+}
+
+#if CONFIG_EMHTTP_EVENTS
+static emhttp_request *cancel_on_close;
+static int closes;
+static void ev_cancel(void *arg, emhttp_event ev, const emhttp_ip_addr *a, int code)
+{
+    (void)arg;
+    (void)a;
+    if (ev == EMHTTP_EV_CLOSE && code != 0 && cancel_on_close != NULL) {
+        closes++;
+        CHECK_EQ_INT(emhttp_cancel(&cli, cancel_on_close), EMHTTP_OK);
+        cancel_on_close = NULL;
+    }
+}
+#endif
+
+static void test_client_event_cancels_resend(void)
+{
+#if CONFIG_EMHTTP_EVENTS && CONFIG_EMHTTP_RESEND
+    /* The reused connection fails; the close event (inside the re-send)
+     * cancels the request: it completes once, cancelled, and is not sent
+     * again; the next request works. */
+    emhttp_request r = {.method = "GET", .target = "/", .cbs = &cbs};
+    emhttp_config cfg = config(&mock_ops, 0, 0);
+    cfg.on_event = ev_cancel;
+    CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_OK);
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
+    cancel_on_close = &r;
+    closes = 0;
+    M.send_fail = 1;
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_ERR_CANCELLED);
+    CHECK_EQ_INT(closes, 1);
+    CHECK_EQ_INT(completions, 2);
+    CHECK_EQ_INT(M.connects, 1);
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
+    CHECK_EQ_INT(M.connects, 2);
+    emhttp_client_close(&cli);
+#endif
+}
+
+static void test_client_pipelined_head_too_large(void)
+{
+#if CONFIG_EMHTTP_PIPELINING
+    /* The request behind the first has a head that does not fit the
+     * transmit buffer: it is not written ahead, and fails in its turn;
+     * the first and the one after it succeed. */
+    static char big[600];
+    memset(big, 'v', sizeof big - 1);
+    static emhttp_header h = {"X-Big", 5, big, sizeof big - 1};
+    emhttp_request a = {.method = "GET", .target = "/a", .cbs = &cbs};
+    emhttp_request b = {.method = "GET", .target = "/b", .cbs = &cbs, .headers = &h,
+                        .header_count = 1};
+    emhttp_request c = {.method = "GET", .target = "/c", .cbs = &cbs};
+    emhttp_config cfg = config(&mock_ops, 0, 0);
+    cfg.max_in_flight = 2;
+    CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_OK);
+    M.answer = NULL;
+    CHECK_EQ_INT(emhttp_submit(&cli, &a), EMHTTP_OK);
+    CHECK_EQ_INT(emhttp_submit(&cli, &b), EMHTTP_OK);
+    CHECK_EQ_INT(emhttp_submit(&cli, &c), EMHTTP_OK);
+    for (int i = 0; i < 5; i++) {
+        (void)emhttp_poll(&cli);
+    }
+    CHECK_EQ_INT(M.heads, 1); /* b could not go ahead; c waits behind it */
+    M.answer = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    memcpy(M.in + M.in_wr, M.answer, strlen(M.answer));
+    M.in_wr += strlen(M.answer);
+    for (int i = 0; i < 50 && c.result == EMHTTP_PENDING; i++) {
+        (void)emhttp_poll(&cli);
+    }
+    CHECK_EQ_INT(a.result, EMHTTP_OK);
+    CHECK_EQ_INT(b.result, EMHTTP_ERR_TX_OVERFLOW);
+    CHECK_EQ_INT(c.result, EMHTTP_OK);
+    CHECK_EQ_INT(completions, 3);
+    emhttp_client_close(&cli);
+#endif
+}
+
+static void test_client_pipelined_redo_without_request_timeout(void)
+{
+#if CONFIG_EMHTTP_PIPELINING
+    /* Two requests written back to back; the first response announces the
+     * close: the second goes out again on a fresh connection, and with no
+     * request timeout it has all the time it needs. */
+    emhttp_request a = {.method = "GET", .target = "/a", .cbs = &cbs};
+    emhttp_request b = {.method = "GET", .target = "/b", .cbs = &cbs};
+    emhttp_config cfg = config(&mock_ops, EMHTTP_TIMEOUT_NONE, EMHTTP_TIMEOUT_NONE);
+    cfg.max_in_flight = 2;
+    CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_OK);
+    M.answers[0] = "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok";
+    M.answers[1] = "";
+    CHECK_EQ_INT(emhttp_submit(&cli, &a), EMHTTP_OK);
+    CHECK_EQ_INT(emhttp_submit(&cli, &b), EMHTTP_OK);
+    for (int i = 0; i < 50 && b.result == EMHTTP_PENDING; i++) {
+        (void)emhttp_poll(&cli);
+        M.now += 1000;
+    }
+    CHECK_EQ_INT(a.result, EMHTTP_OK);
+    CHECK_EQ_INT(b.result, EMHTTP_OK);
+    CHECK_EQ_INT(M.heads, 3);
+    CHECK_EQ_INT(M.connects, 2);
+    emhttp_client_close(&cli);
+#endif
+}
+
+static void test_client_port_and_receive_errors(void)
+{
+    emhttp_request r = {.method = "GET", .target = "/", .cbs = &cbs};
+    /* the port out of resources at connect: the request fails with it at
+     * once (no next address), and the resolved addresses are kept */
+    CHECK_EQ_INT(setup(&mock_ops, 0), EMHTTP_OK);
+    M.naddrs = 2;
+    M.connect_err = EMHTTP_ERR_PORT;
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_ERR_PORT);
+    CHECK_EQ_INT(M.connect_calls, 1);
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
+#if CONFIG_EMHTTP_STATS
+    CHECK_EQ_INT((int)emhttp_client_stats(&cli)->dns_queries, 1);
+#endif
+    /* a receive error (not an end, not a reset: ETIMEDOUT after failed
+     * TCP keepalive probes, say) on a reused connection before any
+     * response byte: a dead connection like a reset one - the request is
+     * re-sent once on a fresh connection, which the next one reuses */
+    M.recv_err = EMHTTP_ERR_RECV;
+    M.recv_err_head = M.heads + 1; /* after the probe, once the head is out */
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
+    CHECK_EQ_INT(M.connects, 2);
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
+    CHECK_EQ_INT(M.connects, 2);
+    CHECK_EQ_INT(completions, 4);
+    emhttp_client_close(&cli);
+}
+
+/* Pipelining: a and b written back to back, no answer yet; then b is
+ * cancelled - before any byte of a's response (a goes out again on a
+ * fresh connection) or after a's response began (a cannot be replayed). */
+static void pipelined_cancel(bool a_started)
+{
+#if CONFIG_EMHTTP_PIPELINING
+    emhttp_request a = {.method = "GET", .target = "/a", .cbs = &cbs};
+    emhttp_request b = {.method = "GET", .target = "/b", .cbs = &cbs};
+    emhttp_config cfg = config(&mock_ops, 0, 0);
+    cfg.max_in_flight = 2;
+    CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_OK);
+    M.answer = NULL;
+    CHECK_EQ_INT(emhttp_submit(&cli, &a), EMHTTP_OK);
+    CHECK_EQ_INT(emhttp_submit(&cli, &b), EMHTTP_OK);
+    for (int i = 0; i < 5; i++) {
+        (void)emhttp_poll(&cli);
+    }
+    CHECK_EQ_INT(M.heads, 2);
+    if (a_started) {
+        static const char part[] = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nab";
+        memcpy(M.in + M.in_wr, part, sizeof part - 1);
+        M.in_wr += sizeof part - 1;
+        (void)emhttp_poll(&cli);
+        CHECK_EQ_INT(a.result, EMHTTP_PENDING);
+    }
+    CHECK_EQ_INT(emhttp_cancel(&cli, &b), EMHTTP_OK);
+    CHECK_EQ_INT(b.result, EMHTTP_ERR_CANCELLED);
+    M.answer = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    for (int i = 0; i < 20 && a.result == EMHTTP_PENDING; i++) {
+        (void)emhttp_poll(&cli);
+    }
+    if (a_started) { /* client.h, Pipelining: not re-sent, EMHTTP_ERR_CLOSED */
+        CHECK_EQ_INT(a.result, EMHTTP_ERR_CLOSED);
+        CHECK_EQ_INT(M.connects, 1);
+    } else {
+        CHECK_EQ_INT(a.result, EMHTTP_OK);
+        CHECK_EQ_INT(M.connects, 2);
+        CHECK_EQ_INT(M.heads, 3);
+    }
+    CHECK_EQ_INT(completions, 2);
+    emhttp_client_close(&cli);
+#else
+    (void)a_started;
+#endif
+}
+
+static void test_client_pipelined_early_answer(void)
+{
+#if CONFIG_EMHTTP_PIPELINING
+    /* a (GET) is out; b (PUT, a body) goes behind it.  While b's body
+     * waits for room, the server answers a and at once b (an early
+     * answer, before b's body is all there): a completes while b is still
+     * being sent, b's answer waits in the receive buffer and is b's
+     * response once b is all sent. */
+    static uint8_t body[300];
+    memset(body, 'b', sizeof body);
+    emhttp_request a = {.method = "GET", .target = "/a", .cbs = &cbs};
+    emhttp_request b = {.method = "PUT", .target = "/b", .cbs = &cbs, .body = body,
+                        .body_len = sizeof body};
+    emhttp_config cfg = config(&mock_ops, 0, 0);
+    cfg.max_in_flight = 2;
+    CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_OK);
+    M.answers[0] = "";
+    M.answers[1] = "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nA"
+                   "HTTP/1.1 201 Created\r\nContent-Length: 1\r\n\r\nB";
+    M.stall_head = 2;
+    CHECK_EQ_INT(emhttp_submit(&cli, &a), EMHTTP_OK);
+    CHECK_EQ_INT(emhttp_submit(&cli, &b), EMHTTP_OK);
+    for (int i = 0; i < 50 && b.result == EMHTTP_PENDING; i++) {
+        (void)emhttp_poll(&cli);
+    }
+    CHECK_EQ_INT(a.result, EMHTTP_OK);
+    CHECK_EQ_INT(a.status, 200);
+    CHECK_EQ_INT(b.result, EMHTTP_OK);
+    CHECK_EQ_INT(b.status, 201);
+    CHECK_EQ_INT(M.heads, 2);
+    CHECK_EQ_INT(M.connects, 1);
+    CHECK(M.sent_len > sizeof body && memcmp(M.sent + M.sent_len - sizeof body, body,
+                                             sizeof body) == 0);
+    CHECK_EQ_INT(completions, 2);
+    emhttp_client_close(&cli);
+#endif
+}
+
+static void test_client_connect_code_outside_contract(void)
+{
+    /* connect() returning a code transport.h does not allow (here
+     * EMHTTP_ERR_OUTBOX_FULL): taken as this address failing, like a
+     * refusal - the next address is tried. */
+    emhttp_request r = {.method = "GET", .target = "/", .cbs = &cbs};
+    CHECK_EQ_INT(setup(&mock_ops, 0), EMHTTP_OK);
+    M.naddrs = 2;
+    M.bad_connects = 1;
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
+    CHECK_EQ_INT(M.connect_calls, 2);
+    emhttp_client_close(&cli);
+}
+
+static void test_client_pipelined_cancel_before_response(void) { pipelined_cancel(false); }
+static void test_client_pipelined_cancel_during_response(void) { pipelined_cancel(true); }
+
+int main(void)
+{
+    RUN(test_parser_long_header_name);
+    RUN(test_parser_names_of_known_lengths);
+    RUN(test_parser_chunk_extension);
+    RUN(test_parser_keep_alive_other_elements);
+    RUN(test_parser_connection_five_letters);
+    RUN(test_parser_transfer_encoding_seven_letters);
+    RUN(test_parser_host_in_response);
+    RUN(test_parser_short_status_line);
+    RUN(test_parser_null_callbacks);
+    RUN(test_url_null_arguments);
+    RUN(test_url_ipv6_too_many_groups);
+    RUN(test_url_host_of_dots);
+    RUN(test_url_port_and_fragment);
+    RUN(test_client_argument_checks);
+    RUN(test_client_resend_after_send_failure);
+    RUN(test_client_next_timeout);
+    RUN(test_client_resend_needs_idempotency_key);
+    RUN(test_client_dns_answers);
+    RUN(test_client_transport_holds_bytes);
+    RUN(test_client_idle_limits);
+    RUN(test_client_late_poll_between_addresses);
+    RUN(test_client_prepared_head_body_changed);
+    RUN(test_client_event_cancels_resend);
+    RUN(test_client_pipelined_head_too_large);
+    RUN(test_client_pipelined_redo_without_request_timeout);
+    RUN(test_client_port_and_receive_errors);
+    RUN(test_client_pipelined_early_answer);
+    RUN(test_client_connect_code_outside_contract);
+    RUN(test_client_pipelined_cancel_before_response);
+    RUN(test_client_pipelined_cancel_during_response);
+    return check_summary();
+}
