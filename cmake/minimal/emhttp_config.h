@@ -19,7 +19,9 @@
  *  - streamed request bodies (a body is one buffer) and the wait for
  *    100 Continue (a body follows its head at once, Expect or not);
  *  - the word-at-a-time scan of header values and the JSON writer's
- *    fast paths (the same results, a byte at a time).
+ *    fast paths (the same results, a byte at a time);
+ *  - per-request timing (emhttp_request.timing) and redirects (a 3xx is
+ *    returned as it is; no emhttp_client_set_origin()).
  */
 #ifndef EMHTTP_CONFIG_H
 #define EMHTTP_CONFIG_H
@@ -40,5 +42,7 @@
 #define CONFIG_EMHTTP_EXPECT 0
 #define CONFIG_EMHTTP_FAST_SCAN 0
 #define CONFIG_EMHTTP_JSON_FAST 0
+#define CONFIG_EMHTTP_TIMING 0
+#define CONFIG_EMHTTP_REDIRECTS 0
 
 #endif /* EMHTTP_CONFIG_H */

@@ -128,6 +128,16 @@ typedef enum step_result {
 
 #define MIN_RX 256u
 
+#if CONFIG_EMHTTP_REDIRECTS
+/* client rflags_ */
+#define RF_OTHER 0x01u  /* redirect_other_origins */
+#define RF_CAND 0x02u   /* the response being parsed is a redirect: the client's */
+#define RF_BADLOC 0x04u /* its Location is repeated or does not fit redirect_buf */
+#define RF_AWAY 0x08u   /* on a detour to another origin: home_ holds ours */
+#define RF_NOCRED 0x10u /* the redirected request left its origin: no credentials */
+#define LOC_ROOM 8u     /* bytes kept free in front of a captured Location ("https:") */
+#endif
+
 /* c->to_[]: the timeouts, in emhttp_config's order */
 enum { TO_CONNECT, TO_FIRST, TO_REQUEST, TO_DNS, TO_IDLE, TO_COUNT };
 #define NO_LIMIT EMHTTP_TIMEOUT_NONE
@@ -154,6 +164,24 @@ static void emit(const emhttp_client *c, emhttp_event ev, const emhttp_ip_addr *
 #define COUNT(c, field, n) ((c)->stats_.field += (n))
 #else
 #define COUNT(c, field, n) ((void)0)
+#endif
+
+#if CONFIG_EMHTTP_TIMING
+/* Timing (emhttp_request.timing): a phase of the head request began now,
+ * or ended now (its time added to @p field). */
+#define T_MARK(c) ((c)->t_phase_ = (c)->now_)
+#define T_LAP(c, field) \
+    ((c)->queue_->timing.field += (uint32_t)((c)->now_ - (c)->t_phase_), T_MARK(c))
+#define T_ADD(r, field, n) ((r)->timing.field += (n))
+#define T_FLAGS(r, set, clear) \
+    ((r)->timing.flags = (uint8_t)(((r)->timing.flags & ~(unsigned)(clear)) | (set)))
+#define T_FIRST_BYTE(c, r) ((r)->timing.first_byte_ms = (uint32_t)((c)->now_ - (r)->t_start_))
+#else
+#define T_MARK(c) ((void)0)
+#define T_LAP(c, field) ((void)0)
+#define T_ADD(r, field, n) ((void)0)
+#define T_FLAGS(r, set, clear) ((void)0)
+#define T_FIRST_BYTE(c, r) ((void)0)
 #endif
 
 /* A callback called emhttp_cancel() or emhttp_client_close() since @p gen
@@ -209,11 +237,25 @@ static bool unlink_req(emhttp_request **list, emhttp_request **tail, emhttp_requ
 
 /* Complete @p r (taken off its list already) with @p rc: the last thing
  * done with it. */
+#if CONFIG_EMHTTP_REDIRECTS
+static void end_redirect(emhttp_client *c, emhttp_request *r);
+#endif
+
 static void complete(emhttp_client *c, emhttp_request *r, int rc)
 {
     if (c->rx_req_ == r) {
         c->rx_req_ = NULL; /* its parser callbacks stop */
     }
+#if CONFIG_EMHTTP_TIMING
+    if (r->timing.flags & EMHTTP_TIMING_STARTED) {
+        r->timing.total_ms = (uint32_t)(c->now_ - r->t_start_);
+    }
+#endif
+#if CONFIG_EMHTTP_REDIRECTS
+    if (c->redir_req_ == r) {
+        end_redirect(c, r);
+    }
+#endif
     r->flags_ = 0;
     r->result = rc;
     COUNT(c, requests, 1);
@@ -267,6 +309,9 @@ static void rewind_from(emhttp_client *c, emhttp_request *r, int why)
             COUNT(c, retries, 1);
         } else {
             f |= RQ_LOST;
+        }
+        if (!(f & RQ_LOST)) {
+            T_ADD(r, resends, 1);
         }
         r->flags_ = (uint8_t)f;
     }
@@ -323,6 +368,7 @@ static step_result conn_failed(emhttp_client *c, int err)
     if (dead_reuse && (r->flags_ & RQ_RETRIABLE)) { /* resend(): the edge */
         r->flags_ &= (uint8_t)~RQ_RETRIABLE;
         COUNT(c, retries, 1);
+        T_ADD(r, resends, 1);
         close_conn(c, err); /* -> IDLE: the same request goes out from its first byte */
         if (still_active(r)) {
 #if CONFIG_EMHTTP_PIPELINING /* (tx_ may hold a later request's head: written again) */
@@ -444,6 +490,9 @@ static void fill_head(const emhttp_client *c, const emhttp_request *r, const cha
         h->chunked = true;
     }
 #endif
+#if CONFIG_EMHTTP_REDIRECTS
+    h->drop_credentials = c->redir_req_ == r && (c->rflags_ & RF_NOCRED);
+#endif
 }
 
 /* Make request @p r ready to go: its prepared head, or one written into
@@ -486,7 +535,13 @@ static int activate(emhttp_client *c, emhttp_request *r)
     if (!(rf & RQ_REDO))
 #endif
     {
-        r->t_start_ = c->now_;
+#if CONFIG_EMHTTP_REDIRECTS
+        if (c->redir_req_ != r) /* a redirect's next hop keeps its start */
+#endif
+        {
+            r->t_start_ = c->now_;
+            T_FLAGS(r, EMHTTP_TIMING_STARTED, 0);
+        }
 #if CONFIG_EMHTTP_RESEND
         if (!STREAMED(r) && ((c->flags_ & CF_RETRY_ALL) || replayable(r, mf))) {
             rf |= RQ_RETRIABLE;
@@ -497,6 +552,9 @@ static int activate(emhttp_client *c, emhttp_request *r)
         }
     }
     r->flags_ = (uint8_t)rf;
+#if CONFIG_EMHTTP_TIMING
+    r->timing.body_sent = 0; /* (this sending's) */
+#endif
     return EMHTTP_OK;
 }
 
@@ -568,6 +626,7 @@ static step_result st_idle(emhttp_client *c)
     }
     c->flags_ &= (uint8_t)~CF_DNS_VALID;
     COUNT(c, dns_queries, 1);
+    T_MARK(c);
     int rc = c->net_.ops->resolve_start(c->net_.ctx, c->host_);
     if (rc < 0) {
         return finish(c, EMHTTP_ERR_RESOLVER);
@@ -586,6 +645,7 @@ static step_result st_resolving(emhttp_client *c)
     if (rc == EMHTTP_PENDING) {
         return STEP_WAIT;
     }
+    T_LAP(c, resolve_ms);
     c->state_ = ST_IDLE;
     if (rc != EMHTTP_OK || n == 0) {
         return finish(c, EMHTTP_ERR_DNS);
@@ -612,6 +672,9 @@ static step_result connected(emhttp_client *c)
         c->addr_idx_ = 0;
     }
     COUNT(c, connects, 1);
+    T_LAP(c, connect_ms);
+    T_ADD(c->queue_, connects, 1);
+    T_FLAGS(c->queue_, 0, EMHTTP_TIMING_REUSED);
     if (c->tr_.ops->handshake != NULL) {
         enter(c, ST_HANDSHAKE, c->to_[TO_CONNECT], EMHTTP_ERR_TLS_TIMEOUT);
     } else {
@@ -636,6 +699,7 @@ static bool conn_final(int err)
  * and keeps the cache. */
 static step_result next_address(emhttp_client *c, int err)
 {
+    T_LAP(c, connect_ms);
     c->tr_.ops->close(c->tr_.ctx);
     c->state_ = ST_IDLE;
     if (conn_final(err)) {
@@ -661,6 +725,7 @@ static step_result start_connect(emhttp_client *c)
         return STEP_NEXT;
     }
     enter(c, ST_CONNECTING, c->to_[TO_CONNECT], EMHTTP_ERR_CONNECT_TIMEOUT);
+    T_MARK(c);
     int rc = c->tr_.ops->connect(c->tr_.ctx, c->host_, a, c->port_);
     if (rc == EMHTTP_OK) {
         return connected(c);
@@ -687,11 +752,15 @@ static step_result st_handshake(emhttp_client *c)
     if (rc == EMHTTP_PENDING) {
         return (tr_want(c, 0) & EMHTTP_WAIT_NOW) ? STEP_NEXT : STEP_WAIT;
     }
+    T_LAP(c, handshake_ms);
     if (rc < 0) {
         return drop(c, rc);
     }
     COUNT(c, tls_handshakes, 1);
     COUNT(c, tls_resumed, rc == EMHTTP_HANDSHAKE_RESUMED);
+    T_FLAGS(c->queue_,
+            EMHTTP_TIMING_HANDSHAKE | (rc == EMHTTP_HANDSHAKE_RESUMED ? EMHTTP_TIMING_RESUMED : 0u),
+            0);
     return start_sending(c);
 }
 
@@ -749,6 +818,7 @@ static step_result st_ready(emhttp_client *c)
     }
     COUNT(c, reuses, 1);
     c->flags_ |= CF_REUSED;
+    T_FLAGS(c->queue_, EMHTTP_TIMING_REUSED, 0);
     (void)start_sending(c);
     emit(c, EMHTTP_EV_REUSE, NULL, 0);
     return STEP_NEXT;
@@ -1024,6 +1094,10 @@ static step_result st_sending(emhttp_client *c)
         return conn_failed(c, (int)n);
     }
     c->sent_ += (uint32_t)n;
+    T_ADD(r, sent, (uint32_t)n);
+#if CONFIG_EMHTTP_TIMING
+    r->timing.body_sent = c->sent_ > c->tx_len_ ? c->sent_ - c->tx_len_ : 0;
+#endif
     if (c->sent_ < c->tx_len_ + plain_body(c, r)) {
 #if CONFIG_EMHTTP_PIPELINING || CONFIG_EMHTTP_EXPECT /* (rx_req_: r itself after 100) */
         if (n == 0 && c->rx_req_ != NULL) {
@@ -1039,6 +1113,269 @@ static step_result st_sending(emhttp_client *c)
 #endif
     return STREAMED(r) ? STEP_NEXT : all_sent(c, r); /* (a streamed body: its pieces) */
 }
+
+#if CONFIG_EMHTTP_REDIRECTS
+/* ---- redirects -----------------------------------------------------------
+ * A 3xx response the client follows (RF_CAND, set by on_status) reaches no
+ * callback: on_header captures its Location at the back of redirect_buf,
+ * redirected() sends the request again (client.h, "Redirects").  The
+ * buffer: [host NUL, while away] [target NUL, once redirected] ... free
+ * ... [Location NUL].  A detour to another origin ends in end_redirect(),
+ * from complete(). */
+
+static bool transport_ok(const emhttp_transport_ops *t);
+
+/* Byte helpers, so no C library function is linked for redirects: the
+ * length of @p s up to its NUL or the first @p stop byte; a copy to a
+ * place not behind the source (every copy here moves bytes forward in
+ * rbuf_, or from outside it). */
+static size_t span(const char *s, char stop)
+{
+    size_t n = 0;
+    while (s[n] != '\0' && s[n] != stop) {
+        n++;
+    }
+    return n;
+}
+
+static void copy_down(char *d, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        d[i] = s[i];
+    }
+}
+
+/* The request's target lives at this offset of rbuf_ once redirected. */
+static uint32_t target_at(const emhttp_client *c)
+{
+    return (c->rflags_ & RF_AWAY) ? c->host_len_ + 1u : 0u;
+}
+
+/* The Location value, if it is one byte string the request line can
+ * carry (VCHAR: no control byte, space or non-ASCII byte) and fits behind
+ * what the current hop still uses of the buffer. */
+static void capture_location(emhttp_client *c, const char *v, size_t vl)
+{
+    uint32_t front = c->redir_req_ != NULL
+                         ? target_at(c) + (uint32_t)span(c->redir_req_->target, '\0') + 1u
+                         : 0u;
+    bool ok = c->loc_at_ == 0 && vl != 0 && vl + 1u + LOC_ROOM + front <= c->rsize_;
+    for (size_t i = 0; ok && i < vl; i++) {
+        ok = (HC(v[i]) & HC_TARGET) && (unsigned char)v[i] < 0x80u;
+    }
+    if (!ok) {
+        c->rflags_ |= RF_BADLOC;
+        return;
+    }
+    c->loc_at_ = (uint32_t)(c->rsize_ - vl - 1u);
+    copy_down(c->rbuf_ + c->loc_at_, v, vl);
+    c->rbuf_[c->loc_at_ + vl] = '\0';
+}
+
+static char lower(char ch) { return ch >= 'A' && ch <= 'Z' ? (char)(ch + 32) : ch; }
+
+static bool same_host(const emhttp_client *c, const emhttp_url *u)
+{
+    if (u->host_len != c->host_len_) {
+        return false;
+    }
+    for (size_t i = 0; i < u->host_len; i++) {
+        if (lower(u->host[i]) != lower(c->host_[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* "scheme:" in front (RFC 3986: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )). */
+static bool has_scheme(const char *s)
+{
+    if (!(HC(s[0]) & HC_HOST) || (s[0] >= '0' && s[0] <= '9') || s[0] == '-' || s[0] == '.' ||
+        s[0] == '_') {
+        return false;
+    }
+    size_t i = 1;
+    while (s[i] == '+' || ((HC(s[i]) & HC_HOST) && s[i] != '_')) {
+        i++;
+    }
+    return s[i] == ':';
+}
+
+/* Hook for bodies that are produced while they are sent (streams): those
+ * cannot be sent again.  A buffer can, for as long as the request is
+ * queued (an outbox slot is held until its request completes). */
+static bool body_replayable(const emhttp_request *r) { return r->body != NULL; }
+
+/* To another origin: allowed, consented to, and given a transport that
+ * speaks its scheme.  The host goes to the front of rbuf_.  The
+ * connection is closed (its event hook may intervene: EMHTTP_PENDING). */
+static int switch_origin(emhttp_client *c, const emhttp_url *u)
+{
+    emhttp_transport tr = c->tr_;
+    bool other_host = !same_host(c, u);
+    if (!(c->rflags_ & RF_OTHER)) {
+        return EMHTTP_ERR_REDIRECT;
+    }
+    copy_down(c->rbuf_, u->host, u->host_len); /* (behind the front: see capture_location) */
+    c->rbuf_[u->host_len] = '\0';
+    emhttp_origin o = {u->scheme, c->rbuf_, u->port, tr};
+    bool refused = c->on_origin_ != NULL
+                       ? c->on_origin_(c->origin_arg_, &o, &tr) != 0
+                       : u->scheme != (emhttp_scheme)c->scheme_ ||
+                             (other_host && (tr.ops->flags & EMHTTP_TRANSPORT_SECURE));
+    if (refused || !transport_ok(tr.ops) ||
+        ((tr.ops->flags & EMHTTP_TRANSPORT_SECURE) != 0) != (u->scheme == EMHTTP_SCHEME_HTTPS)) {
+        return EMHTTP_ERR_REDIRECT;
+    }
+    uint16_t gen = c->gen_;
+    close_conn(c, EMHTTP_OK);
+    if (intervened(c, gen)) {
+        return EMHTTP_PENDING;
+    }
+    if (!(c->rflags_ & RF_AWAY)) { /* leaving home: remember it */
+        c->home_.host = c->host_;
+        c->home_.host_len = c->host_len_;
+        c->home_.port = c->port_;
+        c->home_.host_port = c->host_port_;
+        c->home_.tr = c->tr_;
+        c->home_.flags = c->flags_ & CF_FIXED_ADDR;
+        copy_down((char *)&c->home_.addr, (const char *)&c->addrs_[0], sizeof c->home_.addr);
+        c->rflags_ |= RF_AWAY;
+    }
+    c->host_ = c->rbuf_;
+    c->host_len_ = (uint8_t)u->host_len;
+    c->port_ = u->port;
+    c->host_port_ = u->port == (u->scheme == EMHTTP_SCHEME_HTTPS ? 443 : 80) ? 0 : u->port;
+    c->scheme_ = (uint8_t)u->scheme;
+    c->tr_ = tr;
+    c->flags_ &= (uint8_t)~(CF_DNS_VALID | CF_FIXED_ADDR);
+    c->rflags_ |= RF_NOCRED;
+    return EMHTTP_OK;
+}
+
+/* The Location resolved against the request: its new target (and origin). */
+static int follow(emhttp_client *c, emhttp_request *r)
+{
+    if (c->loc_at_ == 0 || (c->rflags_ & RF_BADLOC)) {
+        return EMHTTP_ERR_REDIRECT;
+    }
+    char *loc = c->rbuf_ + c->loc_at_;
+    loc[span(loc, '#')] = '\0'; /* the fragment stays with the client */
+    const char *m = req_method(r);
+    bool post = span(m, '\0') == 4 && m[0] == 'P' && m[1] == 'O' && m[2] == 'S' && m[3] == 'T';
+    bool to_get = !(emhttp_method_flags(m) & EMHTTP_M_HEAD) &&
+                  (r->status == 303 || (r->status <= 302 && post));
+    if ((!to_get && r->body_len > 0 && !body_replayable(r)) || STREAMED(r)) {
+        return EMHTTP_ERR_REDIRECT_BODY; /* (a producer is read once, whatever the status) */
+    }
+    const char *cur = r->target != NULL ? r->target : "/";
+    const char *tail = loc;
+    size_t keep = 0, tail_len;
+    bool slash = false;
+    if (loc[0] == '/' && loc[1] == '/') { /* network-path: this scheme (LOC_ROOM) */
+        const char *sch = c->scheme_ == EMHTTP_SCHEME_HTTPS ? "https:" : "http:";
+        loc -= span(sch, '\0');
+        copy_down(loc, sch, span(sch, '\0'));
+    }
+    if (has_scheme(loc)) {
+        emhttp_url u;
+        if (emhttp_url_parse(loc, &u) != EMHTTP_OK) {
+            return EMHTTP_ERR_REDIRECT;
+        }
+        if (u.scheme != (emhttp_scheme)c->scheme_ || u.port != c->port_ || !same_host(c, &u)) {
+            int rc = switch_origin(c, &u);
+            if (rc != EMHTTP_OK) {
+                return rc;
+            }
+        }
+        tail = u.target;
+        tail_len = u.target_len;
+        slash = tail_len == 0 || tail[0] == '?';
+    } else {
+        tail_len = span(loc, '\0');
+        if (loc[0] != '/') { /* relative: the current path to its last '/' (all of it for "?q") */
+            keep = span(cur, '?');
+            while (loc[0] != '?' && keep > 0 && cur[keep - 1] != '/') {
+                keep--;
+            }
+            if (keep == 0 || cur[0] != '/') {
+                return EMHTTP_ERR_REDIRECT;
+            }
+        }
+    }
+    char *dst = c->rbuf_ + target_at(c);
+    copy_down(dst, cur, keep); /* (cur may be there already) */
+    if (slash) {
+        dst[keep++] = '/';
+    }
+    copy_down(dst + keep, tail, tail_len);
+    dst[keep + tail_len] = '\0';
+    if (c->redir_req_ != r) { /* the first hop: the caller's fields, restored at the end */
+        c->redir_req_ = r;
+        c->save_method_ = r->method;
+        c->save_target_ = r->target;
+        c->save_body_ = r->body;
+        c->save_body_len_ = r->body_len;
+        c->save_head_ = r->head_;
+    }
+    r->target = dst;
+    if (to_get) {
+        r->method = "GET";
+        r->body = NULL;
+        r->body_len = 0;
+    }
+    r->head_ = NULL;
+    return EMHTTP_OK;
+}
+
+/* The response to the head @p r was a redirect (the connection is READY,
+ * or closed): follow it, or complete @p r with why not. */
+static step_result redirected(emhttp_client *c, emhttp_request *r)
+{
+    c->rflags_ &= (uint8_t)~RF_CAND;
+    int rc = c->hops_ >= c->max_redir_ ? EMHTTP_ERR_TOO_MANY_REDIRECTS : follow(c, r);
+    if (rc == EMHTTP_PENDING) {
+        return STEP_NEXT; /* the close event's hook intervened */
+    }
+    if (rc != EMHTTP_OK) {
+        return finish(c, rc);
+    }
+    c->hops_++;
+    T_ADD(r, redirects, 1);
+    r->flags_ = RQ_QUEUED; /* activated again: its new head, its start kept */
+    return STEP_NEXT;
+}
+
+/* @p r completes: its fields back as the caller set them and, after a
+ * detour, the connection closed and the client's own origin back. */
+static void end_redirect(emhttp_client *c, emhttp_request *r)
+{
+    r->method = c->save_method_;
+    r->target = c->save_target_;
+    r->body = c->save_body_;
+    r->body_len = c->save_body_len_;
+    r->head_ = c->save_head_;
+    c->redir_req_ = NULL;
+    c->hops_ = 0;
+    c->rflags_ &= (uint8_t)~(RF_NOCRED | RF_CAND);
+    if (c->rflags_ & RF_AWAY) {
+        c->rflags_ &= (uint8_t)~RF_AWAY;
+        close_conn(c, EMHTTP_OK);
+        c->host_ = c->home_.host;
+        c->host_len_ = c->home_.host_len;
+        c->port_ = c->home_.port;
+        c->host_port_ = c->home_.host_port;
+        c->scheme_ = (c->home_.tr.ops->flags & EMHTTP_TRANSPORT_SECURE) ? EMHTTP_SCHEME_HTTPS
+                                                                       : EMHTTP_SCHEME_HTTP;
+        c->tr_ = c->home_.tr;
+        c->flags_ = (uint8_t)((c->flags_ & ~(CF_DNS_VALID | CF_FIXED_ADDR)) | c->home_.flags);
+        if (c->home_.flags) {
+            copy_down((char *)&c->addrs_[0], (const char *)&c->home_.addr, sizeof c->addrs_[0]);
+            c->naddrs_ = 1;
+        }
+    }
+}
+#endif
 
 /* ---- RECEIVING --------------------------------------------------------- */
 
@@ -1067,6 +1404,9 @@ static step_result next_response(emhttp_client *c, emhttp_request *r, size_t use
         c->pflags_ |= PF_RXLEFT;
     }
     emhttp_parser_reset(&c->parser_, (n->flags_ & RQ_HEAD) != 0);
+    if (c->rx_len_ != 0) {
+        T_FIRST_BYTE(c, n);
+    }
     if (n != c->tx_req_ || c->state_ != ST_SENDING) { /* n is all sent */
         c->rx_req_ = n;
         enter(c, (state)c->state_, c->rx_len_ != 0 ? NO_LIMIT : c->to_[TO_FIRST],
@@ -1109,7 +1449,15 @@ static step_result response_done(emhttp_client *c, size_t used)
     } else {
         close_conn(c, EMHTTP_OK);
     }
-    return still_active(r) ? finish(c, EMHTTP_OK) : STEP_NEXT;
+    if (!still_active(r)) {
+        return STEP_NEXT;
+    }
+#if CONFIG_EMHTTP_REDIRECTS
+    if (c->rflags_ & RF_CAND) {
+        return redirected(c, r);
+    }
+#endif
+    return finish(c, EMHTTP_OK);
 }
 
 static step_result received_eof(emhttp_client *c)
@@ -1131,6 +1479,7 @@ static step_result parse(emhttp_client *c)
     if (c->rx_req_ != r) {
         return STEP_NEXT; /* a callback cancelled or closed: rx_ is not ours */
     }
+    T_ADD(r, received, (uint32_t)used);
     if (rc == EMHTTP_OK) {
         return response_done(c, used);
     }
@@ -1162,6 +1511,11 @@ static step_result receive(emhttp_client *c)
     if (c->due_err_ == EMHTTP_ERR_TIMEOUT_FIRST_BYTE) { /* the first byte (or EOF, or an error) */
         enter(c, (state)c->state_, NO_LIMIT, 0);
     }
+#if CONFIG_EMHTTP_TIMING
+    if (n > 0 && c->rx_len_ == 0 && c->rx_req_ != NULL && !emhttp_parser_started(&c->parser_)) {
+        T_FIRST_BYTE(c, c->rx_req_);
+    }
+#endif
     if (n < 0) {
         return n == EMHTTP_ERR_CLOSED ? received_eof(c) : conn_failed(c, (int)n);
     }
@@ -1190,6 +1544,7 @@ static bool send_ahead(emhttp_client *c)
     }
     c->tx_req_ = n;
     c->inflight_++;
+    T_FLAGS(n, EMHTTP_TIMING_REUSED, 0);
     c->sent_ = 0;
     c->state_ = ST_SENDING;
     return true;
@@ -1217,6 +1572,16 @@ static int on_status(void *user, int status, const char *reason, size_t len)
         return 1;
     }
     r->status = status;
+#if CONFIG_EMHTTP_REDIRECTS
+    emhttp_client *c = user;
+    c->rflags_ &= (uint8_t)~(RF_CAND | RF_BADLOC);
+    c->loc_at_ = 0;
+    if (c->max_redir_ != 0 && (status == 301 || status == 302 || status == 303 || status == 307 ||
+                               status == 308)) {
+        c->rflags_ |= RF_CAND; /* the client's: no callback sees it */
+        return 0;
+    }
+#endif
     return (r->cbs && r->cbs->on_status) ? r->cbs->on_status(r, status, reason, len) : 0;
 }
 
@@ -1226,6 +1591,14 @@ static int on_header(void *user, const char *n, size_t nl, const char *v, size_t
     if (r == NULL) {
         return 1;
     }
+#if CONFIG_EMHTTP_REDIRECTS
+    if (((emhttp_client *)user)->rflags_ & RF_CAND) {
+        if (nl == 8 && emhttp_lower_eq(n, "location", 8)) {
+            capture_location(user, v, vl);
+        }
+        return 0;
+    }
+#endif
     return (r->cbs && r->cbs->on_header) ? r->cbs->on_header(r, n, nl, v, vl) : 0;
 }
 
@@ -1235,6 +1608,11 @@ static int on_body(void *user, const uint8_t *d, size_t len)
     if (r == NULL) {
         return 1;
     }
+#if CONFIG_EMHTTP_REDIRECTS
+    if (((emhttp_client *)user)->rflags_ & RF_CAND) {
+        return 0; /* a redirect's body: dropped */
+    }
+#endif
     return (r->cbs && r->cbs->on_body) ? r->cbs->on_body(r, d, len) : 0;
 }
 
@@ -1318,16 +1696,22 @@ static int set_timeouts(emhttp_client *c, const emhttp_config *cfg)
  * (no strlen).  Literals are the port's to convert: its resolver answers
  * them at once, without a query.  A configured address (cfg->resolve) is
  * used instead of resolving the name. */
-static int set_host(emhttp_client *c, const emhttp_config *cfg)
+static size_t host_len(const char *h)
 {
-    const char *h = cfg->host;
     size_t len = 0;
     for (; h[len] != '\0'; len++) {
         if (len == CONFIG_EMHTTP_MAX_HOST_LEN ||
             (!(HC(h[len]) & HC_HOST) && !(CONFIG_EMHTTP_IPV6 && h[len] == ':'))) {
-            return EMHTTP_ERR_URL;
+            return 0;
         }
     }
+    return len;
+}
+
+static int set_host(emhttp_client *c, const emhttp_config *cfg)
+{
+    const char *h = cfg->host;
+    size_t len = host_len(h);
     if (len == 0) {
         return EMHTTP_ERR_URL;
     }
@@ -1382,8 +1766,26 @@ int emhttp_client_init_checked(emhttp_client *c, const emhttp_config *cfg, uint3
         c->flags_ |= CF_RETRY_ALL;
     }
 #endif
+#if CONFIG_EMHTTP_REDIRECTS
+    if (cfg->max_redirects != 0 &&
+        (cfg->redirect_buf == NULL || cfg->redirect_size < 64 || !size_fits(cfg->redirect_size))) {
+        return EMHTTP_ERR_ARG;
+    }
+    c->max_redir_ = cfg->max_redirects;
+    c->rbuf_ = cfg->redirect_buf;
+    c->rsize_ = (uint32_t)cfg->redirect_size;
+    c->rflags_ = cfg->redirect_other_origins ? RF_OTHER : 0;
+    c->on_origin_ = cfg->on_origin;
+    c->origin_arg_ = cfg->origin_arg;
+    c->scheme_ = (uint8_t)cfg->scheme;
+#endif
 #if CONFIG_EMHTTP_PIPELINING
     c->depth_ = cfg->max_in_flight > 1 ? cfg->max_in_flight : 1;
+#if CONFIG_EMHTTP_REDIRECTS
+    if (c->max_redir_ != 0) {
+        c->depth_ = 1; /* a redirected request goes out again before those behind it */
+    }
+#endif
     c->pflags_ = cfg->pipeline_all_methods ? PF_ALL : 0;
 #endif
     emhttp_parser_init(&c->parser_, &parser_cbs, c, CONFIG_EMHTTP_MAX_HEADER_BYTES);
@@ -1428,6 +1830,9 @@ int emhttp_submit(emhttp_client *c, emhttp_request *req)
     req->next_ = NULL;
     req->status = 0;
     req->result = EMHTTP_PENDING;
+#if CONFIG_EMHTTP_TIMING
+    memset(&req->timing, 0, sizeof req->timing);
+#endif
     if (c->tail_ != NULL) {
         c->tail_->next_ = req;
     } else {
@@ -1614,6 +2019,41 @@ void emhttp_client_close(emhttp_client *c)
     }
     c->flags_ = (uint8_t)((c->flags_ & ~CF_IN_POLL) | outer);
 }
+
+#if CONFIG_EMHTTP_REDIRECTS
+int emhttp_client_set_origin(emhttp_client *c, const emhttp_origin *o)
+{
+    if (c == NULL || o == NULL || o->host == NULL) {
+        return EMHTTP_ERR_ARG;
+    }
+    if (c->queue_ != NULL || c->closing_ != NULL || (c->flags_ & CF_IN_POLL)) {
+        return EMHTTP_ERR_BUSY;
+    }
+    emhttp_transport tr = o->transport.ops != NULL ? o->transport : c->tr_;
+    if (!transport_ok(tr.ops) || ((tr.ops->flags & EMHTTP_TRANSPORT_SECURE) != 0) !=
+                                     (o->scheme == EMHTTP_SCHEME_HTTPS)) {
+        return EMHTTP_ERR_ARG;
+    }
+    size_t len = host_len(o->host);
+    if (len == 0) {
+        return EMHTTP_ERR_URL;
+    }
+    c->flags_ |= CF_IN_POLL; /* (the close event's hook may not poll) */
+    close_conn(c, EMHTTP_OK);
+    c->flags_ &= (uint8_t)~CF_IN_POLL;
+    uint16_t default_port = o->scheme == EMHTTP_SCHEME_HTTPS ? 443 : 80;
+    c->host_ = o->host;
+    c->host_len_ = (uint8_t)len;
+    c->port_ = o->port != 0 ? o->port : default_port;
+    c->host_port_ = c->port_ == default_port ? 0 : c->port_;
+    c->scheme_ = (uint8_t)o->scheme;
+    c->tr_ = tr;
+    c->flags_ &= (uint8_t)~(CF_DNS_VALID | CF_FIXED_ADDR);
+    c->naddrs_ = 0;
+    c->addr_idx_ = 0;
+    return EMHTTP_OK;
+}
+#endif
 
 #if CONFIG_EMHTTP_STATS
 const emhttp_stats *emhttp_client_stats(const emhttp_client *c) { return &c->stats_; }

@@ -2,6 +2,7 @@
  * error.c - names of emhttp status and error codes.
  */
 #include "emhttp/error.h"
+#include "emhttp/opt.h"
 
 #include <stddef.h>
 
@@ -40,6 +41,11 @@ static const err_name names[] = {
     {EMHTTP_ERR_RESOLVER, "could not start name resolution"},
     {EMHTTP_ERR_CONFIG_MISMATCH, "caller compiled with other emhttp options than the library (emhttp_config.h differs)"},
     {EMHTTP_ERR_CONFIG_RANGE, "configuration value out of range"},
+#if CONFIG_EMHTTP_REDIRECTS /* (the only source of these codes) */
+    {EMHTTP_ERR_REDIRECT, "redirect not followed (no or malformed Location, or another origin not allowed)"},
+    {EMHTTP_ERR_TOO_MANY_REDIRECTS, "too many redirects"},
+    {EMHTTP_ERR_REDIRECT_BODY, "redirect needs the request body again and it cannot be replayed"},
+#endif
     {EMHTTP_ERR_JSON_OVERFLOW, "JSON output buffer too small"},
     {EMHTTP_ERR_JSON_UTF8, "invalid UTF-8 in JSON string"},
     {EMHTTP_ERR_JSON_DEPTH, "JSON nested too deeply"},

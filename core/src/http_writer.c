@@ -142,6 +142,13 @@ static void walk(walker *w, const emhttp_head *h)
     }
 #endif
     for (size_t i = 0; i < h->header_count; i++) {
+#if CONFIG_EMHTTP_REDIRECTS
+        const emhttp_header *x = &h->headers[i];
+        if (h->drop_credentials && ((x->name_len == 13 && emhttp_lower_eq(x->name, "authorization", 13)) ||
+                                    (x->name_len == 6 && emhttp_lower_eq(x->name, "cookie", 6)))) {
+            continue;
+        }
+#endif
         header(w, &h->headers[i]);
     }
     text(w, "\r\n\r\n");

@@ -49,6 +49,8 @@ enum {
     EXIT_CONNECT = 7,
     EXIT_PROTOCOL = 8,
     EXIT_HTTP_FAIL = 22,
+    EXIT_TOO_MANY_REDIRECTS = 47,
+    EXIT_SEND_REWIND = 65,
     EXIT_WRITE = 23,
     EXIT_READ_FILE = 26,
     EXIT_TIMEOUT = 28,
@@ -81,6 +83,9 @@ typedef struct {
     bool insecure;               /* -k */
     const char *cert, *key;      /* --cert FILE, --key FILE (mutual TLS) */
     const char *user, *bearer;   /* -u USER:PASSWORD, --oauth2-bearer TOKEN (copies) */
+    const char *write_out;       /* -w FORMAT */
+    bool location;               /* -L */
+    long max_redirs;             /* --max-redirs N (-1: as many as the client allows) */
 } options;
 
 typedef struct {
@@ -89,6 +94,9 @@ typedef struct {
     bool print;      /* print status line and headers (-i, -I) */
     bool in_head;    /* between the status line and the end of the head */
     bool write_failed; /* a body write failed: exit 23 */
+    bool location;     /* the response had a Location header */
+    uint64_t body_bytes;   /* -w size_download */
+    uint64_t head_bytes;   /* -w size_header: status line and headers, as printed */
     cli_progress progress;
 } response_sink;
 
@@ -143,6 +151,12 @@ static void usage(FILE *f)
           "                              response head (\"< \"), TLS version, cipher suite\n"
           "                              and server certificate\n"
           "  -f, --fail                  exit 22 on HTTP status >= 400 (body not written)\n"
+          "  -w, --write-out FORMAT      after each request, FORMAT on stdout: %{http_code}\n"
+          "                              %{time_namelookup} %{time_connect} %{time_appconnect}\n"
+          "                              %{time_pretransfer} %{time_starttransfer} %{time_total}\n"
+          "                              (seconds, cumulative from the start, as curl's)\n"
+          "                              %{num_connects} %{num_redirects} %{size_upload}\n"
+          "                              %{size_download} %{size_header}; \\n \\r \\t escapes\n"
           "      --stats                 at the end, one line of statistics on stderr\n"
           "  The progress meter (bytes, rate, elapsed time) shows on stderr when a\n"
           "  transfer runs over a second, unless -s or stderr is not a terminal.\n"
@@ -150,6 +164,11 @@ static void usage(FILE *f)
           "      --connect-timeout SEC   connect and TLS handshake, per attempt\n"
           "  -m, --max-time SEC          whole request (each of -n)\n"
           "      --resolve HOST:PORT:ADDR  use ADDR for HOST:PORT instead of DNS\n"
+          "  -L, --location              follow redirects (301 302 303 307 308), also to\n"
+          "                              another host or port of the same scheme;\n"
+          "                              Authorization and Cookie stay with the first host\n"
+          "      --max-redirs N          with -L: at most N redirects (default 50, -1 = 255;\n"
+          "                              exit 47 beyond)\n"
           "TLS (https):\n"
           "      --cacert FILE           trusted CA certificates, PEM or DER\n"
           "                              (default /etc/ssl/certs/ca-certificates.crt)\n"
@@ -201,7 +220,7 @@ static int add_header(options *o, const char *line)
     return EXIT_OK;
 }
 
-typedef enum { V_STRING, V_HEADER, V_JSON, V_BINARY, V_COUNT, V_SECONDS, V_SECRET } value_kind;
+typedef enum { V_STRING, V_HEADER, V_JSON, V_BINARY, V_COUNT, V_SECONDS, V_SECRET, V_REDIRS } value_kind;
 
 typedef struct {
     const char *short_name, *long_name;
@@ -229,6 +248,8 @@ static const value_option value_options[] = {
     {NULL, "--key", V_STRING, offsetof(options, key)},
     {"-u", "--user", V_SECRET, offsetof(options, user)},
     {NULL, "--oauth2-bearer", V_SECRET, offsetof(options, bearer)},
+    {"-w", "--write-out", V_STRING, offsetof(options, write_out)},
+    {NULL, "--max-redirs", V_REDIRS, offsetof(options, max_redirs)},
 };
 
 /* A credential: copied, and the argument blanked in place so that ps and
@@ -257,6 +278,12 @@ static int set_value(options *o, const value_option *vo, char *v)
     case V_STRING: *(const char **)(void *)field = v; return EXIT_OK;
     case V_SECONDS:
         return parse_seconds(v, (double *)(void *)field) ? EXIT_OK : usage_error("bad timeout", v);
+    case V_REDIRS: {
+        long *n = (long *)(void *)field;
+        errno = 0;
+        *n = strtol(v, &end, 10);
+        return (errno || *end || end == v || *n < -1) ? usage_error("bad --max-redirs", v) : EXIT_OK;
+    }
     default: {
         unsigned long *count = (unsigned long *)(void *)field;
         errno = 0;
@@ -295,6 +322,7 @@ static const flag_option flag_options[] = {
     {'k', "--insecure", offsetof(options, insecure)},
     {'I', "--head", offsetof(options, head)},
     {0, "--pipeline-all", offsetof(options, pipeline_all)},
+    {'L', "--location", offsetof(options, location)},
 };
 
 static bool *flag_field(options *o, char short_name, const char *long_name)
@@ -334,6 +362,7 @@ static int parse_args(options *o, int argc, char **argv)
 {
     memset(o, 0, sizeof *o);
     o->repeat = 1;
+    o->max_redirs = 50; /* curl's default */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -537,6 +566,7 @@ static void end_head(response_sink *s)
         return;
     }
     s->in_head = false;
+    s->head_bytes += 2;
     put_head(s, "\r\n");
     if (s->opt->verbose) {
         fputs("< \n", stderr);
@@ -548,6 +578,7 @@ static int cb_status(emhttp_request *req, int status, const char *reason, size_t
     response_sink *s = req->user;
     const char *version = cli_trace_version(&trace);
     s->in_head = true;
+    s->head_bytes += strlen(version) + 7 + len; /* "V NNN reason\r\n" */
     put_head(s, "%s %d %.*s\r\n", version, status, (int)len, reason);
     if (s->opt->verbose) {
         fprintf(stderr, "< %s %d %.*s\n", version, status, (int)len, reason);
@@ -570,6 +601,10 @@ static bool name_is(const char *n, size_t nl, const char *want)
 static int cb_header(emhttp_request *req, const char *n, size_t nl, const char *v, size_t vl)
 {
     response_sink *s = req->user;
+    s->head_bytes += nl + 4 + vl; /* "name: value\r\n" (-w size_header) */
+    if (s->opt->location && s->opt->max_redirs == 0) {
+        s->location |= name_is(n, nl, "location");
+    }
     if (s->print) { /* (nothing to format per header otherwise: -n N in a loop) */
         put_head(s, "%.*s: %.*s\r\n", (int)nl, n, (int)vl, v);
     }
@@ -586,6 +621,7 @@ static int cb_body(emhttp_request *req, const uint8_t *d, size_t len)
 {
     response_sink *s = req->user;
     end_head(s);
+    s->body_bytes += len;
     cli_progress_add(&s->progress, len);
     if (s->out != NULL && !s->opt->head && (s->opt->fail ? req->status < 400 : true)) {
         if (s->write_failed || fwrite(d, 1, len, s->out) != len) {
@@ -701,6 +737,9 @@ static int exit_code(int err)
     case EMHTTP_ERR_TLS_CERT_HOSTNAME: return EXIT_PEER_VERIFY;
     case EMHTTP_ERR_TLS: return EXIT_RECV;
     case EMHTTP_ERR_BODY: return EXIT_READ_FILE; /* the body file failed or changed size */
+    case EMHTTP_ERR_TOO_MANY_REDIRECTS: return EXIT_TOO_MANY_REDIRECTS;
+    case EMHTTP_ERR_REDIRECT: return EXIT_UNSUPPORTED; /* (curl: a Location it cannot follow) */
+    case EMHTTP_ERR_REDIRECT_BODY: return EXIT_SEND_REWIND;
     default: return EXIT_PROTOCOL;
     }
 }
@@ -738,6 +777,7 @@ typedef struct {
     uint8_t rx[16384];
     char host[CONFIG_EMHTTP_MAX_HOST_LEN + 1];
     char target[4096];
+    char redirect[8192]; /* -L: the Location being followed */
 #if CONFIG_EMHTTP_TLS
     emhttp_tls tls;
 #endif
@@ -1002,6 +1042,11 @@ static int setup_client(const options *o, const emhttp_url *u)
         .pipeline_all_methods = o->pipeline_all,
         .expect_timeout_ms = (uint32_t)(o->expect_timeout * 1000.0),
         .on_event = o->verbose ? on_event : NULL, .event_arg = st.host,
+        /* -L: curl follows to other hosts too; Authorization and Cookie stay behind */
+        .max_redirects = !o->location ? 0 : (o->max_redirs < 0 || o->max_redirs > 255) ? 255
+                                                                    : (uint8_t)o->max_redirs,
+        .redirect_other_origins = o->location,
+        .redirect_buf = st.redirect, .redirect_size = sizeof st.redirect,
     };
     cfg.transport = choose_transport(o, u);
     int rc = emhttp_client_init(&st.cli, &cfg);
@@ -1127,9 +1172,85 @@ static bool meter_wanted(const options *o, const response_sink *sink)
            !(sink->out == stdout && isatty(STDOUT_FILENO));
 }
 
+/* -w: curl's variables, cumulative from the start as curl's are. */
+static bool write_var(const emhttp_request *req, const response_sink *s, const char *name,
+                      size_t len)
+{
+    const emhttp_timing *t = &req->timing;
+    double lookup = t->resolve_ms / 1e3, connect = lookup + t->connect_ms / 1e3;
+    double pre = connect + t->handshake_ms / 1e3;
+    struct {
+        const char *name;
+        double secs;
+    } times[] = {{"time_namelookup", lookup},
+                 {"time_connect", connect},
+                 {"time_appconnect", (t->flags & EMHTTP_TIMING_HANDSHAKE) ? pre : 0.0},
+                 {"time_pretransfer", pre},
+                 {"time_starttransfer", t->first_byte_ms / 1e3},
+                 {"time_total", t->total_ms / 1e3}};
+    struct {
+        const char *name;
+        unsigned long long n;
+    } counts[] = {{"num_connects", t->connects},
+                  {"num_redirects", t->redirects},
+                  {"size_upload", t->body_sent},
+                  {"size_download", s->body_bytes},
+                  {"size_header", s->head_bytes}};
+    for (size_t i = 0; i < sizeof times / sizeof times[0]; i++) {
+        if (strlen(times[i].name) == len && !strncmp(name, times[i].name, len)) {
+            return printf("%.6f", times[i].secs) >= 0;
+        }
+    }
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+        if (strlen(counts[i].name) == len && !strncmp(name, counts[i].name, len)) {
+            return printf("%llu", counts[i].n) >= 0;
+        }
+    }
+    if (len == 9 && !strncmp(name, "http_code", 9)) {
+        return printf("%03d", req->status) >= 0;
+    }
+    error_msg("unknown --write-out variable: '%.*s'", (int)len, name);
+    return true;
+}
+
+static void write_out(const options *o, const emhttp_request *req, const response_sink *s)
+{
+    for (const char *f = o->write_out; f != NULL && *f != '\0'; f++) {
+        const char *end;
+        if (f[0] == '\\' && f[1] != '\0') {
+            f++;
+            switch (*f) {
+            case 'n': putchar('\n'); break;
+            case 'r': putchar('\r'); break;
+            case 't': putchar('\t'); break;
+            default: putchar('\\'); putchar(*f); /* (curl: any other as it is, "\\" too) */
+            }
+        } else if (f[0] == '%' && f[1] == '%') {
+            putchar('%');
+            f++;
+        } else if (f[0] == '%' && f[1] == '{' && (end = strchr(f + 2, '}')) != NULL) {
+            (void)write_var(req, s, f + 2, (size_t)(end - f - 2));
+            f = end;
+        } else {
+            putchar(*f);
+        }
+    }
+    fflush(stdout);
+}
+
 static void account(const options *o, const emhttp_request *req, int rc, response_sink *sink,
                     run_result *res)
 {
+    if (o->write_out != NULL) {
+        write_out(o, req, sink);
+    }
+    if (rc == EMHTTP_OK && o->location && o->max_redirs == 0 && sink->location &&
+        (req->status == 301 || req->status == 302 || req->status == 303 || req->status == 307 ||
+         req->status == 308)) {
+        error_msg("maximum (0) redirects followed");
+        res->last_err = EXIT_TOO_MANY_REDIRECTS;
+        return;
+    }
     if (sink->write_failed) {
         error_msg("failure writing output to destination");
         res->last_err = EXIT_WRITE;
@@ -1156,6 +1277,8 @@ static void run_requests(const options *o, emhttp_request *req, response_sink *s
         }
         sink->print = o->include || o->head;
         sink->in_head = false;
+        sink->location = false;
+        sink->body_bytes = sink->head_bytes = 0;
         cli_progress_start(&sink->progress, meter);
         cli_trace_request(&trace);
         uint64_t t0 = cli_now_us();
@@ -1178,6 +1301,7 @@ static void run_pipelined(const options *o, const emhttp_request *proto, respons
                           run_result *res)
 {
     static emhttp_request rq[MAX_PIPELINE];
+    static response_sink sinks[MAX_PIPELINE]; /* each its own -w counts */
     static uint64_t t0[MAX_PIPELINE];
     size_t k = o->pipeline < MAX_PIPELINE ? o->pipeline : MAX_PIPELINE;
     unsigned long submitted = 0, done = 0;
@@ -1185,6 +1309,8 @@ static void run_pipelined(const options *o, const emhttp_request *proto, respons
     for (size_t i = 0; i < k; i++) {
         rq[i] = *proto; /* (the prepared head is shared: it is only read) */
         rq[i].result = EMHTTP_OK;
+        sinks[i] = *sink;
+        rq[i].user = &sinks[i];
     }
     while (done < o->repeat) {
         for (size_t i = 0; i < k; i++) {
@@ -1196,7 +1322,10 @@ static void run_pipelined(const options *o, const emhttp_request *proto, respons
                 if (res->lat != NULL) {
                     res->lat[res->nlat++] = dt > UINT32_MAX ? UINT32_MAX : (uint32_t)dt;
                 }
-                account(o, &rq[i], rq[i].result, sink, res);
+                account(o, &rq[i], rq[i].result, &sinks[i], res);
+                sink->write_failed |= sinks[i].write_failed;
+                sinks[i].body_bytes = sinks[i].head_bytes = 0;
+                sinks[i].location = false;
                 t0[i] = 0;
                 done++;
             }

@@ -8,7 +8,13 @@
  * timeouts (also out of range: refused at init), the resolver's and the
  * connect's answers, partial and refused sends, EOF and resets.  Several
  * requests are submitted, between polls or from the previous one's
- * on_complete; some are cancelled, some abort from on_body.
+ * on_complete; some are cancelled, some abort from on_body.  With
+ * redirects on (CONFIG_EMHTTP_REDIRECTS, from the input), some answers
+ * are 301/302/303/307/308 whose Location names the same request ("/rK"
+ * in every form: absolute path, relative, "//host", absolute URL, another
+ * scheme, a fragment) or is missing: the client follows them, on the same
+ * connection or on a detour to another origin, and the same properties
+ * hold for the response the request finally gets.
  *
  * Properties (abort() when broken):
  *  1. on_complete runs exactly once per submission; no response callback
@@ -172,6 +178,7 @@ static mconn C;
 static int conn_ids;
 static uint32_t heads_written; /* heads begun (first byte accepted), all connections */
 static bool good_mode; /* the final, well-behaved server */
+static bool redirects;  /* max_redirects > 0: some answers are redirects */
 
 /* rx_ mapping after the last recv: rx[p] is stream byte map_base + p of
  * connection map_conn, for p < map_len */
@@ -240,6 +247,25 @@ static void respond(void)
     static const int codes[] = {200, 200, 204, 304, 404, 500, 201, 200};
     int code = codes[(b >> 2) & 7u];
     char line[160];
+    if (redirects && ((b >> 2) & 7u) == 7u) { /* a redirect to the same request */
+        static const int rcodes[] = {301, 302, 303, 307, 308, 302, 307, 303};
+        static const char *const forms[] = {
+            "/r%d", "r%d", "//other.test:8081/r%d", "http://other.test/r%d",
+            "http://api.test:8080/r%d", "https://api.test:8080/r%d", "/r%d#frag", NULL};
+        uint8_t f = u8();
+        TRACE("redirect %d, Location form %u", rcodes[f & 7u], (f >> 3) & 7u);
+        snprintf(line, sizeof line, "HTTP/1.1 %d Moved\r\n", rcodes[f & 7u]);
+        pend_str(line);
+        if (forms[(f >> 3) & 7u] != NULL) {
+            pend_str("Location: ");
+            snprintf(line, sizeof line, forms[(f >> 3) & 7u], C.cur);
+            pend_str(line);
+            pend_str("\r\n");
+        }
+        pend_str((f & 0x40) ? "Connection: close\r\n" : "");
+        pend_str("Content-Length: 5\r\n\r\nmoved");
+        return;
+    }
     if (b & 0x20) {
         pend_str("HTTP/1.1 100 Continue\r\n\r\n");
     }
@@ -818,6 +844,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                          .request_timeout_ms = t[2], .dns_timeout_ms = t[3],
                          .resolve = (c1 & 2) ? &fixed : NULL,
                          .retry_all_methods = (c1 & 4) != 0};
+#if CONFIG_EMHTTP_REDIRECTS
+    static char redirect_buf[128];
+    redirects = (c0 & 0x10) != 0;
+    cfg.max_redirects = redirects ? 3 : 0;
+    cfg.redirect_other_origins = (c0 & 0x20) != 0;
+    cfg.redirect_buf = redirect_buf;
+    cfg.redirect_size = sizeof redirect_buf;
+#endif
     int rc = emhttp_client_init(&cli, &cfg);
     bool bad = over(t[0]) || over(t[1]) || over(t[2]) || over(t[3]);
     if (rc != (bad ? EMHTTP_ERR_CONFIG_RANGE : EMHTTP_OK)) {

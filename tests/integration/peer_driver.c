@@ -12,6 +12,16 @@
  *         PAIR:PATH1|PATH2  GET PATH1; GET PATH2 submitted from PATH1's
  *                         on_complete (same poll, no pause): two lines
  *   --rx N: receive buffer of N bytes (256..16384, default 2048).
+ *   --max-redirects N: follow up to N redirects (redirect_buf 512 bytes,
+ *   or --redirect-buf BYTES); --other-origins: also to another origin;
+ *   --auth: every METHOD:PATH step carries "Authorization: Bearer
+ *   sekrit" and "Cookie: c=1".
+ *   --origins-consent / --origins-refuse: an on_origin callback that
+ *   agrees / refuses (its calls are counted: "origin_calls" in stats).
+ *   STEP ORIGIN:HOST:PORT: emhttp_client_set_origin() (http, the same
+ *   transport); prints its result.
+ *   METHOD:PATH lines also carry the request's timing facts and, after
+ *   completion, its method and target (restored after a redirect).
  *   Each line also has "ms": the request's time from submission to its
  *   completion (CLOCK_MONOTONIC).
  *
@@ -52,6 +62,43 @@ static long now_ms(void)
 static emhttp_posix net;
 static emhttp_client cli;
 static uint8_t tx[1024], rx[16384];
+static char redirect_buf[4096];
+static bool with_auth;
+static unsigned origin_calls;
+static int origin_answer;
+
+#if CONFIG_EMHTTP_REDIRECTS
+static int on_origin(void *arg, const emhttp_origin *o, emhttp_transport *tr)
+{
+    (void)arg;
+    (void)tr; /* plain TCP reaches any host */
+    origin_calls++;
+    fprintf(stderr, "on_origin: %s %s:%u\n", o->scheme == EMHTTP_SCHEME_HTTPS ? "https" : "http",
+            o->host, (unsigned)o->port);
+    return origin_answer;
+}
+
+/* ORIGIN:HOST:PORT */
+static void run_origin_step(const char *step, const char *spec)
+{
+    static char hosts[8][256]; /* borrowed by the client: each step its own */
+    static unsigned next;
+    char *host = hosts[next++ % 8];
+    const char *colon = strrchr(spec, ':');
+    if (colon == NULL || (size_t)(colon - spec) >= sizeof hosts[0]) {
+        fprintf(stderr, "bad ORIGIN step\n");
+        exit(2);
+    }
+    memcpy(host, spec, (size_t)(colon - spec));
+    host[colon - spec] = '\0';
+    emhttp_origin o = {EMHTTP_SCHEME_HTTP, host, (uint16_t)atoi(colon + 1), {NULL, NULL}};
+    int rc = emhttp_client_set_origin(&cli, &o);
+    printf("{\"step\":\"%s\",\"rc\":%d,\"err\":\"%s\"}\n", step, rc, emhttp_strerror(rc));
+    fflush(stdout);
+}
+#endif
+static const emhttp_header auth_headers[] = {EMHTTP_HEADER("Authorization", "Bearer sekrit"),
+                                             EMHTTP_HEADER("Cookie", "c=1")};
 
 static void sleep_ms(long ms)
 {
@@ -155,16 +202,37 @@ static void run_step(const char *step)
         run_pair_step(path);
         return;
     }
+#if CONFIG_EMHTTP_REDIRECTS
+    if (!strcmp(method, "ORIGIN")) {
+        run_origin_step(step, path);
+        return;
+    }
+#endif
     body_sum sum = BODY_SUM_INIT;
     bool post = !strcmp(method, "POST");
+    bool put = !strcmp(method, "PUT");
     emhttp_request req = {.method = method, .target = path, .cbs = &cbs, .user = &sum,
-                          .body = post ? json : NULL, .body_len = post ? sizeof json - 1 : 0};
+                          .body = post || put ? json : NULL,
+                          .body_len = post || put ? sizeof json - 1 : 0,
+                          .headers = with_auth ? auth_headers : NULL,
+                          .header_count = with_auth ? 2 : 0};
     long t0 = now_ms();
     int rc = emhttp_request_sync(&cli, &req);
     printf("{\"step\":\"%s\",\"rc\":%d,\"err\":\"%s\",\"status\":%d,\"len\":%zu,\"fnv\":\"%016llx\","
-           "\"ms\":%ld}\n",
+           "\"ms\":%ld,\"after\":\"%s %s %zu\"",
            step, rc, emhttp_strerror(rc), req.status, sum.len, (unsigned long long)sum.fnv,
-           now_ms() - t0);
+           now_ms() - t0, req.method, req.target, req.body_len);
+#if CONFIG_EMHTTP_TIMING
+    const emhttp_timing *t = &req.timing;
+    printf(",\"timing\":{\"resolve\":%u,\"connect\":%u,\"handshake\":%u,\"first_byte\":%u,"
+           "\"total\":%u,\"sent\":%u,\"received\":%u,\"connects\":%u,\"resends\":%u,"
+           "\"redirects\":%u,\"flags\":%u}",
+           (unsigned)t->resolve_ms, (unsigned)t->connect_ms, (unsigned)t->handshake_ms,
+           (unsigned)t->first_byte_ms, (unsigned)t->total_ms, (unsigned)t->sent,
+           (unsigned)t->received, (unsigned)t->connects, (unsigned)t->resends,
+           (unsigned)t->redirects, (unsigned)t->flags);
+#endif
+    printf("}\n");
     fflush(stdout);
 }
 
@@ -197,9 +265,18 @@ static void on_complete_print(emhttp_request *req, int rc)
 {
     int i = *(int *)req->user;
     printf("{\"i\":%d,\"step\":\"%s\",\"rc\":%d,\"err\":\"%s\",\"status\":%d,\"len\":%zu,"
-           "\"body\":\"%.*s\"}\n",
+           "\"body\":\"%.*s\"",
            i, slots[i].step, rc, emhttp_strerror(rc), req->status, slots[i].sum.len,
            (int)slots[i].text_len, slots[i].text);
+#if CONFIG_EMHTTP_TIMING
+    printf(",\"timing\":{\"connects\":%u,\"resends\":%u,\"flags\":%u,\"first_byte\":%u,"
+           "\"total\":%u,\"sent\":%u,\"received\":%u}",
+           (unsigned)req->timing.connects, (unsigned)req->timing.resends,
+           (unsigned)req->timing.flags, (unsigned)req->timing.first_byte_ms,
+           (unsigned)req->timing.total_ms, (unsigned)req->timing.sent,
+           (unsigned)req->timing.received);
+#endif
+    printf("}\n");
     fflush(stdout);
 }
 
@@ -268,6 +345,23 @@ int main(int argc, char **argv)
             cfg.max_in_flight = (uint8_t)atoi(argv[++i]);
         } else if (!strcmp(argv[i], "--pipeline-all")) {
             cfg.pipeline_all_methods = true;
+#if CONFIG_EMHTTP_REDIRECTS
+        } else if (!strcmp(argv[i], "--max-redirects") && i + 1 < argc) {
+            cfg.max_redirects = (uint8_t)atoi(argv[++i]);
+            cfg.redirect_buf = redirect_buf;
+            if (cfg.redirect_size == 0) {
+                cfg.redirect_size = 512;
+            }
+        } else if (!strcmp(argv[i], "--redirect-buf") && i + 1 < argc) {
+            cfg.redirect_size = (size_t)atol(argv[++i]);
+        } else if (!strcmp(argv[i], "--other-origins")) {
+            cfg.redirect_other_origins = true;
+        } else if (!strcmp(argv[i], "--origins-consent") || !strcmp(argv[i], "--origins-refuse")) {
+            cfg.on_origin = on_origin;
+            origin_answer = !strcmp(argv[i], "--origins-refuse");
+#endif
+        } else if (!strcmp(argv[i], "--auth")) {
+            with_auth = true;
         } else {
             fprintf(stderr, "unknown option %s\n", argv[i]);
             return 2;
@@ -278,7 +372,9 @@ int main(int argc, char **argv)
     }
     cfg.net = emhttp_posix_port(&net);
     cfg.transport = emhttp_posix_tcp(&net);
-    if (emhttp_client_init(&cli, &cfg) != EMHTTP_OK) {
+    int irc = emhttp_client_init(&cli, &cfg);
+    if (irc != EMHTTP_OK) {
+        fprintf(stderr, "init: %s\n", emhttp_strerror(irc));
         return 1;
     }
     if (cfg.max_in_flight > 1) {
@@ -293,10 +389,10 @@ int main(int argc, char **argv)
     }
     const emhttp_stats *s = emhttp_client_stats(&cli);
     printf("{\"stats\":{\"requests\":%u,\"errors\":%u,\"connects\":%u,\"dns_queries\":%u,"
-           "\"reuses\":%u,\"retries\":%u,\"ka_expired\":%u}}\n",
+           "\"reuses\":%u,\"retries\":%u,\"ka_expired\":%u,\"origin_calls\":%u}}\n",
            (unsigned)s->requests, (unsigned)s->errors, (unsigned)s->connects,
            (unsigned)s->dns_queries, (unsigned)s->reuses, (unsigned)s->retries,
-           (unsigned)s->ka_expired);
+           (unsigned)s->ka_expired, origin_calls);
     emhttp_client_close(&cli);
     emhttp_posix_deinit(&net);
     return 0;

@@ -65,6 +65,31 @@ class PipelineAgainstPeer(unittest.TestCase):
             self.assertEqual(peer.connection_count(), 10)
             self.assertEqual(st["retries"], 0)  # not processed: re-sent freely
 
+    def test_timing_of_pipelined_requests(self):
+        """emhttp_request.timing under pipelining (client.h, emhttp_timing):
+        a request counts the connection it opened; one written on a
+        connection opened for another is reused; a rewound one counts its
+        re-send; each received its own response's bytes."""
+        reused = 1
+        with fixtures.PeerServer() as peer:
+            res, st = self.run_pipe(peer, 12, "&every=3&announce=1", depth=4)
+            self.assertTrue(all(r["rc"] == OK for r in res), res)
+            seen = self.processed(peer)
+            firsts = {}
+            for conn, i, _ in seen:
+                firsts.setdefault(conn, i)
+            opened = sorted(r["i"] for r in res if r["timing"]["connects"] == 1)
+            self.assertEqual(opened, sorted(firsts.values()))
+            self.assertEqual(sum(r["timing"]["connects"] for r in res), peer.connection_count())
+            for r in res:
+                t = r["timing"]
+                self.assertEqual(bool(t["flags"] & reused), t["connects"] == 0, r)
+                self.assertLessEqual(t["first_byte"], t["total"], r)
+                self.assertGreater(t["received"], 0, r)
+            # written behind a response that ended its connection: re-sent
+            self.assertGreater(sum(r["timing"]["resends"] for r in res), 0)
+            self.assertEqual(st["connects"], peer.connection_count())
+
     def test_close_after_every_third_unannounced(self):
         with fixtures.PeerServer() as peer:
             res, st = self.run_pipe(peer, 30, "&every=3", depth=4)

@@ -114,6 +114,33 @@ class TlsResumption(PkiTestCase):
             entries = ng.wait_log_count(3)
             self.assertEqual([e["ssl_session_reused"] for e in entries], [".", "r", "."])
 
+    def test_request_timing_says_handshake_and_resumed(self):
+        """emhttp_request.timing: each request that needed a connection ran
+        a handshake (full, then resumed); a reused one ran none; the CLI's
+        -w time_appconnect follows (curl's: connect + handshake, 0 when
+        the request ran no handshake)."""
+        reused, resumed, handshake, started = 1, 2, 8, 4
+        with tls_fixtures.TlsNginx(self.pki) as ng:
+            steps, _ = drive("localhost", ng.port,
+                             ["GET:/api", "GET:/api", "close", "GET:/api"],
+                             ["--cacert", self.pki.ca_pem])
+            self.assertEqual([(s["timing"]["connects"], s["timing"]["flags"]) for s in steps],
+                             [(1, started | handshake), (0, started | reused),
+                              (1, started | handshake | resumed)])
+        with tls_fixtures.TlsNginx(self.pki, keepalive_requests=2) as ng:
+            rc, out, err = cli(["-s", "-S", "-n", "3", "-o", "/dev/null", "-w",
+                                "%{num_connects} %{time_connect} %{time_appconnect} "
+                                "%{time_pretransfer}\\n",
+                                "--cacert", self.pki.ca_pem, ng.url("/api", host="localhost")])
+            self.assertEqual(rc, 0, err)
+            rows = [[float(x) for x in line.split()] for line in out.decode().splitlines()]
+            self.assertEqual([r[0] for r in rows], [1, 0, 1], rows)
+            for n, connect, app, pre in rows:
+                if n:
+                    self.assertTrue(connect <= app == pre, rows)
+                else:
+                    self.assertEqual((connect, app, pre), (0.0, 0.0, 0.0))
+
 
 if __name__ == "__main__":
     fixtures.main()  # exit 77 on a skip, 1 under CI=true

@@ -264,13 +264,21 @@ static bool read_file(const char *path)
 }
 
 static void print_result(const char *step, int rc, int status, const body_sum *sum,
-                         unsigned long n)
+                         unsigned long n, const emhttp_request *req)
 {
     const emhttp_stats *s = emhttp_client_stats(&cli);
     printf("{\"step\":\"%s\",\"n\":%lu,\"rc\":%d,\"err\":\"%s\",\"status\":%d,\"len\":%zu,"
-           "\"fnv\":\"%016llx\",\"tls_handshakes\":%u,\"tls_resumed\":%u,\"mbedtls\":%d}\n",
+           "\"fnv\":\"%016llx\",\"tls_handshakes\":%u,\"tls_resumed\":%u,\"mbedtls\":%d",
            step, n, rc, emhttp_strerror(rc), status, sum->len, (unsigned long long)sum->fnv,
            (unsigned)s->tls_handshakes, (unsigned)s->tls_resumed, emhttp_tls_last_error(&tls));
+#if CONFIG_EMHTTP_TIMING /* the last request's (emhttp_request.timing) */
+    printf(",\"timing\":{\"connects\":%u,\"handshake_ms\":%u,\"flags\":%u}",
+           (unsigned)req->timing.connects, (unsigned)req->timing.handshake_ms,
+           (unsigned)req->timing.flags);
+#else
+    (void)req;
+#endif
+    printf("}\n");
     fflush(stdout);
 }
 
@@ -300,7 +308,7 @@ static void run_request(const char *step)
     for (unsigned long i = 0; i < n && rc == EMHTTP_OK; i++) {
         rc = emhttp_request_sync(&cli, &req);
     }
-    print_result(step, rc, req.status, &sum, n);
+    print_result(step, rc, req.status, &sum, n, &req);
 }
 
 static void run_step(const char *step)

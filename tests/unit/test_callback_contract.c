@@ -43,6 +43,9 @@
  *   /close     200 "ok" with Connection: close
  *   /dead      the first time: EOF before any byte (a dead reused
  *              connection: re-sent); then as any other
+ *   /rd        302 to /cl (the client follows it on the same connection)
+ *   /away      302 to http://other.test:8080/cl (a detour to another
+ *              origin: closed, resolved, connected; back home after)
  *   anything else: 200 "ok", kept alive.
  */
 #define _GNU_SOURCE /* memmem */
@@ -110,6 +113,10 @@ static const seg R_OK[] = {{SEG_DATA, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\
 static const seg R_CLOSE[] = {
     {SEG_DATA, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"}};
 static const seg R_DEAD[] = {{SEG_EOF, NULL}};
+static const seg R_RD[] = {
+    {SEG_DATA, "HTTP/1.1 302 Found\r\nLocation: /cl\r\nContent-Length: 5\r\n\r\nmoved"}};
+static const seg R_AWAY[] = {{SEG_DATA, "HTTP/1.1 302 Found\r\nLocation: http://other.test:8080/cl"
+                                        "\r\nContent-Length: 5\r\n\r\nmoved"}};
 
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -132,6 +139,10 @@ static void respond(const char *target, size_t len)
         r = R_RESET, n = N_OF(R_RESET);
     } else if (IS("/close")) {
         r = R_CLOSE, n = N_OF(R_CLOSE);
+    } else if (IS("/rd")) {
+        r = R_RD, n = N_OF(R_RD);
+    } else if (IS("/away")) {
+        r = R_AWAY, n = N_OF(R_AWAY);
     } else if (IS("/dead") && !M.dead_served) {
         M.dead_served = true;
         r = R_DEAD, n = N_OF(R_DEAD);
@@ -397,7 +408,8 @@ static emhttp_outbox_slot slots[2];
 static size_t expect_len(const char *target)
 {
     return strcmp(target, "/cl") == 0 || strcmp(target, "/cl-one") == 0 ||
-                   strncmp(target, "/chunked", 8) == 0
+                   strncmp(target, "/chunked", 8) == 0 || strcmp(target, "/rd") == 0 ||
+                   strcmp(target, "/away") == 0 /* (redirected to /cl) */
                ? 30
                : 2;
 }
@@ -817,6 +829,13 @@ static void run_cell(const point *pt, action a)
 #if CONFIG_EMHTTP_EVENTS
     cfg.on_event = cb_event;
 #endif
+#if CONFIG_EMHTTP_REDIRECTS
+    static char redirect_buf[256];
+    cfg.max_redirects = 2;
+    cfg.redirect_other_origins = true;
+    cfg.redirect_buf = redirect_buf;
+    cfg.redirect_size = sizeof redirect_buf;
+#endif
     CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_OK);
     for (int i = 0; i < 2; i++) {
         slots[i] = (emhttp_outbox_slot){.buf = slot_buf[i], .size = sizeof slot_buf[i]};
@@ -940,6 +959,21 @@ static const point POINTS[] = {
     {CB_ENCODE, "chunked-mid", "/chunked", 1, 0, false, false, false},
 #endif
     {CB_ENCODE, "error-before-reset", "/reset", 0, 0, false, false, false},
+#if CONFIG_EMHTTP_REDIRECTS
+    {CB_STATUS, "after-redirect", "/rd", 0, 0, false, false, false},
+    {CB_BODY, "after-redirect-last-byte", "/rd", 2, 0, false, false, false},
+    {CB_COMPLETE, "after-redirect", "/rd", 0, 0, false, false, false},
+    {CB_STATUS, "detour", "/away", 0, 0, false, false, false},
+    {CB_BODY, "detour-last-byte", "/away", 2, 0, false, false, false},
+    {CB_COMPLETE, "detour", "/away", 0, 0, false, false, false},
+    {CB_DONE, "detour", "/away", 0, 0, false, true, false},
+#if CONFIG_EMHTTP_EVENTS
+    {CB_EVENT, "REUSE-redirect", "/rd", 0, EMHTTP_EV_REUSE, false, false, false},
+    {CB_EVENT, "CLOSE-leaving-for-detour", "/away", 0, EMHTTP_EV_CLOSE, true, false, false},
+    {CB_EVENT, "RESOLVE-detour", "/away", 0, EMHTTP_EV_RESOLVE, true, false, false},
+    {CB_EVENT, "CONNECTED-detour", "/away", 0, EMHTTP_EV_CONNECTED, true, false, false},
+#endif
+#endif
 };
 
 /* Which actions exist at a point. */

@@ -149,6 +149,62 @@ typedef struct emhttp_response_cbs {
  */
 typedef int (*emhttp_body_fn)(emhttp_request *req, uint8_t *buf, size_t size, size_t *len);
 #endif
+#if CONFIG_EMHTTP_TIMING
+/** emhttp_timing.flags */
+#define EMHTTP_TIMING_REUSED 0x01u  /**< the request (its last sending) went out
+                                         on a connection opened before it */
+#define EMHTTP_TIMING_RESUMED 0x02u /**< a handshake for it resumed a session */
+#define EMHTTP_TIMING_HANDSHAKE 0x08u /**< a transport handshake (TLS) completed for it
+                                           (handshake_ms may still be 0: under a ms) */
+#define EMHTTP_TIMING_STARTED 0x04u /**< it became active (else every figure is 0:
+                                         completed while waiting in the queue) */
+
+/**
+ * Timing and facts of one request (CONFIG_EMHTTP_TIMING), written by the
+ * client into emhttp_request.timing: zeroed by emhttp_submit(), filled in
+ * from when the request becomes active (its turn on the connection),
+ * final when on_complete runs (read it there or after).  Times are in ms of the port's clock, read once per
+ * emhttp_poll(): a phase ends at the poll that sees it end, so each figure
+ * is at least the real time spent and at most one poll's wait longer.
+ *
+ * The phases a request waited through for itself (each summed over every
+ * connection it needed: a re-send after a dead reused connection, a
+ * redirect to another origin):
+ *  - resolve_ms: name resolution (0 when the address was cached, given,
+ *    or the connection reused);
+ *  - connect_ms: the transport's connect, every address tried;
+ *  - handshake_ms: the transport's handshake (TLS; 0 without one);
+ * and from its activation on, whatever it waited for:
+ *  - first_byte_ms: until the first byte of its (final hop's) response;
+ *  - total_ms: until completion (as of the last poll's clock reading when
+ *    emhttp_cancel() or emhttp_client_close() completes it).
+ * Pipelining: a request written behind others is activated when it is
+ * written, so its first_byte_ms includes the time the responses in front
+ * of it took; its connection counts as reused (its resolve, connect and
+ * handshake are 0 unless it needed a connection of its own after a loss).
+ * A request re-sent (rewound, re-sent after a dead reused connection)
+ * keeps its start: the figures cover every sending.
+ */
+typedef struct emhttp_timing {
+    uint32_t resolve_ms;
+    uint32_t connect_ms;
+    uint32_t handshake_ms;
+    uint32_t first_byte_ms; /**< 0 when no response byte arrived */
+    uint32_t total_ms;
+    uint32_t sent;          /**< bytes handed to the transport: heads and bodies,
+                                 of every sending and hop (plaintext under TLS) */
+    uint32_t body_sent;     /**< of those, body bytes of its last sending (after a
+                                 redirect that dropped the body: 0) */
+    uint32_t received;      /**< response bytes parsed for it: every head
+                                 (interim and redirect responses too), body
+                                 and chunk framing (plaintext under TLS) */
+    uint8_t connects;       /**< connections opened for it (0: all reused) */
+    uint8_t resends;        /**< times it was sent again (dead reused connection,
+                                 pipelining losses) */
+    uint8_t redirects;      /**< redirects followed */
+    uint8_t flags;          /**< EMHTTP_TIMING_* */
+} emhttp_timing;
+#endif
 
 /** A request.  The caller owns it; it must stay valid (with everything it
  *  points to) from emhttp_submit() until its completion.
@@ -180,6 +236,9 @@ struct emhttp_request {
     /* --- results, written by the client --- */
     int status;           /**< final status code, 0 until known */
     int result;           /**< EMHTTP_PENDING while queued, then EMHTTP_OK or an error */
+#if CONFIG_EMHTTP_TIMING
+    emhttp_timing timing; /**< phase times and facts (see emhttp_timing) */
+#endif
 
     /* --- private to the client --- */
     const uint8_t *head_; /* prepared head (emhttp_request_prepare), or NULL */
@@ -206,6 +265,31 @@ typedef enum emhttp_event {
  *  emhttp_client_close() for EMHTTP_EV_CLOSE).  @p addr may be NULL.  It
  *  may call what the callback contract above allows. */
 typedef void (*emhttp_event_cb)(void *arg, emhttp_event ev, const emhttp_ip_addr *addr, int code);
+
+#if CONFIG_EMHTTP_REDIRECTS
+/** An origin: where the client's requests go (emhttp_client_set_origin(),
+ *  emhttp_origin_cb). */
+typedef struct emhttp_origin {
+    emhttp_scheme scheme;
+    const char *host;     /**< NUL-terminated name or IP literal (IPv6 without brackets) */
+    uint16_t port;        /**< 0 = the scheme's default */
+    emhttp_transport transport; /**< its ops NULL: keep the client's transport */
+} emhttp_origin;
+
+/**
+ * A redirect to another origin is about to be followed (only with
+ * emhttp_config.redirect_other_origins).  @p o describes it (o->host is
+ * valid during the call only; o->transport is the transport in use).
+ * Return 0 to follow it, after setting @p tr to the transport for the new
+ * origin if the current one cannot reach it (another scheme; a TLS
+ * transport bound to one host name, like emhttp_tls_transport(): e.g. a
+ * second emhttp_tls initialised for that host), or non-zero to refuse
+ * (the request completes with EMHTTP_ERR_REDIRECT).  The transport must
+ * stay valid until the request completes.  Runs inside emhttp_poll(); it
+ * may not call the client.
+ */
+typedef int (*emhttp_origin_cb)(void *arg, const emhttp_origin *o, emhttp_transport *tr);
+#endif
 
 /** Keep the resolved address until a connect to it fails. */
 #define EMHTTP_DNS_TTL_FOREVER 0xFFFFFFFFu
@@ -274,6 +358,21 @@ typedef struct emhttp_config {
     bool pipeline_all_methods; /**< let any method go behind an unanswered
                                  request (one lost with its connection then fails
                                  with EMHTTP_ERR_CLOSED unless it may be re-sent) */
+#if CONFIG_EMHTTP_REDIRECTS
+    uint8_t max_redirects;  /**< redirects followed per request (see "Redirects"
+                                 above emhttp_client_init()); 0 = off: a 3xx
+                                 response is returned as it is */
+    bool redirect_other_origins; /**< follow a redirect to another scheme, host
+                                 or port (default: refused, EMHTTP_ERR_REDIRECT) */
+    emhttp_origin_cb on_origin; /**< optional: asked before following a redirect
+                                 to another origin; may supply its transport */
+    void *origin_arg;
+    char *redirect_buf;     /**< holds a Location while a request is redirected
+                                 (caller-owned, needed when max_redirects > 0);
+                                 a longer Location is EMHTTP_ERR_REDIRECT */
+    size_t redirect_size;   /**< its size: the longest Location, plus the
+                                 current target and host, plus 10 */
+#endif
 #if CONFIG_EMHTTP_EVENTS
     emhttp_event_cb on_event; /**< optional (CONFIG_EMHTTP_EVENTS) */
     void *event_arg;
@@ -348,6 +447,31 @@ struct emhttp_client {
     uint32_t piece_at_, piece_end_; /* the produced piece in tx_ still to send */
     uint8_t sflags_;           /* stream flags (client.c) */
 #endif
+#if CONFIG_EMHTTP_TIMING
+    uint32_t t_phase_;         /* when the running resolve/connect/handshake began */
+#endif
+#if CONFIG_EMHTTP_REDIRECTS
+    char *rbuf_;               /* redirect_buf: [host NUL, when away] target NUL ... Location */
+    uint32_t rsize_;
+    uint32_t loc_at_;          /* where the captured Location starts in rbuf_, 0 = none */
+    emhttp_origin_cb on_origin_;
+    void *origin_arg_;
+    emhttp_request *redir_req_; /* the request being redirected (its fields saved below) */
+    const char *save_method_, *save_target_;
+    const uint8_t *save_body_, *save_head_;
+    size_t save_body_len_;
+    struct {                   /* the origin to return to after a detour */
+        const char *host;
+        emhttp_transport tr;
+        emhttp_ip_addr addr;   /* its configured address (CF_FIXED_ADDR) */
+        uint16_t port, host_port;
+        uint8_t host_len, flags;
+    } home_;
+    uint8_t max_redir_;
+    uint8_t hops_;             /* redirects followed by redir_req_ */
+    uint8_t rflags_;           /* redirect flags (client.c) */
+    uint8_t scheme_;           /* the current origin's emhttp_scheme */
+#endif
 #if CONFIG_EMHTTP_PIPELINING
     emhttp_request *tx_req_;   /* the last request written (or being written) */
     uint8_t depth_;            /* max_in_flight, at least 1 */
@@ -395,6 +519,8 @@ struct emhttp_client {
  *         DNS lifetime over EMHTTP_TIMEOUT_MAX_MS / 1000 s); or
  *         EMHTTP_ERR_URL (host longer than CONFIG_EMHTTP_MAX_HOST_LEN or
  *         containing characters not allowed in a host), or
+ *         EMHTTP_ERR_ARG also for max_redirects > 0 without a
+ *         redirect_buf of at least 64 bytes;
  *         EMHTTP_ERR_CONFIG_MISMATCH (the caller was compiled with other
  *         emhttp options than the library; @p c is not touched:
  *         emhttp/abi.h).
@@ -516,6 +642,67 @@ int emhttp_request_sync(emhttp_client *c, emhttp_request *req);
  * Network task; also from inside any callback of this client.
  */
 void emhttp_client_close(emhttp_client *c);
+
+#if CONFIG_EMHTTP_REDIRECTS
+/*
+ * Redirects (CONFIG_EMHTTP_REDIRECTS, emhttp_config.max_redirects N > 0):
+ * a 301, 302, 303, 307 or 308 response is the client's, not the
+ * request's: its status, headers and body reach no callback.  The client
+ * reads its Location (absolute "http[s]://host[:port]/path", network-path
+ * "//host/path", absolute path "/path", relative "path" or "?query";
+ * control bytes, spaces, non-ASCII bytes and userinfo are refused; the host
+ * follows emhttp_host_classify()) and sends the request again:
+ *  - 303, and 301/302 after a POST: as GET without a body (a HEAD stays
+ *    HEAD); 307 and 308, and 301/302 after any other method: the same
+ *    method and body - a body that cannot be sent again completes the
+ *    request with EMHTTP_ERR_REDIRECT_BODY;
+ *  - to the same origin (scheme, host, port): on the same connection
+ *    when the response kept it open;
+ *  - to another origin only with redirect_other_origins (else
+ *    EMHTTP_ERR_REDIRECT) and, when on_origin is set, its consent: the
+ *    connection is closed and the request goes to the new origin, without
+ *    its Authorization and Cookie headers (as curl), resolved afresh (the
+ *    DNS cache then holds the new host's addresses).  Without on_origin a
+ *    redirect to another scheme, or to another host over a transport with
+ *    EMHTTP_TRANSPORT_SECURE (the mbedTLS transport is bound to its
+ *    configured host name), is refused: on_origin may supply a transport
+ *    for it.  This is a detour: when the request completes the client
+ *    closes that connection and returns to its own origin and transport
+ *    (resolved again, unless it has a configured address; a TLS session
+ *    cached in its transport resumes).  Requests queued behind wait for
+ *    it and go to the client's own origin.
+ * More than N redirects complete the request with
+ * EMHTTP_ERR_TOO_MANY_REDIRECTS; a missing or malformed Location, or one
+ * longer than redirect_buf allows, with EMHTTP_ERR_REDIRECT.  Either way
+ * req->status is the 3xx.  During the redirect the client changes the
+ * request's method, target, body and body_len; they are restored before
+ * on_complete runs.  The request timeout covers every hop.  With
+ * max_redirects > 0 requests are not pipelined (max_in_flight is taken as
+ * 1): a redirected request must go out again before those behind it.
+ */
+
+/**
+ * Point the client at another origin, between requests: the connection
+ * is closed; the DNS cache (and a configured address,
+ * emhttp_config.resolve) is dropped, so the next request resolves the new
+ * host; requests use the new Host (heads prepared before with
+ * emhttp_request_prepare() still carry the old one: prepare them again).
+ * TLS: a session cache lives in the transport.  The mbedTLS transport
+ * checks the certificate against the host name it was initialised with,
+ * so another host needs its own transport in @p o->transport (keep the
+ * first one to come back to it: its session then resumes).
+ * @param c  the client
+ * @param o  the new origin; o->host is borrowed for as long as it is the
+ *           client's origin; o->transport.ops NULL keeps the transport
+ * @return EMHTTP_OK; EMHTTP_ERR_BUSY (requests are queued: nothing
+ *         changed); EMHTTP_ERR_ARG (NULL, a transport without the needed
+ *         operations, or the scheme does not match the transport's
+ *         EMHTTP_TRANSPORT_SECURE); EMHTTP_ERR_URL (the host is refused by
+ *         the rule of emhttp_client_init()).
+ * Network task, not from inside a callback (EMHTTP_ERR_BUSY).
+ */
+int emhttp_client_set_origin(emhttp_client *c, const emhttp_origin *o);
+#endif
 
 #if CONFIG_EMHTTP_STATS
 /** Counters; the pointer stays valid for the client's lifetime.  Any task

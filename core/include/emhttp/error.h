@@ -60,6 +60,11 @@ typedef enum emhttp_err {
     EMHTTP_ERR_RESOLVER = -25,  /**< the resolver could not start a query (no resolver, no thread) */
     EMHTTP_ERR_CONFIG_MISMATCH = -26, /**< caller compiled with other emhttp options than the library */
     EMHTTP_ERR_CONFIG_RANGE = -27,    /**< a configuration value out of its documented range */
+    EMHTTP_ERR_REDIRECT = -28,        /**< a redirect not followed: no or malformed Location, another
+                                           origin not allowed, or too long for the redirect buffer */
+    EMHTTP_ERR_TOO_MANY_REDIRECTS = -29, /**< more redirects than emhttp_config.max_redirects */
+    EMHTTP_ERR_REDIRECT_BODY = -30,   /**< a 307/308 redirect needs the request body again and it
+                                           cannot be replayed (a stream, a freed buffer) */
 
     /* -- JSON (-64 .. -95) -- */
     EMHTTP_ERR_JSON_OVERFLOW = -64,     /**< output buffer too small (writer: see needed length) */

@@ -181,6 +181,20 @@
 #define CONFIG_EMHTTP_STATS EMHTTP_DEFAULT_Y_
 #endif
 
+/** Per-request timing and facts (emhttp_request.timing: phase times,
+ *  reuse, re-sends, bytes).  Off: the field and the bookkeeping are
+ *  compiled out. */
+#ifndef CONFIG_EMHTTP_TIMING
+#define CONFIG_EMHTTP_TIMING EMHTTP_DEFAULT_Y_
+#endif
+
+/** Following redirects (emhttp_config.max_redirects, 301/302/303/307/308
+ *  with Location) and emhttp_client_set_origin().  Off: a 3xx response is
+ *  returned as it is, and the fields and code are compiled out. */
+#ifndef CONFIG_EMHTTP_REDIRECTS
+#define CONFIG_EMHTTP_REDIRECTS EMHTTP_DEFAULT_Y_
+#endif
+
 /* ---- DNS --------------------------------------------------------------- */
 
 /** How long a resolved address is used before it is resolved again, in
@@ -370,6 +384,12 @@
 #if !EMHTTP_OPT_BOOL_(CONFIG_EMHTTP_STATS)
 #error "CONFIG_EMHTTP_STATS must be 0 or 1"
 #endif
+#if !EMHTTP_OPT_BOOL_(CONFIG_EMHTTP_TIMING)
+#error "CONFIG_EMHTTP_TIMING must be 0 or 1"
+#endif
+#if !EMHTTP_OPT_BOOL_(CONFIG_EMHTTP_REDIRECTS)
+#error "CONFIG_EMHTTP_REDIRECTS must be 0 or 1"
+#endif
 #if CONFIG_EMHTTP_DNS_TTL_S < 0 || CONFIG_EMHTTP_DNS_TTL_S > 4294966
 #error "CONFIG_EMHTTP_DNS_TTL_S must be between 0 and 4294966"
 #endif
@@ -445,7 +465,8 @@
     X(CONFIG_EMHTTP_EXPECT_TIMEOUT_MS) X(CONFIG_EMHTTP_CHUNKED)                           \
     X(CONFIG_EMHTTP_KEEPALIVE_HINT) X(CONFIG_EMHTTP_LENGTH_64) X(CONFIG_EMHTTP_FAST_SCAN)  \
     X(CONFIG_EMHTTP_EVENTS)                                                               \
-    X(CONFIG_EMHTTP_STATS) X(CONFIG_EMHTTP_DNS_TTL_S) X(CONFIG_EMHTTP_DNS_TIMEOUT_MS)     \
+    X(CONFIG_EMHTTP_STATS) X(CONFIG_EMHTTP_TIMING) X(CONFIG_EMHTTP_REDIRECTS)             \
+    X(CONFIG_EMHTTP_DNS_TTL_S) X(CONFIG_EMHTTP_DNS_TIMEOUT_MS)                            \
     X(CONFIG_EMHTTP_DNS_MAX_ADDRS) X(CONFIG_EMHTTP_IPV6) X(CONFIG_EMHTTP_MAX_HOST_LEN)    \
     X(CONFIG_EMHTTP_TCP_KEEPALIVE_S) X(CONFIG_EMHTTP_TCP_KEEPALIVE_INTVL_S)               \
     X(CONFIG_EMHTTP_TCP_KEEPALIVE_CNT)                                                    \
