@@ -99,8 +99,11 @@ static void print_tls(const cli_trace *t, bool resumed)
         fprintf(stderr, "* SSL re-using session ID\n");
     }
     fprintf(stderr, "* Server certificate:\n");
-    if (emhttp_tls_peer_name(t->tls, false, name, sizeof name) == EMHTTP_OK) {
+    int rc = emhttp_tls_peer_name(t->tls, false, name, sizeof name);
+    if (rc == EMHTTP_OK) {
         fprintf(stderr, "*  subject: %s\n", name);
+    } else if (rc == EMHTTP_ERR_UNSUPPORTED) { /* MBEDTLS_SSL_KEEP_PEER_CERTIFICATE off */
+        fprintf(stderr, "*  subject and issuer: not kept by this mbedTLS build\n");
     }
     if (emhttp_tls_peer_name(t->tls, true, name, sizeof name) == EMHTTP_OK) {
         fprintf(stderr, "*  issuer: %s\n", name);

@@ -52,7 +52,10 @@ class PipelineAgainstPeer(unittest.TestCase):
             self.assertEqual(peer.connection_count(), 1)
             self.assertEqual(st["connects"], 1)
             # the server found later requests already waiting: pipelined
-            self.assertGreater(max(b for _, _, b in seen), 0)
+            # (not under valgrind: there the client is so slow that the
+            # server answers each request before the next arrives)
+            if not fixtures.VALGRIND:
+                self.assertGreater(max(b for _, _, b in seen), 0)
 
     def test_close_after_every_third_announced(self):
         with fixtures.PeerServer() as peer:

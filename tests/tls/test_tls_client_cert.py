@@ -151,8 +151,14 @@ class VerboseTls(PkiTestCase):
         self.assertTrue(suite.startswith("TLS-ECDHE-ECDSA-WITH-"), suite)
         nginx_suite = entries[0]["ssl_cipher"]            # e.g. ECDHE-ECDSA-AES128-GCM-SHA256
         self.assertIn(nginx_suite.split("-")[2].replace("AES", "AES-"), suite)
-        self.assertEqual(lines.count("*  subject: CN=localhost"), 2)
-        self.assertEqual(lines.count("*  issuer: CN=emhttp test CA"), 2)
+        # an mbedTLS built without MBEDTLS_SSL_KEEP_PEER_CERTIFICATE (the
+        # static-arena build) cannot name them after the handshake: the CLI
+        # says so instead, on each connection
+        if lines.count("*  subject and issuer: not kept by this mbedTLS build") == 2:
+            self.assertNotIn("*  subject: CN=localhost", lines)
+        else:
+            self.assertEqual(lines.count("*  subject: CN=localhost"), 2, err)
+            self.assertEqual(lines.count("*  issuer: CN=emhttp test CA"), 2, err)
         self.assertEqual(lines.count("*  SSL certificate verify ok."), 2)
         self.assertEqual(lines.count("* SSL re-using session ID"), 1)  # the second connection
         self.assertIn("> GET /api HTTP/1.1", lines)
