@@ -58,7 +58,7 @@ typedef struct {
 
 static op ops[MAX_OPS];
 static int nops;
-static uint8_t longs[MAX_OPS][255 * 64 / 16]; /* long strings (capped) */
+static uint8_t longs[MAX_OPS][255 * 16]; /* long strings: up to 255 x 16 bytes */
 
 static const char *const raws[] = {"1.5e3", "\"r\\u00e9\"", "-0", "null", "[]", "{\"k\":[1,2]}"};
 
@@ -180,7 +180,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ASSERT(emhttp_jw_init(&w1, one, sizeof one) == EMHTTP_OK);
     for (int i = 0; i < nops; i++) {
         rc_one[i] = call(&w1, &ops[i]);
-        ASSERT(rc_one[i] != EMHTTP_ERR_JSON_OVERFLOW); /* the big buffer holds any input */
+        if (rc_one[i] == EMHTTP_ERR_JSON_OVERFLOW) {
+            return 0; /* a document larger than the reference buffer: no reference */
+        }
     }
     int fin_one = emhttp_jw_finish(&w1);
 

@@ -132,6 +132,10 @@ case("cl-conflict", resp(headers=["Content-Length: 2", "Content-Length: 3"], bod
 case("cl-list-conflict", resp(headers=["Content-Length: 2, 3"], body="okk"))
 case("cl-negative", resp(headers=["Content-Length: -1"], body="ok"))
 case("cl-tab", resp(headers=["Content-Length:\t2\t"], body="ok"), node="D17")
+case("te-prefix-of-chunked", resp(headers=["Transfer-Encoding: c, chunked"], body=chunked("hi")),
+     node="D15", h11_="D4")
+case("name-starts-like-te", resp(headers=["Transfer-Encodingth: 2", "Content-Length: 2"], body="ok"),
+     node="D18")
 case("cl-plus", resp(headers=["Content-Length: +2"], body="ok"))
 case("cl-hex", resp(headers=["Content-Length: 0x2"], body="ok"))
 case("cl-empty", resp(headers=["Content-Length:"], body="ok"))
