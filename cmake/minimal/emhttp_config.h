@@ -16,6 +16,8 @@
  *  - the on_event callback and the counters of emhttp_client_stats();
  *  - a second cached address per host name, IPv6, doubles in JSON, logs;
  *  - pipelining (one request at a time on the connection);
+ *  - streamed request bodies (a body is one buffer) and the wait for
+ *    100 Continue (a body follows its head at once, Expect or not);
  *  - the word-at-a-time scan of header values and the JSON writer's
  *    fast paths (the same results, a byte at a time);
  *  - per-request timing (emhttp_request.timing) and redirects (a 3xx is
@@ -36,6 +38,8 @@
 #define CONFIG_EMHTTP_DNS_MAX_ADDRS 1
 #define CONFIG_EMHTTP_RESEND 0
 #define CONFIG_EMHTTP_PIPELINING 0
+#define CONFIG_EMHTTP_BODY_STREAM 0
+#define CONFIG_EMHTTP_EXPECT 0
 #define CONFIG_EMHTTP_FAST_SCAN 0
 #define CONFIG_EMHTTP_JSON_FAST 0
 #define CONFIG_EMHTTP_TIMING 0

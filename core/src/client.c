@@ -62,7 +62,8 @@ typedef enum state {
     ST_HANDSHAKE,
     ST_READY, /* connection open, no request on it */
     ST_SENDING,
-    ST_RECEIVING
+    ST_RECEIVING,
+    ST_CONTINUE /* Expect: 100-continue: the head is out, the body waits for 100 */
 } state;
 
 typedef enum step_result {
@@ -79,6 +80,26 @@ typedef enum step_result {
 #define CF_RETRY_ALL 0x08u
 #define CF_IN_POLL 0x10u    /* inside emhttp_poll(), _cancel() or _close(): callbacks may not poll */
 #define CF_DRAINED 0x20u    /* this poll's last receive left nothing behind */
+#if CONFIG_EMHTTP_EXPECT
+#define CF_EXPECT 0x40u     /* the request being sent holds its body back for 100 Continue */
+#else
+#define CF_EXPECT 0u
+#endif
+
+#if CONFIG_EMHTTP_BODY_STREAM
+#define STREAMED(r) ((r)->body_fn != NULL)
+/* client sflags_ */
+#define SF_LAST 0x01u    /* the piece in tx_ is the body's last */
+#define SF_CONFIRM 0x02u /* the piece completes a declared length: the producer must
+                            confirm the end before it leaves */
+#define SF_WAIT 0x04u    /* the producer had nothing ready (EMHTTP_PENDING) */
+#define CHUNK_PRE 10u    /* room in front of a piece: 8 hex digits and CRLF */
+#define STREAM_MIN_TX 16u /* smallest transmit buffer for a streamed body */
+#define STREAM_WAITS(c) (((c)->sflags_ & SF_WAIT) != 0)
+#else
+#define STREAMED(r) false
+#define STREAM_WAITS(c) false
+#endif
 
 /* request flags_ */
 #define RQ_QUEUED 0x01u
@@ -178,6 +199,13 @@ static size_t body_next(const emhttp_request *r, uint32_t off, const uint8_t **p
 {
     *p = r->body + off;
     return r->body_len - off;
+}
+
+/* Body bytes that leave from r->body in this send: none while they wait
+ * for 100 Continue, or when a producer makes the body (send_piece()). */
+static size_t plain_body(const emhttp_client *c, const emhttp_request *r)
+{
+    return (STREAMED(r) || (c->flags_ & CF_EXPECT)) ? 0 : r->body_len;
 }
 
 /* What the transport needs before a step in direction @p dir can go on. */
@@ -381,6 +409,9 @@ static bool deadline_passed(const emhttp_client *c)
 }
 
 static step_result next_address(emhttp_client *c, int err);
+#if CONFIG_EMHTTP_EXPECT
+static step_result release_body(emhttp_client *c);
+#endif
 
 /* The deadline passed: a connect attempt moves on to the next address; no
  * first byte on a reused connection is a silently dead one (a NAT dropped
@@ -393,14 +424,20 @@ static step_result timed_out(emhttp_client *c)
     if (c->due_err_ == EMHTTP_ERR_TIMEOUT_FIRST_BYTE) {
         return conn_failed(c, EMHTTP_ERR_TIMEOUT_FIRST_BYTE);
     }
+#if CONFIG_EMHTTP_EXPECT
+    if (c->state_ == ST_CONTINUE && c->due_err_ == EMHTTP_OK) {
+        return release_body(c); /* no 100 Continue in time: the body goes anyway */
+    }
+#endif
     return drop(c, c->due_err_);
 }
 
 /* ---- activating a request ---------------------------------------------- */
 
-#if CONFIG_EMHTTP_RESEND || CONFIG_EMHTTP_PIPELINING
-#define HB_KEY 1u    /* Idempotency-Key */
-#define HB_EXPECT 2u /* Expect (100-continue) */
+#if CONFIG_EMHTTP_RESEND || CONFIG_EMHTTP_PIPELINING || CONFIG_EMHTTP_EXPECT
+#define HB_KEY 1u      /* Idempotency-Key */
+#define HB_EXPECT 2u   /* Expect (any) */
+#define HB_CONTINUE 4u /* Expect: 100-continue */
 
 /* Which of the headers that decide re-sending and pipelining @p r has. */
 static unsigned header_bits(const emhttp_request *r)
@@ -411,20 +448,25 @@ static unsigned header_bits(const emhttp_request *r)
         if (h->name_len == 15 && emhttp_lower_eq(h->name, "idempotency-key", 15)) {
             b |= HB_KEY;
         }
-#if CONFIG_EMHTTP_PIPELINING
+#if CONFIG_EMHTTP_PIPELINING || CONFIG_EMHTTP_EXPECT
         if (h->name_len == 6 && emhttp_lower_eq(h->name, "expect", 6)) {
             b |= HB_EXPECT;
+            if (h->value_len == 12 && emhttp_lower_eq(h->value, "100-continue", 12)) {
+                b |= HB_CONTINUE;
+            }
         }
 #endif
     }
     return b;
 }
 
+#if CONFIG_EMHTTP_RESEND || CONFIG_EMHTTP_PIPELINING
 /* May @p r (method flags @p mf) be replayed: idempotent, or keyed? */
 static bool replayable(const emhttp_request *r, unsigned mf)
 {
     return (mf & EMHTTP_M_IDEMPOTENT) || (header_bits(r) & HB_KEY);
 }
+#endif
 #endif
 
 /* The head of request @p r, whose method @p m has the flags @p mf. */
@@ -445,6 +487,12 @@ static void fill_head(const emhttp_client *c, const emhttp_request *r, const cha
 #if CONFIG_EMHTTP_REDIRECTS
     h->drop_credentials = c->redir_req_ == r && (c->rflags_ & RF_NOCRED);
 #endif
+#if CONFIG_EMHTTP_BODY_STREAM
+    if (STREAMED(r) && r->body_len == EMHTTP_BODY_UNKNOWN) {
+        h->send_length = false;
+        h->chunked = true;
+    }
+#endif
 }
 
 /* Make request @p r ready to go: its prepared head, or one written into
@@ -463,6 +511,11 @@ static int activate(emhttp_client *c, emhttp_request *r)
     if ((rf & RQ_REDO) && c->to_[TO_REQUEST] != NO_LIMIT &&
         elapsed(c, r->t_start_, c->to_[TO_REQUEST])) {
         return EMHTTP_ERR_TIMEOUT; /* its time ran out on the connection that ended */
+    }
+#endif
+#if CONFIG_EMHTTP_BODY_STREAM
+    if (STREAMED(r) && c->tx_size_ < STREAM_MIN_TX) {
+        return EMHTTP_ERR_TX_OVERFLOW; /* no room for a piece and its framing */
     }
 #endif
     if (prepared) {
@@ -490,7 +543,7 @@ static int activate(emhttp_client *c, emhttp_request *r)
             T_FLAGS(r, EMHTTP_TIMING_STARTED, 0);
         }
 #if CONFIG_EMHTTP_RESEND
-        if ((c->flags_ & CF_RETRY_ALL) || replayable(r, mf)) {
+        if (!STREAMED(r) && ((c->flags_ & CF_RETRY_ALL) || replayable(r, mf))) {
             rf |= RQ_RETRIABLE;
         }
 #endif
@@ -526,6 +579,18 @@ static step_result start_sending(emhttp_client *c)
 #if CONFIG_EMHTTP_PIPELINING
     c->tx_req_ = c->queue_;
     c->inflight_ = 1;
+#endif
+#if CONFIG_EMHTTP_BODY_STREAM
+    c->produced_ = 0;
+    c->piece_at_ = c->piece_end_ = 0;
+    c->sflags_ = 0;
+#endif
+#if CONFIG_EMHTTP_EXPECT /* a body to hold back until 100 Continue */
+    const emhttp_request *r = c->queue_;
+    c->flags_ &= (uint8_t)~CF_EXPECT;
+    if ((header_bits(r) & HB_CONTINUE) && (STREAMED(r) || r->body_len > 0)) {
+        c->flags_ |= CF_EXPECT;
+    }
 #endif
     emhttp_parser_reset(&c->parser_, (c->queue_->flags_ & RQ_HEAD) != 0);
     enter(c, ST_SENDING, NO_LIMIT, 0);
@@ -776,7 +841,7 @@ static long send_some(emhttp_client *c, const emhttp_request *r)
     if (sent < c->tx_len_) { /* the rest of the head */
         p = c->head_ + sent;
         n = c->tx_len_ - sent;
-        if (r->body_len != 0) { /* and the body's start */
+        if (plain_body(c, r) != 0) { /* and the body's start */
             const uint8_t *body;
             size_t blen = body_next(r, 0, &body);
             if (blen > CONFIG_EMHTTP_SEND_CHUNK) {
@@ -801,8 +866,8 @@ static long send_some(emhttp_client *c, const emhttp_request *r)
 /* The next request that may be written behind those in flight, or NULL.
  * Only a replayable one goes behind an unanswered request (unless
  * pipeline_all_methods); "Expect: 100-continue" never does (it waits for
- * the interim response).  Hook for streamed bodies (issue 13): a request
- * whose body is produced while it is sent returns NULL here too. */
+ * the interim response); nor does a streamed body (never re-sent, so never
+ * behind an unanswered one), and nothing goes behind one. */
 static emhttp_request *ahead(const emhttp_client *c)
 {
     const emhttp_request *last = c->tx_req_;
@@ -810,7 +875,8 @@ static emhttp_request *ahead(const emhttp_client *c)
         return NULL;
     }
     emhttp_request *n = last->next_;
-    if (n == NULL || (n->flags_ & (RQ_ALONE | RQ_LOST)) || (header_bits(n) & HB_EXPECT)) {
+    if (n == NULL || (n->flags_ & (RQ_ALONE | RQ_LOST)) || (header_bits(n) & HB_EXPECT) ||
+        STREAMED(n) || STREAMED(last)) {
         return NULL;
     }
     return (c->pflags_ & PF_ALL) || replayable(n, emhttp_method_flags(req_method(n))) ? n : NULL;
@@ -824,7 +890,7 @@ static step_result receive(emhttp_client *c);
 static step_result all_sent(emhttp_client *c, emhttp_request *r)
 {
 #if CONFIG_EMHTTP_PIPELINING
-    if (c->rx_req_ != NULL) {
+    if (c->rx_req_ != NULL && c->rx_req_ != r) { /* (r itself after 100 Continue) */
         c->state_ = ST_RECEIVING;
         return STEP_NEXT;
     }
@@ -839,6 +905,174 @@ static step_result all_sent(emhttp_client *c, emhttp_request *r)
     return STEP_WAIT; /* the answer takes a round trip: wait for readability */
 }
 
+#if CONFIG_EMHTTP_EXPECT
+/* The head of @p r is out and its body waits: for 100 Continue (its
+ * response is parsed from now on), at most expect_ms_ (then the body goes
+ * anyway: timed_out()). */
+static step_result await_continue(emhttp_client *c, emhttp_request *r)
+{
+    c->rx_req_ = r;
+    enter(c, ST_CONTINUE, c->expect_ms_, EMHTTP_OK);
+    return STEP_WAIT;
+}
+
+/* 100 Continue arrived, or the wait is over: the body goes out. */
+static step_result release_body(emhttp_client *c)
+{
+    c->flags_ &= (uint8_t)~CF_EXPECT;
+    enter(c, ST_SENDING, NO_LIMIT, 0);
+    return STEP_NEXT;
+}
+
+/* CONTINUE: receive; a 100 with nothing behind it releases the body.  A
+ * final status line (or bytes of one) after it, or instead of it: the
+ * server answered without the body, which never leaves (response_done()
+ * then closes the connection). */
+static step_result st_continue(emhttp_client *c)
+{
+    emhttp_request *r = c->queue_;
+    step_result s = receive(c);
+    if (c->state_ == ST_CONTINUE && c->rx_req_ == r && c->rx_len_ == 0 &&
+        emhttp_parser_continued(&c->parser_) && emhttp_parser_status(&c->parser_) == 0) {
+        return release_body(c);
+    }
+    return s;
+}
+#endif
+
+#if CONFIG_EMHTTP_BODY_STREAM
+/* The producer's end, or a piece of @p len bytes at tx_, of a declared
+ * length: never more than declared, never an end before it; the piece that
+ * completes it waits for the producer's confirmation (confirm_end()). */
+static int confirm_end(emhttp_client *c, emhttp_request *r);
+
+static int declared_piece(emhttp_client *c, emhttp_request *r, size_t len)
+{
+    size_t left = r->body_len - c->produced_;
+    if (len == 0) { /* the end: short of the declared length fails */
+        c->sflags_ |= SF_LAST;
+        return left == 0 ? EMHTTP_OK : EMHTTP_ERR_BODY;
+    }
+    if (len > left) {
+        return EMHTTP_ERR_BODY; /* over the declared length: not a byte of it leaves */
+    }
+    c->produced_ += len;
+    c->piece_at_ = 0;
+    c->piece_end_ = (uint32_t)len;
+    if (len < left) {
+        return EMHTTP_OK;
+    }
+    c->sflags_ |= SF_CONFIRM;
+    return confirm_end(c, r);
+}
+
+/* The piece in tx_ completes the declared length: it leaves only once the
+ * producer says the body ends there (room behind the piece for its answer). */
+static int confirm_end(emhttp_client *c, emhttp_request *r)
+{
+    size_t more = 0;
+    int rc = r->body_fn(r, c->tx_ + c->piece_end_, c->tx_size_ - c->piece_end_, &more);
+    if (rc == EMHTTP_PENDING) {
+        c->sflags_ |= SF_WAIT;
+        return rc;
+    }
+    if (rc != EMHTTP_OK || more != 0) {
+        return EMHTTP_ERR_BODY;
+    }
+    c->sflags_ = (uint8_t)((c->sflags_ & ~SF_CONFIRM) | SF_LAST);
+    return EMHTTP_OK;
+}
+
+/* A chunk of @p len bytes at tx_ + CHUNK_PRE: its size line in front, CRLF
+ * behind; the end (@p len 0) is the last chunk, "0" CRLF CRLF. */
+static void frame_chunk(emhttp_client *c, size_t len)
+{
+    uint8_t *tx = c->tx_;
+    uint32_t at = CHUNK_PRE - 2;
+    if (len == 0) {
+        memcpy(tx, "0\r\n\r\n", 5);
+        c->piece_at_ = 0;
+        c->piece_end_ = 5;
+        c->sflags_ |= SF_LAST;
+        return;
+    }
+    tx[at] = '\r';
+    tx[at + 1] = '\n';
+    for (size_t v = len; v != 0; v >>= 4) {
+        tx[--at] = (uint8_t)"0123456789abcdef"[v & 15u];
+    }
+    tx[CHUNK_PRE + len] = '\r';
+    tx[CHUNK_PRE + len + 1] = '\n';
+    c->piece_at_ = at;
+    c->piece_end_ = (uint32_t)(CHUNK_PRE + len + 2);
+}
+
+/* Run the producer for the next piece into tx_ (the head is out): at most
+ * CONFIG_EMHTTP_SEND_CHUNK bytes, room kept for the framing (chunked) or
+ * for the producer's answer behind a declared length's last piece.
+ * EMHTTP_OK (a piece, maybe empty at the end), EMHTTP_PENDING or
+ * EMHTTP_ERR_BODY. */
+static int produce(emhttp_client *c, emhttp_request *r)
+{
+    bool chunked = r->body_len == EMHTTP_BODY_UNKNOWN;
+    uint32_t at = chunked ? CHUNK_PRE : 0u;
+    uint32_t room = c->tx_size_ - (chunked ? CHUNK_PRE + 2u : 1u);
+    size_t len = 0;
+    c->sflags_ &= (uint8_t)~SF_WAIT;
+    if (c->sflags_ & SF_CONFIRM) {
+        return confirm_end(c, r);
+    }
+    if (room > CONFIG_EMHTTP_SEND_CHUNK) {
+        room = CONFIG_EMHTTP_SEND_CHUNK;
+    }
+    int rc = r->body_fn(r, c->tx_ + at, room, &len);
+    if (rc == EMHTTP_PENDING) {
+        c->sflags_ |= SF_WAIT;
+        return rc;
+    }
+    if (rc != EMHTTP_OK || len > room) {
+        return EMHTTP_ERR_BODY;
+    }
+    if (!chunked) {
+        return declared_piece(c, r, len);
+    }
+    frame_chunk(c, len);
+    return EMHTTP_OK;
+}
+
+/* SENDING a streamed body: the piece in tx_, or a new one from the
+ * producer.  A producer's failure ends the request and the connection
+ * before the body is complete (the server never sees a whole request). */
+static step_result send_piece(emhttp_client *c, emhttp_request *r)
+{
+    if (c->piece_at_ == c->piece_end_ || (c->sflags_ & SF_CONFIRM)) {
+        if (c->piece_at_ == c->piece_end_ && (c->sflags_ & SF_LAST)) {
+            return all_sent(c, r);
+        }
+        int rc = produce(c, r);
+        if (rc != EMHTTP_OK) {
+            return rc == EMHTTP_PENDING ? STEP_WAIT : drop(c, rc);
+        }
+        if (c->piece_at_ == c->piece_end_) {
+            return STEP_NEXT; /* an empty end: all sent */
+        }
+    }
+    long n = c->tr_.ops->send(c->tr_.ctx, c->tx_ + c->piece_at_, c->piece_end_ - c->piece_at_, 0);
+    if (n < 0) {
+        return conn_failed(c, (int)n);
+    }
+    c->piece_at_ += (uint32_t)n;
+    T_ADD(r, sent, (uint32_t)n);
+    T_ADD(r, body_sent, (uint32_t)n);
+#if CONFIG_EMHTTP_EXPECT
+    if (n == 0 && c->rx_req_ != NULL) { /* (r itself after 100) */
+        return receive(c); /* the server may have answered and stopped reading */
+    }
+#endif
+    return n > 0 ? STEP_NEXT : STEP_WAIT;
+}
+#endif
+
 static step_result st_sending(emhttp_client *c)
 {
     emhttp_request *r = TX_REQ(c);
@@ -852,6 +1086,11 @@ static step_result st_sending(emhttp_client *c)
         close_conn(c, EMHTTP_OK);
         return STEP_NEXT;
     }
+#if CONFIG_EMHTTP_BODY_STREAM
+    if (STREAMED(r) && c->sent_ == c->tx_len_) {
+        return send_piece(c, r); /* (CF_EXPECT is clear once the head is out) */
+    }
+#endif
     long n = send_some(c, r);
     if (n < 0) {
         return conn_failed(c, (int)n);
@@ -861,15 +1100,20 @@ static step_result st_sending(emhttp_client *c)
 #if CONFIG_EMHTTP_TIMING
     r->timing.body_sent = c->sent_ > c->tx_len_ ? c->sent_ - c->tx_len_ : 0;
 #endif
-    if (c->sent_ < c->tx_len_ + r->body_len) {
-#if CONFIG_EMHTTP_PIPELINING
+    if (c->sent_ < c->tx_len_ + plain_body(c, r)) {
+#if CONFIG_EMHTTP_PIPELINING || CONFIG_EMHTTP_EXPECT /* (rx_req_: r itself after 100) */
         if (n == 0 && c->rx_req_ != NULL) {
             return receive(c); /* the server may wait for us to read: keep receiving */
         }
 #endif
         return n > 0 ? STEP_NEXT : STEP_WAIT; /* the rest in the next step */
     }
-    return all_sent(c, r);
+#if CONFIG_EMHTTP_EXPECT
+    if (c->flags_ & CF_EXPECT) {
+        return await_continue(c, r);
+    }
+#endif
+    return STREAMED(r) ? STEP_NEXT : all_sent(c, r); /* (a streamed body: its pieces) */
 }
 
 #if CONFIG_EMHTTP_REDIRECTS
@@ -959,10 +1203,10 @@ static bool has_scheme(const char *s)
     return s[i] == ':';
 }
 
-/* Hook for bodies that are produced while they are sent (streams): those
- * cannot be sent again.  A buffer can, for as long as the request is
- * queued (an outbox slot is held until its request completes). */
-static bool body_replayable(const emhttp_request *r) { return r->body != NULL; }
+/* A body produced while it is sent (a stream) cannot be sent again; a
+ * buffer can, for as long as the request is queued (an outbox slot is
+ * held until its request completes). */
+static bool body_replayable(const emhttp_request *r) { return !STREAMED(r) && r->body != NULL; }
 
 /* To another origin: allowed, consented to, and given a transport that
  * speaks its scheme.  The host goes to the front of rbuf_.  The
@@ -1023,7 +1267,7 @@ static int follow(emhttp_client *c, emhttp_request *r)
     bool post = span(m, '\0') == 4 && m[0] == 'P' && m[1] == 'O' && m[2] == 'S' && m[3] == 'T';
     bool to_get = !(emhttp_method_flags(m) & EMHTTP_M_HEAD) &&
                   (r->status == 303 || (r->status <= 302 && post));
-    if (!to_get && r->body_len > 0 && !body_replayable(r)) {
+    if (!to_get && (r->body_len > 0 || STREAMED(r)) && !body_replayable(r)) {
         return EMHTTP_ERR_REDIRECT_BODY;
     }
     const char *cur = r->target != NULL ? r->target : "/";
@@ -1075,12 +1319,18 @@ static int follow(emhttp_client *c, emhttp_request *r)
         c->save_body_ = r->body;
         c->save_body_len_ = r->body_len;
         c->save_head_ = r->head_;
+#if CONFIG_EMHTTP_BODY_STREAM
+        c->save_body_fn_ = r->body_fn;
+#endif
     }
     r->target = dst;
     if (to_get) {
         r->method = "GET";
         r->body = NULL;
         r->body_len = 0;
+#if CONFIG_EMHTTP_BODY_STREAM
+        r->body_fn = NULL;
+#endif
     }
     r->head_ = NULL;
     return EMHTTP_OK;
@@ -1113,6 +1363,9 @@ static void end_redirect(emhttp_client *c, emhttp_request *r)
     r->body = c->save_body_;
     r->body_len = c->save_body_len_;
     r->head_ = c->save_head_;
+#if CONFIG_EMHTTP_BODY_STREAM
+    r->body_fn = c->save_body_fn_;
+#endif
     c->redir_req_ = NULL;
     c->hops_ = 0;
     c->rflags_ &= (uint8_t)~(RF_NOCRED | RF_CAND);
@@ -1181,6 +1434,12 @@ static step_result response_done(emhttp_client *c, size_t used)
 {
     emhttp_request *r = c->rx_req_;
     bool keep = emhttp_parser_keep_alive(&c->parser_);
+#if CONFIG_EMHTTP_EXPECT || CONFIG_EMHTTP_PIPELINING
+    if (TX_REQ(c) == r && (c->state_ == ST_SENDING || c->state_ == ST_CONTINUE)) {
+        keep = false; /* answered before its body was all out: the server cannot
+                         tell where the next request would start */
+    }
+#endif
     bool reuse = keep && used == c->rx_len_;
     c->rx_req_ = NULL;
 #if CONFIG_EMHTTP_PIPELINING
@@ -1432,6 +1691,13 @@ static int set_timeouts(emhttp_client *c, const emhttp_config *cfg)
         return EMHTTP_ERR_CONFIG_RANGE;
     }
     c->dns_ttl_ms_ = ttl == EMHTTP_DNS_TTL_FOREVER ? EMHTTP_DNS_TTL_FOREVER : ttl * 1000u;
+#if CONFIG_EMHTTP_EXPECT
+    uint32_t e = cfg->expect_timeout_ms != 0 ? cfg->expect_timeout_ms : CONFIG_EMHTTP_EXPECT_TIMEOUT_MS;
+    if (e > EMHTTP_TIMEOUT_MAX_MS && e != NO_LIMIT) {
+        return EMHTTP_ERR_CONFIG_RANGE;
+    }
+    c->expect_ms_ = e;
+#endif
     return EMHTTP_OK;
 }
 
@@ -1564,7 +1830,7 @@ int emhttp_request_prepare(const emhttp_client *c, emhttp_request *req, uint8_t 
 
 int emhttp_submit(emhttp_client *c, emhttp_request *req)
 {
-    if (c == NULL || req == NULL || (req->body == NULL && req->body_len > 0) ||
+    if (c == NULL || req == NULL || (req->body == NULL && req->body_len > 0 && !STREAMED(req)) ||
         (req->headers == NULL && req->header_count > 0)) {
         return EMHTTP_ERR_ARG;
     }
@@ -1633,6 +1899,9 @@ static step_result step(emhttp_client *c)
     case ST_HANDSHAKE: return st_handshake(c);
     case ST_SENDING: return st_sending(c);
     case ST_RECEIVING: return st_receiving(c);
+#if CONFIG_EMHTTP_EXPECT
+    case ST_CONTINUE: return st_continue(c);
+#endif
     default: return STEP_WAIT; /* (IDLE and READY above) */
     }
 }
@@ -1663,14 +1932,27 @@ unsigned emhttp_wait_flags(const emhttp_client *c)
     case ST_RESOLVING: return EMHTTP_WAIT_RESOLVE;
     case ST_CONNECTING: return tr_want(c, EMHTTP_WAIT_WRITE);
     case ST_HANDSHAKE: return tr_want(c, 0);
+#if CONFIG_EMHTTP_EXPECT
+    case ST_CONTINUE: return tr_want(c, EMHTTP_WAIT_READ);
+#endif
 #if CONFIG_EMHTTP_PIPELINING
     case ST_SENDING: /* and receiving while responses are pending */
+        if (STREAM_WAITS(c)) {
+            return 0u; /* the producer has nothing ready: its data's arrival wakes */
+        }
         return tr_want(c, c->rx_req_ != NULL ? EMHTTP_WAIT_WRITE | EMHTTP_WAIT_READ
                                              : EMHTTP_WAIT_WRITE);
     case ST_RECEIVING:
         return (c->pflags_ & PF_RXLEFT) ? EMHTTP_WAIT_NOW : tr_want(c, EMHTTP_WAIT_READ);
 #else
-    case ST_SENDING: return tr_want(c, EMHTTP_WAIT_WRITE);
+#if CONFIG_EMHTTP_EXPECT /* the body after 100: its response is read meanwhile */
+    case ST_SENDING:
+        return STREAM_WAITS(c) ? 0u
+                               : tr_want(c, c->rx_req_ != NULL ? EMHTTP_WAIT_WRITE | EMHTTP_WAIT_READ
+                                                               : EMHTTP_WAIT_WRITE);
+#else
+    case ST_SENDING: return STREAM_WAITS(c) ? 0u : tr_want(c, EMHTTP_WAIT_WRITE);
+#endif
     case ST_RECEIVING: return tr_want(c, EMHTTP_WAIT_READ);
 #endif
     default: return c->queue_ != NULL ? EMHTTP_WAIT_NOW : 0u; /* IDLE, READY */
@@ -1710,6 +1992,11 @@ int emhttp_request_sync(emhttp_client *c, emhttp_request *req)
             return req->result;
         }
         unsigned flags = emhttp_wait_flags(c);
+#if CONFIG_EMHTTP_BODY_STREAM
+        if (STREAM_WAITS(c)) {
+            flags = EMHTTP_WAIT_NOW; /* a producer waits for another task: ask it again */
+        }
+#endif
         if (!(flags & EMHTTP_WAIT_NOW)) {
             c->net_.ops->wait(c->net_.ctx, flags, emhttp_next_timeout_ms(c));
         }

@@ -65,7 +65,8 @@
  *    line longer than max_head, is EMHTTP_ERR_BAD_CHUNK; so is any
  *    malformed chunk-size line.
  *  - Interim (1xx) and trailer lines are checked for syntax but not
- *    interpreted and not reported.
+ *    interpreted and not reported; only a 100 status line is noted
+ *    (emhttp_parser_continued(), for a client waiting to send a body).
  *  - Keep-Alive: timeout=N is clamped to 86400 s; a malformed parameter is
  *    ignored.
  */
@@ -106,7 +107,8 @@ enum {
     F_CL = 0x08,      /* Content-Length seen, value in remaining_ */
     F_TE = 0x10,      /* Transfer-Encoding seen */
     F_CHUNKED = 0x20, /* ... with chunked as the final coding */
-    F_HDONE = 0x40    /* headers of the final response complete */
+    F_HDONE = 0x40,   /* headers of the final response complete */
+    F_CONTINUE = 0x80 /* a 100 (Continue) status line came before the final one */
 };
 
 #define NEXT 2 /* internal: a step made progress, go on */
@@ -171,6 +173,7 @@ static bool lower_match(size_t s, size_t lower)
     return (s | emhttp_letter_bytes(lower) >> 2) == lower;
 }
 
+#if CONFIG_EMHTTP_FAST_SCAN
 /* s[i..) against lower[i..), a machine word of each (any alignment). */
 static bool lower_word_at(const char *s, const char *lower, size_t i)
 {
@@ -180,27 +183,31 @@ static bool lower_word_at(const char *s, const char *lower, size_t i)
     memcpy(&b, lower + i, sizeof b);
     return lower_match(a, b);
 }
+#endif
 
-/* A word at a time, the last word ending at n (it may overlap the one
- * before); a string shorter than a word byte by byte, with the same test. */
+/* With CONFIG_EMHTTP_FAST_SCAN a word at a time, the last word ending at n
+ * (it may overlap the one before); otherwise (and for a string shorter
+ * than a word) byte by byte, with the same test: no unaligned loads, no
+ * memcpy() on cores without them. */
 bool emhttp_lower_eq(const char *s, const char *lower, size_t n)
 {
+#if CONFIG_EMHTTP_FAST_SCAN
     const size_t w = sizeof(size_t);
-
-    if (n < w) {
-        for (size_t i = 0; i < n; i++) {
-            if (!lower_match((uint8_t)s[i], (uint8_t)lower[i])) {
+    if (n >= w) {
+        for (size_t i = 0; i < n - w; i += w) {
+            if (!lower_word_at(s, lower, i)) {
                 return false;
             }
         }
-        return true;
+        return lower_word_at(s, lower, n - w);
     }
-    for (size_t i = 0; i < n - w; i += w) {
-        if (!lower_word_at(s, lower, i)) {
+#endif
+    for (size_t i = 0; i < n; i++) {
+        if (!lower_match((uint8_t)s[i], (uint8_t)lower[i])) {
             return false;
         }
     }
-    return lower_word_at(s, lower, n - w);
+    return true;
 }
 
 /* By the length first, then one compare: each name of the list in
@@ -379,6 +386,9 @@ static int status_line(emhttp_parser *p, const uint8_t *l, size_t n)
     st = DIGIT(l[9]) * 100 + DIGIT(l[10]) * 10 + DIGIT(l[11]);
     if (st < 200) {
         p->state_ = ST_INTERIM; /* 1xx: skipped; 101: the client never upgrades */
+#if CONFIG_EMHTTP_EXPECT
+        p->flags_ |= st == 100 ? F_CONTINUE : 0;
+#endif
         return st < 100 || st == 101 ? EMHTTP_ERR_PROTOCOL : NEXT;
     }
     p->status_ = (uint16_t)st;
@@ -691,6 +701,13 @@ bool emhttp_parser_started(const emhttp_parser *p)
 {
     return (p->flags_ & F_STARTED) != 0;
 }
+
+#if CONFIG_EMHTTP_EXPECT
+bool emhttp_parser_continued(const emhttp_parser *p)
+{
+    return (p->flags_ & F_CONTINUE) != 0;
+}
+#endif
 
 bool emhttp_parser_headers_done(const emhttp_parser *p)
 {

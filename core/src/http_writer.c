@@ -136,6 +136,11 @@ static void walk(walker *w, const emhttp_head *h)
         text(w, "\r\nContent-Length: ");
         number(w, h->body_len);
     }
+#if CONFIG_EMHTTP_BODY_STREAM
+    if (h->chunked) {
+        text(w, "\r\nTransfer-Encoding: chunked"); /* a streamed body of unknown length */
+    }
+#endif
     for (size_t i = 0; i < h->header_count; i++) {
 #if CONFIG_EMHTTP_REDIRECTS
         const emhttp_header *x = &h->headers[i];

@@ -30,6 +30,17 @@
  * and every byte goes through jw_putc(), so a firmware links a few
  * hundred bytes of writer.  tests/fuzz/fuzz_json_fast_diff.c runs the
  * writer built both ways on the same calls and fails on any difference.
+ *
+ * Resumable output (CONFIG_EMHTTP_BODY_STREAM, emhttp_jw_init_resumable()):
+ * jw_prep() keeps a copy of the state (flags_, depth_, stack_) and where
+ * the call's text begins; a call that overflows fills the buffer to its
+ * end (the byte-wise path: direct writes need room for the whole call)
+ * and is undone by emhttp_jw_resume(), which restores the copy and sets
+ * skip_ to the bytes of the call already out.  The repeated call then
+ * goes byte-wise (jw_room() says no while skip_ is set) and jw_putc() /
+ * jw_put() drop its first skip_ bytes.  So the text of each call is made
+ * by the same routines in either case: the pieces put together are the
+ * one-piece document (tests/fuzz/fuzz_json_resume.c).
  */
 #include "emhttp/json_writer.h"
 
@@ -102,6 +113,12 @@ JW_COLD void jw_fail(emhttp_jw *w, int err)
 /* Write byte c, or only count it once the buffer is full. */
 JW_HOT void jw_putc(emhttp_jw *w, unsigned c)
 {
+#if CONFIG_EMHTTP_BODY_STREAM
+    if (w->skip_ != 0) { /* out in an earlier buffer */
+        w->skip_--;
+        return;
+    }
+#endif
     if (w->p_ != w->end_) {
         *w->p_++ = (uint8_t)c;
     } else { /* counted, as jw_count() does */
@@ -130,6 +147,14 @@ static void jw_put(emhttp_jw *w, const void *p, size_t n)
 {
     const uint8_t *s = (const uint8_t *)p;
 #if CONFIG_EMHTTP_JSON_FAST
+#if CONFIG_EMHTTP_BODY_STREAM
+    if (w->skip_ != 0) { /* out in an earlier buffer */
+        size_t k = n < w->skip_ ? n : w->skip_;
+        w->skip_ -= k;
+        s += k;
+        n -= k;
+    }
+#endif
     size_t room = (size_t)(w->end_ - w->p_), k = n < room ? n : room;
     if (k != 0) {
         memcpy(w->p_, s, k);
@@ -149,6 +174,11 @@ static void jw_put(emhttp_jw *w, const void *p, size_t n)
  * Never without CONFIG_EMHTTP_JSON_FAST. */
 JW_INLINE int jw_room(const emhttp_jw *w, size_t n)
 {
+#if CONFIG_EMHTTP_BODY_STREAM
+    if (w->skip_ != 0) {
+        return 0; /* a repeated call: byte-wise, its first bytes dropped */
+    }
+#endif
     return CONFIG_EMHTTP_JSON_FAST && n <= (size_t)(w->end_ - w->p_);
 }
 
@@ -217,6 +247,18 @@ JW_INLINE int jw_prep(emhttp_jw *w, unsigned op)
 {
     unsigned f = w->flags_, d = w->depth_, row = op & 7u, nf, i, bit;
     int err = EMHTTP_ERR_JSON_STATE;
+#if CONFIG_EMHTTP_BODY_STREAM
+    if (w->resumable_) {
+        if (w->err_ == EMHTTP_ERR_JSON_OVERFLOW) {
+            return -1; /* full: nothing happens until emhttp_jw_resume() */
+        }
+        w->save_flags_ = (uint8_t)f; /* what emhttp_jw_resume() goes back to */
+        w->save_depth_ = (uint8_t)d;
+        memcpy(w->save_stack_, w->stack_, sizeof w->stack_);
+        w->call_p_ = w->p_;
+        w->call_skip_ = w->skip_;
+    }
+#endif
     if (!(f & (1u << row))) {
         goto refused;
     }
@@ -299,6 +341,11 @@ JW_INLINE int jw_begin(emhttp_jw *w, unsigned op, unsigned c, size_t need, int *
 #else
     (void)need;
     *comma = 0;
+#if CONFIG_EMHTTP_BODY_STREAM
+    if (w->resumable_ && w->err_ == EMHTTP_ERR_JSON_OVERFLOW) {
+        return -1; /* full: as jw_prep() */
+    }
+#endif
     return jw_step(w, op, c), w->flags_ == F_ERR ? -1 : 0;
 #endif
 }
@@ -325,8 +372,46 @@ int emhttp_jw_init_checked(emhttp_jw *w, void *buf, size_t size, uint32_t abi_ta
     }
     w->flags_ = F_TOP;
     memset(w->stack_, 0, sizeof w->stack_);
+#if CONFIG_EMHTTP_BODY_STREAM
+    w->resumable_ = 0;
+    w->skip_ = 0;
+#endif
     return EMHTTP_OK;
 }
+
+#if CONFIG_EMHTTP_BODY_STREAM
+int emhttp_jw_init_resumable_checked(emhttp_jw *w, uint32_t abi_tag, size_t jw_size)
+{
+    int rc = emhttp_jw_init_checked(w, NULL, 0, abi_tag, jw_size);
+    if (rc == EMHTTP_OK) {
+        w->resumable_ = 1;
+    }
+    return rc;
+}
+
+int emhttp_jw_resume(emhttp_jw *w, void *buf, size_t size)
+{
+    if (w == NULL || !w->resumable_ || buf == NULL || size == 0) {
+        return EMHTTP_ERR_ARG;
+    }
+    if (w->err_ != EMHTTP_OK && w->err_ != EMHTTP_ERR_JSON_OVERFLOW) {
+        return w->err_;
+    }
+    if (w->err_ == EMHTTP_ERR_JSON_OVERFLOW) { /* undo the call that did not fit */
+        w->flags_ = w->save_flags_;
+        w->depth_ = w->save_depth_;
+        memcpy(w->stack_, w->save_stack_, sizeof w->stack_);
+        w->skip_ = w->call_skip_ + (size_t)(w->p_ - w->call_p_);
+        w->err_ = EMHTTP_OK;
+        w->extra_ = 0;
+    }
+    w->buf_ = w->p_ = (uint8_t *)buf;
+    w->end_ = w->buf_ + size;
+    return EMHTTP_OK;
+}
+
+size_t emhttp_jw_written(const emhttp_jw *w) { return (size_t)(w->p_ - w->buf_); }
+#endif
 
 int emhttp_jw_object(emhttp_jw *w) { return jw_step(w, J_OPEN, '{'); }
 int emhttp_jw_object_end(emhttp_jw *w) { return jw_step(w, J_OBJ_END, '}'); }

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -64,8 +65,11 @@ enum {
 typedef struct {
     const char *url;
     const char *method;
-    const char *data;       /* -d / --json argument */
+    const char *data;       /* -d / --data-binary / --json argument */
     bool json;
+    bool binary;            /* --data-binary or --json: @FILE sent as it is (-d strips CR, LF) */
+    const char *upload;     /* -T FILE ("-": standard input) */
+    double expect_timeout;  /* --expect100-timeout SEC */
     emhttp_header headers[MAX_HEADERS + 3];
     size_t nheaders;
     unsigned long repeat;
@@ -118,8 +122,16 @@ static void usage(FILE *f)
           "Request:\n"
           "  -X, --request METHOD        default GET, or POST when a body is given\n"
           "  -H, --header \"Name: value\"  repeatable\n"
-          "  -d, --data DATA|@FILE       request body as given\n"
+          "  -d, --data DATA|@FILE       request body (from FILE: CR and LF left out, as curl)\n"
+          "      --data-binary DATA|@FILE  request body, FILE sent as it is\n"
           "      --json DATA|@FILE       body, plus Content-Type and Accept: application/json\n"
+          "  -T, --upload-file FILE      PUT FILE to the URL (with a URL ending in '/',\n"
+          "                              to the URL plus the file's name)\n"
+          "                              @FILE and -T stream the file (any size, never held\n"
+          "                              in memory; Content-Length from its size); @- and\n"
+          "                              -T - read standard input (sent chunked)\n"
+          "      --expect100-timeout SEC  with -H 'Expect: 100-continue': the wait for\n"
+          "                              100 Continue before the body goes anyway (1 s)\n"
           "  -I, --head                  send HEAD; print the status line and headers\n"
           "  -u, --user USER:PASSWORD    Basic authentication (no password prompt: give\n"
           "                              both; a ':' in USER is not allowed)\n"
@@ -209,7 +221,7 @@ static int add_header(options *o, const char *line)
     return EXIT_OK;
 }
 
-typedef enum { V_STRING, V_HEADER, V_JSON, V_COUNT, V_SECONDS, V_SECRET, V_REDIRS } value_kind;
+typedef enum { V_STRING, V_HEADER, V_JSON, V_BINARY, V_COUNT, V_SECONDS, V_SECRET, V_REDIRS } value_kind;
 
 typedef struct {
     const char *short_name, *long_name;
@@ -221,7 +233,10 @@ static const value_option value_options[] = {
     {"-X", "--request", V_STRING, offsetof(options, method)},
     {"-H", "--header", V_HEADER, 0},
     {"-d", "--data", V_STRING, offsetof(options, data)},
+    {NULL, "--data-binary", V_BINARY, offsetof(options, data)},
     {NULL, "--json", V_JSON, offsetof(options, data)},
+    {"-T", "--upload-file", V_STRING, offsetof(options, upload)},
+    {NULL, "--expect100-timeout", V_SECONDS, offsetof(options, expect_timeout)},
     {"-n", "--repeat", V_COUNT, offsetof(options, repeat)},
     {NULL, "--pipeline", V_COUNT, offsetof(options, pipeline)},
     {"-o", "--output", V_STRING, offsetof(options, output)},
@@ -260,6 +275,7 @@ static int set_value(options *o, const value_option *vo, char *v)
         *(const char **)(void *)field = take_secret(v);
         return *(const char **)(void *)field != NULL ? EXIT_OK : EXIT_USAGE;
     case V_JSON: o->json = true; /* fall through */
+    case V_BINARY: o->binary = true; /* fall through */
     case V_STRING: *(const char **)(void *)field = v; return EXIT_OK;
     case V_SECONDS:
         return parse_seconds(v, (double *)(void *)field) ? EXIT_OK : usage_error("bad timeout", v);
@@ -382,16 +398,121 @@ static int parse_args(options *o, int argc, char **argv)
 
 /* ---- body -------------------------------------------------------------- */
 
-static int load_body(const char *arg, uint8_t **body, size_t *len)
+#if CONFIG_EMHTTP_BODY_STREAM
+/* A body streamed from a file or standard input (-d @FILE, --data-binary
+ * @FILE, --json @FILE, -T FILE): the client's producer reads it a piece
+ * at a time into its transmit buffer, so no file is ever held whole.  A
+ * regular file declares its length (Content-Length; with -d the CR and
+ * LF bytes are counted out first); standard input or a pipe goes chunked.
+ * curl reads -d/--data-binary/--json @FILE whole and always sends a
+ * Content-Length: the same bytes, framed differently for @-. */
+typedef struct {
+    FILE *f;         /* NULL: no streamed body */
+    bool strip;      /* -d @FILE: CR and LF left out, as curl does */
+    bool seekable;   /* a regular file: read again for each of -n */
+    off_t start;     /* where the body starts in it */
+} body_file;
+
+static body_file bodyf;
+
+static size_t strip_crlf(uint8_t *p, size_t n)
 {
-    if (arg[0] != '@') {
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] != '\r' && p[i] != '\n') {
+            p[k++] = p[i];
+        }
+    }
+    return k;
+}
+
+/* emhttp_body_fn: the next piece of the file (a blocking read: this is a
+ * command-line program; firmware reads its flash the same way). */
+static int file_piece(emhttp_request *req, uint8_t *buf, size_t size, size_t *len)
+{
+    (void)req;
+    size_t n;
+    do {
+        n = fread(buf, 1, size, bodyf.f);
+        if (bodyf.strip) {
+            n = strip_crlf(buf, n);
+        }
+    } while (n == 0 && bodyf.strip && !feof(bodyf.f) && !ferror(bodyf.f));
+    if (ferror(bodyf.f)) {
+        return EMHTTP_ERR_BODY;
+    }
+    *len = n;
+    return EMHTTP_OK;
+}
+
+/* The length -d @FILE sends: the file's bytes without CR and LF. */
+static bool count_stripped(size_t *len)
+{
+    static uint8_t buf[65536];
+    size_t total = 0, n;
+    while ((n = fread(buf, 1, sizeof buf, bodyf.f)) > 0) {
+        total += strip_crlf(buf, n);
+    }
+    *len = total;
+    return !ferror(bodyf.f) && fseeko(bodyf.f, bodyf.start, SEEK_SET) == 0;
+}
+
+/* Open the body file @p path ("-": standard input); its declared length
+ * into @p len, or EMHTTP_BODY_UNKNOWN. */
+static int open_body(const char *path, bool strip, size_t *len)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    struct stat sb;
+    if (f == NULL) {
+        error_msg("cannot read body file %s: %s", path, strerror(errno));
+        return EXIT_READ_FILE;
+    }
+    bodyf = (body_file){f, strip, false, 0};
+    *len = EMHTTP_BODY_UNKNOWN;
+    if (fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) && (bodyf.start = ftello(f)) >= 0 &&
+        (uintmax_t)sb.st_size < SIZE_MAX) {
+        bodyf.seekable = true;
+        *len = (size_t)(sb.st_size - bodyf.start);
+        if (strip && !count_stripped(len)) {
+            error_msg("cannot read body file %s", path);
+            return EXIT_READ_FILE;
+        }
+    }
+    return EXIT_OK;
+}
+
+/* The body's first byte again (each of -n). */
+static bool rewind_body(void)
+{
+    return bodyf.f == NULL || (bodyf.seekable && fseeko(bodyf.f, bodyf.start, SEEK_SET) == 0);
+}
+
+static int load_body(const options *o, uint8_t **body, size_t *len)
+{
+    if (o->upload != NULL) {
+        return open_body(o->upload, false, len);
+    }
+    if (o->data[0] == '@') {
+        return open_body(o->data + 1, !o->binary, len);
+    }
+    *body = (uint8_t *)(uintptr_t)o->data;
+    *len = strlen(o->data);
+    return EXIT_OK;
+}
+#else
+#define rewind_body() true
+static int load_body(const options *o, uint8_t **body, size_t *len)
+{
+    const char *arg = o->upload != NULL ? o->upload : o->data;
+    if (o->upload == NULL && arg[0] != '@') {
         *body = (uint8_t *)(uintptr_t)arg;
         *len = strlen(arg);
         return EXIT_OK;
     }
-    FILE *f = fopen(arg + 1, "rb");
+    arg += o->upload == NULL; /* without streaming: read whole (no stdin) */
+    FILE *f = fopen(arg, "rb");
     if (f == NULL) {
-        error_msg("cannot read body file %s: %s", arg + 1, strerror(errno));
+        error_msg("cannot read body file %s: %s", arg, strerror(errno));
         return EXIT_READ_FILE;
     }
     size_t cap = 4096, n = 0;
@@ -411,13 +532,14 @@ static int load_body(const char *arg, uint8_t **body, size_t *len)
     fclose(f);
     if (bad) {
         free(buf);
-        error_msg("cannot read body file %s", arg + 1);
+        error_msg("cannot read body file %s", arg);
         return EXIT_READ_FILE;
     }
     *body = buf;
     *len = n;
     return EXIT_OK;
 }
+#endif
 
 /* ---- response callbacks ------------------------------------------------ */
 
@@ -618,6 +740,7 @@ static int exit_code(int err)
     case EMHTTP_ERR_TOO_MANY_REDIRECTS: return EXIT_TOO_MANY_REDIRECTS;
     case EMHTTP_ERR_REDIRECT: return EXIT_UNSUPPORTED; /* (curl: a Location it cannot follow) */
     case EMHTTP_ERR_REDIRECT_BODY: return EXIT_SEND_REWIND;
+    case EMHTTP_ERR_BODY: return EXIT_READ_FILE; /* the body file failed or changed size */
     default: return EXIT_PROTOCOL;
     }
 }
@@ -1003,6 +1126,7 @@ static int setup_client(const options *o, const emhttp_url *u)
         .resolve = use_fixed ? &fixed : NULL,
         .max_in_flight = (uint8_t)(o->pipeline > 255 ? 255 : o->pipeline),
         .pipeline_all_methods = o->pipeline_all,
+        .expect_timeout_ms = (uint32_t)(o->expect_timeout * 1000.0),
         .on_event = o->verbose ? on_event : NULL, .event_arg = st.host,
         /* -L: curl follows to other hosts too; Authorization and Cookie stay behind */
         .max_redirects = !o->location ? 0 : (o->max_redirs < 0 || o->max_redirs > 255) ? 255
@@ -1233,6 +1357,11 @@ static void run_requests(const options *o, emhttp_request *req, response_sink *s
 {
     bool meter = meter_wanted(o, sink);
     for (unsigned long i = 0; i < o->repeat && !sink->write_failed; i++) {
+        if (i > 0 && !rewind_body()) {
+            error_msg("-n: the body from standard input or a pipe is sent once only");
+            res->last_err = EXIT_READ_FILE;
+            break;
+        }
         sink->print = o->include || o->head;
         sink->in_head = false;
         sink->location = false;
@@ -1309,6 +1438,24 @@ static void run_pipelined(const options *o, const emhttp_request *proto, respons
     }
 }
 
+/* -T FILE to a URL whose path ends in '/': the file's name is appended
+ * (curl's rule). */
+static int upload_target(const options *o)
+{
+    size_t tl = strlen(st.target);
+    if (o->upload == NULL || strcmp(o->upload, "-") == 0 || st.target[tl - 1] != '/') {
+        return EXIT_OK;
+    }
+    const char *name = strrchr(o->upload, '/');
+    name = name != NULL ? name + 1 : o->upload;
+    if (tl + strlen(name) + 1 > sizeof st.target) {
+        error_msg("URL path too long");
+        return EXIT_URL;
+    }
+    memcpy(st.target + tl, name, strlen(name) + 1);
+    return EXIT_OK;
+}
+
 /* Everything before the first request: options, URL, body, client. */
 static int prepare(options *o, emhttp_url *u, int argc, char **argv, uint8_t **body,
                    size_t *body_len)
@@ -1325,7 +1472,10 @@ static int prepare(options *o, emhttp_url *u, int argc, char **argv, uint8_t **b
         error_msg("https is not supported by this build");
         return EXIT_UNSUPPORTED;
     }
-    if (o->data != NULL && (rc = load_body(o->data, body, body_len)) != EXIT_OK) {
+    if (o->upload != NULL && o->data != NULL) {
+        return usage_error("-T and -d / --data-binary / --json exclude each other", o->upload);
+    }
+    if ((o->data != NULL || o->upload != NULL) && (rc = load_body(o, body, body_len)) != EXIT_OK) {
         return rc;
     }
     if (o->json) {
@@ -1335,7 +1485,10 @@ static int prepare(options *o, emhttp_url *u, int argc, char **argv, uint8_t **b
     if ((rc = add_auth(o)) != EXIT_OK) {
         return rc;
     }
-    return setup_client(o, u);
+    if ((rc = setup_client(o, u)) != EXIT_OK) {
+        return rc;
+    }
+    return upload_target(o);
 }
 
 /* Flush and close the output: a failure there is curl's 23 too. */
@@ -1365,9 +1518,16 @@ static void finish_up(options *o, response_sink *sink, run_result *res, uint8_t 
     emhttp_posix_deinit(&st.net);
     free(res->lat);
     forget_credentials(o);
-    if (o->data != NULL && o->data[0] == '@') {
+#if CONFIG_EMHTTP_BODY_STREAM
+    (void)body;
+    if (bodyf.f != NULL && bodyf.f != stdin) {
+        fclose(bodyf.f);
+    }
+#else
+    if (o->upload != NULL || (o->data != NULL && o->data[0] == '@')) {
         free(body); /* read from a file by load_body() */
     }
+#endif
 }
 
 int main(int argc, char **argv)
@@ -1386,18 +1546,25 @@ int main(int argc, char **argv)
         forget_credentials(&o);
         return EXIT_WRITE;
     }
-    const char *method = o.head ? "HEAD" : o.data != NULL ? "POST" : "GET";
+    const char *method = o.head ? "HEAD" : o.upload != NULL ? "PUT" : o.data != NULL ? "POST" : "GET";
     emhttp_request req = {
         .method = o.method != NULL ? o.method : method,
         .target = st.target, .headers = o.headers, .header_count = o.nheaders,
         .body = body, .body_len = body_len, .cbs = &print_cbs, .user = &sink,
     };
+    bool streamed = false;
+#if CONFIG_EMHTTP_BODY_STREAM
+    if (bodyf.f != NULL) {
+        req.body_fn = file_piece;
+        streamed = true;
+    }
+#endif
     /* One request, sent N times: its head is formatted and checked once.
      * (If that fails, each submission reports the same error.) */
     (void)emhttp_request_prepare(&st.cli, &req, st.head, sizeof st.head);
     run_result res = {0, EXIT_OK, o.stats ? malloc(o.repeat * sizeof(uint32_t)) : NULL, 0};
     uint64_t t0 = cli_now_us();
-    if (o.pipeline > 1 && o.repeat > 1) {
+    if (o.pipeline > 1 && o.repeat > 1 && !streamed) { /* (a streamed body never pipelines) */
         run_pipelined(&o, &req, &sink, &res);
     } else {
         run_requests(&o, &req, &sink, &res);

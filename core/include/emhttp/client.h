@@ -137,7 +137,8 @@ typedef struct emhttp_timing {
     uint32_t total_ms;
     uint32_t sent;          /**< bytes handed to the transport: heads and bodies,
                                  of every sending and hop (plaintext under TLS) */
-    uint32_t body_sent;     /**< of those, body bytes of its last sending (after a
+    uint32_t body_sent;     /**< of those, body bytes of its last sending (a
+                                 streamed body's chunk framing included; after a
                                  redirect that dropped the body: 0) */
     uint32_t received;      /**< response bytes parsed for it: every head
                                  (interim and redirect responses too), body
@@ -150,8 +151,76 @@ typedef struct emhttp_timing {
 } emhttp_timing;
 #endif
 
+#if CONFIG_EMHTTP_BODY_STREAM
+/** emhttp_request.body_len of a streamed body whose length is not known in
+ *  advance: it is sent with "Transfer-Encoding: chunked". */
+#define EMHTTP_BODY_UNKNOWN SIZE_MAX
+
+/**
+ * Body producer (CONFIG_EMHTTP_BODY_STREAM): writes the next piece of a
+ * streamed request body.  A request with a producer has no body buffer: the
+ * client asks for the body piece by piece while it sends it, so a body
+ * larger than any buffer (a file, a day of readings, JSON written by the
+ * resumable writer) never needs the memory for all of it.
+ *
+ * Memory: @p buf is the client's transmit buffer (emhttp_config.tx_buf,
+ * after the request head has left; the client keeps room in front of and
+ * behind the piece for the chunk framing).  The producer owns it only
+ * during the call: the client sends the bytes before it calls again, and
+ * never keeps a pointer into the producer's data.  One piece is at most
+ * CONFIG_EMHTTP_SEND_CHUNK bytes and at most the transmit buffer less 12
+ * bytes, so one poll step's work does not grow with the body.
+ *
+ * Task: the network loop, inside emhttp_poll() (never inside
+ * emhttp_submit()).  A producer must not block: when it has nothing ready
+ * (data comes from another task: the outbox's idle task, a flash driver)
+ * it returns EMHTTP_PENDING, the client stops sending until the next poll
+ * and emhttp_wait_flags() says 0 (wait for your own event: the data's
+ * arrival).  It may call what the callback contract allows.
+ *
+ * @param req   the request (req->user for the producer's state)
+ * @param buf   where to write the piece
+ * @param size  room at @p buf (at least 1)
+ * @param len   out: bytes written, 0 .. @p size; 0 with EMHTTP_OK means the
+ *              body is complete
+ * @return EMHTTP_OK (*len bytes, or the end), EMHTTP_PENDING (nothing ready
+ *         yet: called again at a later poll), or a negative error: the
+ *         request then ends with EMHTTP_ERR_BODY.
+ *
+ * Framing.  body_len EMHTTP_BODY_UNKNOWN: each piece leaves as one chunk,
+ * the end as the last chunk ("0" CRLF CRLF).  Otherwise body_len is the
+ * declared Content-Length: the producer must give exactly that many bytes,
+ * then the end.  The last bytes of a declared body leave only after the
+ * producer has confirmed the end (the client calls it once more, with the
+ * room left behind them).  A producer that fails, ends short of the
+ * declared length or gives more than it ends the request with
+ * EMHTTP_ERR_BODY and closes the connection before the body is complete,
+ * so the server never sees a complete-looking request (a chunked body
+ * lacks its last chunk, a declared one at least its last byte).  The next
+ * request goes out on a fresh connection.
+ *
+ * Never re-sent, never pipelined: a streamed request is not replayed after
+ * a dead reused connection (the producer cannot rewind: it fails with the
+ * connection's error), nothing is written ahead of or behind it with
+ * pipelining, and its head always leaves alone (no gather with the first
+ * piece).
+ */
+typedef int (*emhttp_body_fn)(emhttp_request *req, uint8_t *buf, size_t size, size_t *len);
+#endif
+
 /** A request.  The caller owns it; it must stay valid (with everything it
- *  points to) from emhttp_submit() until its completion. */
+ *  points to) from emhttp_submit() until its completion.
+ *
+ *  Expect: 100-continue (CONFIG_EMHTTP_EXPECT): a request whose headers
+ *  carry "Expect: 100-continue" and that has a body (body_len > 0, or a
+ *  producer) sends its head alone, then waits for the server's interim
+ *  100 (Continue) up to emhttp_config.expect_timeout_ms before it sends
+ *  the body anyway (RFC 9110 10.1.1).  A final response instead (401,
+ *  413, 417...) ends the request (EMHTTP_OK, status set) without sending
+ *  the body, and the connection is closed: the server cannot know that
+ *  no body follows (a server keeping the connection intends to read the
+ *  content, RFC 9110 10.1.1), so nothing else may be written on it.  A
+ *  417 is the caller's to repeat without the expectation. */
 struct emhttp_request {
     /* --- set by the caller --- */
     const char *method;   /**< NUL-terminated; NULL = GET, or POST when body_len > 0 */
@@ -159,7 +228,10 @@ struct emhttp_request {
     const emhttp_header *headers; /**< extra headers (Host replaces the automatic one) */
     size_t header_count;
     const uint8_t *body;  /**< already-encoded body bytes, sent as they are (no copy) */
-    size_t body_len;
+    size_t body_len;      /**< with body_fn: the declared length, or EMHTTP_BODY_UNKNOWN */
+#if CONFIG_EMHTTP_BODY_STREAM
+    emhttp_body_fn body_fn; /**< streamed body: produced while sent (body unused); NULL = body */
+#endif
     const emhttp_response_cbs *cbs; /**< may be NULL: response is discarded */
     void *user;           /**< for the caller's callbacks */
 
@@ -281,6 +353,10 @@ typedef struct emhttp_config {
                                  unanswered one, unless pipeline_all_methods; see
                                  "Pipelining" above emhttp_client_init(); ignored
                                  without CONFIG_EMHTTP_PIPELINING */
+    uint32_t expect_timeout_ms; /**< the wait for 100 Continue after the head of a
+                                 request with "Expect: 100-continue"; 0 =
+                                 CONFIG_EMHTTP_EXPECT_TIMEOUT_MS (1 s); ignored
+                                 without CONFIG_EMHTTP_EXPECT */
     bool pipeline_all_methods; /**< let any method go behind an unanswered
                                  request (one lost with its connection then fails
                                  with EMHTTP_ERR_CLOSED unless it may be re-sent) */
@@ -378,6 +454,9 @@ struct emhttp_client {
     const char *save_method_, *save_target_;
     const uint8_t *save_body_, *save_head_;
     size_t save_body_len_;
+#if CONFIG_EMHTTP_BODY_STREAM
+    emhttp_body_fn save_body_fn_;
+#endif
     struct {                   /* the origin to return to after a detour */
         const char *host;
         emhttp_transport tr;
@@ -389,6 +468,14 @@ struct emhttp_client {
     uint8_t hops_;             /* redirects followed by redir_req_ */
     uint8_t rflags_;           /* redirect flags (client.c) */
     uint8_t scheme_;           /* the current origin's emhttp_scheme */
+#endif
+#if CONFIG_EMHTTP_EXPECT
+    uint32_t expect_ms_;       /* the wait for 100 Continue */
+#endif
+#if CONFIG_EMHTTP_BODY_STREAM
+    size_t produced_;          /* streamed body bytes produced so far */
+    uint32_t piece_at_, piece_end_; /* the produced piece in tx_ still to send */
+    uint8_t sflags_;           /* stream flags (client.c) */
 #endif
 #if CONFIG_EMHTTP_PIPELINING
     emhttp_request *tx_req_;   /* the last request written (or being written) */
@@ -404,7 +491,8 @@ struct emhttp_client {
  * their responses matched in order.
  *  - Only a replayable request (idempotent method, or an Idempotency-Key
  *    header; any with pipeline_all_methods) goes behind an unanswered one.
- *    Requests with "Expect: 100-continue" never do.
+ *    Requests with "Expect: 100-continue" and streamed bodies (body_fn)
+ *    never do, and nothing goes behind a streamed one.
  *  - A response that ends the connection (Connection: close, HTTP/1.0, a
  *    close-delimited body) means the server did not process what was
  *    written behind it: those requests are re-sent on a fresh connection
@@ -571,8 +659,10 @@ void emhttp_client_close(emhttp_client *c);
  * follows emhttp_host_classify()) and sends the request again:
  *  - 303, and 301/302 after a POST: as GET without a body (a HEAD stays
  *    HEAD); 307 and 308, and 301/302 after any other method: the same
- *    method and body - a body that cannot be sent again completes the
- *    request with EMHTTP_ERR_REDIRECT_BODY;
+ *    method and body - a body that cannot be sent again (a streamed
+ *    body: emhttp_request.body_fn) completes the request with
+ *    EMHTTP_ERR_REDIRECT_BODY; a streamed body turned into a GET is not
+ *    produced again;
  *  - to the same origin (scheme, host, port): on the same connection
  *    when the response kept it open;
  *  - to another origin only with redirect_other_origins (else

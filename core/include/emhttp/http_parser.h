@@ -132,6 +132,15 @@ int emhttp_parser_eof(emhttp_parser *p);
  *  parser has not consumed it yet: an incomplete status line counts). */
 bool emhttp_parser_started(const emhttp_parser *p);
 
+/** True once a complete "100" status line (100 Continue) of the current
+ *  response was parsed: its interim response is under way or done, the
+ *  final one may follow.  A client that sent "Expect: 100-continue" may
+ *  now send the body.  Cleared by emhttp_parser_reset().  Compiled in
+ *  with CONFIG_EMHTTP_EXPECT only. */
+#if CONFIG_EMHTTP_EXPECT
+bool emhttp_parser_continued(const emhttp_parser *p);
+#endif
+
 /** True when the headers of the final response are complete. */
 bool emhttp_parser_headers_done(const emhttp_parser *p);
 

@@ -1,7 +1,8 @@
 /*
  * emhttp/http_writer.h - HTTP/1.1 request head writer (RFC 9112).
  *
- * Writes "METHOD target HTTP/1.1", Host, Content-Length and the caller's
+ * Writes "METHOD target HTTP/1.1", Host, Content-Length (or, for a
+ * streamed body, Transfer-Encoding: chunked) and the caller's
  * headers into a caller buffer.  Every byte of the method, target, header
  * names and values is checked before anything is written: a CR, LF, NUL or
  * other control character, a space in the target or a non-token character
@@ -51,6 +52,10 @@ typedef struct emhttp_head {
                                CONFIG_EMHTTP_REDIRECTS) */
 #endif
     uint64_t body_len;    /**< value of Content-Length */
+#if CONFIG_EMHTTP_BODY_STREAM
+    bool chunked;         /**< write "Transfer-Encoding: chunked" (a streamed
+                               body of unknown length; send_length false) */
+#endif
 } emhttp_head;
 
 /**

@@ -40,6 +40,38 @@
  * that encodes request bodies).  There is no global state: different tasks
  * may use different writers at the same time.
  *
+ * Resumable output (CONFIG_EMHTTP_BODY_STREAM): a document larger than
+ * any buffer, written piece by piece into a small one (a body producer,
+ * emhttp_body_fn, or an outbox stream callback), with the same bytes as
+ * one piece:
+ *
+ *     emhttp_jw_init_resumable(&w);               // once per document
+ *     // each time a buffer is to be filled:
+ *     emhttp_jw_resume(&w, buf, size);
+ *     while (my_step < my_steps) {                // the caller's own cursor
+ *         int rc = write_step(&w, my_step);       // exactly ONE writer call
+ *         if (rc == EMHTTP_ERR_JSON_OVERFLOW) {
+ *             break;                              // full: the same step next time
+ *         }
+ *         if (rc < 0) { ...a real error... }
+ *         my_step++;
+ *     }
+ *     if (my_step == my_steps) emhttp_jw_finish(&w);
+ *     piece_len = emhttp_jw_written(&w);          // == size when it was full
+ *
+ * A call that does not fit writes what fits (the buffer is then full to
+ * its last byte) and returns EMHTTP_ERR_JSON_OVERFLOW; the writer keeps
+ * how many bytes of that call's text are out and goes back to the state
+ * before the call.  After emhttp_jw_resume() the caller repeats exactly
+ * that call (same arguments: the writer checks nothing of that): its
+ * first bytes are skipped, the rest written - the document continues
+ * exactly where it stopped.  Until resumed, every call returns
+ * EMHTTP_ERR_JSON_OVERFLOW and changes nothing.  The state is fixed and
+ * small: the nesting stack, its copy from before the call, and the count
+ * of the call's bytes already out (the position inside a pending string
+ * or number).  A string longer than the buffer is scanned again on each
+ * repeat (its escapes and UTF-8 are checked from its start).
+ *
  * Nesting: at most CONFIG_EMHTTP_JSON_MAX_DEPTH open arrays and objects.
  * Doubles need CONFIG_EMHTTP_JSON_FLOAT; without it use emhttp_jw_fixed().
  */
@@ -73,6 +105,14 @@ typedef struct emhttp_jw {
     uint8_t flags_;  /* what may come next (see json_writer.c) */
     /* last: the fields above have the same offsets whatever the options */
     uint16_t stack_[(CONFIG_EMHTTP_JSON_MAX_DEPTH + 15) / 16]; /* 1 bit per level: 1 = array */
+#if CONFIG_EMHTTP_BODY_STREAM
+    uint16_t save_stack_[(CONFIG_EMHTTP_JSON_MAX_DEPTH + 15) / 16]; /* before the last call */
+    uint8_t save_depth_, save_flags_;
+    uint8_t resumable_; /* emhttp_jw_init_resumable() */
+    uint8_t *call_p_;   /* where the last call's text began in the buffer */
+    size_t call_skip_;  /* bytes of it skipped (out in an earlier buffer) */
+    size_t skip_;       /* bytes still to skip of the repeated call */
+#endif
 } emhttp_jw;
 
 /**
@@ -203,6 +243,35 @@ int emhttp_jw_raw(emhttp_jw *w, const char *json, size_t len);
  *         EMHTTP_ERR_JSON_OVERFLOW.
  */
 int emhttp_jw_finish(emhttp_jw *w);
+
+#if CONFIG_EMHTTP_BODY_STREAM
+/**
+ * Start a document written piece by piece (see "Resumable output" above):
+ * no buffer yet; give each one with emhttp_jw_resume().
+ * @return as emhttp_jw_init().
+ */
+#define emhttp_jw_init_resumable(w) \
+    emhttp_jw_init_resumable_checked((w), EMHTTP_ABI_TAG, sizeof(emhttp_jw))
+/** emhttp_jw_init_resumable() with the caller's EMHTTP_ABI_TAG and sizeof(emhttp_jw). */
+int emhttp_jw_init_resumable_checked(emhttp_jw *w, uint32_t abi_tag, size_t jw_size);
+
+/**
+ * Give a resumable writer its next buffer (the previous one is the
+ * caller's again).  After a call that ran out of room, the state goes
+ * back to before that call, which the caller then repeats.
+ * @param buf   output buffer (caller-owned, borrowed until the next
+ *              resume or the finish); @p size > 0
+ * @return EMHTTP_OK, EMHTTP_ERR_ARG (not a resumable writer, no buffer),
+ *         or the writer's sticky error (not an overflow: the document
+ *         cannot go on).
+ * The task that uses the writer.
+ */
+int emhttp_jw_resume(emhttp_jw *w, void *buf, size_t size);
+
+/** Bytes written into the current buffer so far (a resumable writer: of
+ *  this piece; the whole buffer when a call ran out of room). */
+size_t emhttp_jw_written(const emhttp_jw *w);
+#endif
 
 /**
  * Bytes the calls so far needed: the document length so far when nothing

@@ -119,6 +119,27 @@
 #define CONFIG_EMHTTP_PIPELINING EMHTTP_DEFAULT_Y_
 #endif
 
+/** Streamed request bodies: emhttp_request.body_fn produces the body
+ *  piece by piece while it is sent (chunked, or a declared length);
+ *  streamed outbox jobs; the JSON writer's resumable output.  Off: a body
+ *  is one buffer; no code or fields for any of it. */
+#ifndef CONFIG_EMHTTP_BODY_STREAM
+#define CONFIG_EMHTTP_BODY_STREAM EMHTTP_DEFAULT_Y_
+#endif
+
+/** Expect: 100-continue: a request with that header and a body sends its
+ *  head, waits up to CONFIG_EMHTTP_EXPECT_TIMEOUT_MS for 100 Continue,
+ *  then the body.  Off: the body follows the head at once. */
+#ifndef CONFIG_EMHTTP_EXPECT
+#define CONFIG_EMHTTP_EXPECT EMHTTP_DEFAULT_Y_
+#endif
+
+/** The wait for 100 Continue in ms, when emhttp_config.expect_timeout_ms
+ *  is 0 (curl's is 1 s). */
+#ifndef CONFIG_EMHTTP_EXPECT_TIMEOUT_MS
+#define CONFIG_EMHTTP_EXPECT_TIMEOUT_MS 1000
+#endif
+
 /** Decode chunked responses (Transfer-Encoding: chunked).  Off: a response
  *  with any Transfer-Encoding fails with EMHTTP_ERR_UNSUPPORTED and its
  *  connection is dropped; Content-Length and close-delimited bodies work. */
@@ -336,6 +357,15 @@
 #if !EMHTTP_OPT_BOOL_(CONFIG_EMHTTP_PIPELINING)
 #error "CONFIG_EMHTTP_PIPELINING must be 0 or 1"
 #endif
+#if !EMHTTP_OPT_BOOL_(CONFIG_EMHTTP_BODY_STREAM)
+#error "CONFIG_EMHTTP_BODY_STREAM must be 0 or 1"
+#endif
+#if !EMHTTP_OPT_BOOL_(CONFIG_EMHTTP_EXPECT)
+#error "CONFIG_EMHTTP_EXPECT must be 0 or 1"
+#endif
+#if CONFIG_EMHTTP_EXPECT_TIMEOUT_MS < 1 || CONFIG_EMHTTP_EXPECT_TIMEOUT_MS > 86400000
+#error "CONFIG_EMHTTP_EXPECT_TIMEOUT_MS must be between 1 and 86400000 (one day)"
+#endif
 #if !EMHTTP_OPT_BOOL_(CONFIG_EMHTTP_CHUNKED)
 #error "CONFIG_EMHTTP_CHUNKED must be 0 or 1"
 #endif
@@ -431,7 +461,8 @@
     X(CONFIG_EMHTTP_SEND_CHUNK) X(CONFIG_EMHTTP_KEEPALIVE_MARGIN_MS)                      \
     X(CONFIG_EMHTTP_IDLE_REUSE_MS)                                                        \
     X(CONFIG_EMHTTP_RESEND) X(CONFIG_EMHTTP_RETRY_ALL_METHODS)                            \
-    X(CONFIG_EMHTTP_PIPELINING) X(CONFIG_EMHTTP_CHUNKED)                                  \
+    X(CONFIG_EMHTTP_PIPELINING) X(CONFIG_EMHTTP_BODY_STREAM) X(CONFIG_EMHTTP_EXPECT)         \
+    X(CONFIG_EMHTTP_EXPECT_TIMEOUT_MS) X(CONFIG_EMHTTP_CHUNKED)                           \
     X(CONFIG_EMHTTP_KEEPALIVE_HINT) X(CONFIG_EMHTTP_LENGTH_64) X(CONFIG_EMHTTP_FAST_SCAN)  \
     X(CONFIG_EMHTTP_EVENTS)                                                               \
     X(CONFIG_EMHTTP_STATS) X(CONFIG_EMHTTP_TIMING) X(CONFIG_EMHTTP_REDIRECTS)             \

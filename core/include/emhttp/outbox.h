@@ -58,6 +58,31 @@
  * reads what it needs from a slot before calling out, so whatever these
  * calls complete or free meanwhile is never touched afterwards.
  *
+ * Streamed jobs (CONFIG_EMHTTP_BODY_STREAM): a job with a @c stream
+ * callback instead of @c encode has a body of any size, produced piece by
+ * piece.  Its own slot carries only the request head; the idle task runs
+ * the stream callback once per piece, each piece into the next free slot
+ * of the ring (a piece is at most a slot's size; the job's own slot is
+ * held to its end, so a stream needs two slots at least), and wakes the
+ * loop; the
+ * client's producer for that request (the outbox's, in the network loop)
+ * copies each ready piece into the client's transmit buffer as the
+ * request is sent and frees its slot: the loop never runs the stream
+ * callback.  With every slot taken the idle task waits
+ * (emhttp_outbox_encode() returns false) until the loop frees one; with
+ * no piece ready the client waits (its producer answers EMHTTP_PENDING,
+ * emhttp_wait_flags() says 0: the wake hook is the loop's signal).
+ * Nothing is dropped or reordered.  While a stream's pieces are being
+ * produced the idle task owns the ring's queue position:
+ * emhttp_outbox_queue() returns EMHTTP_ERR_OUTBOX_FULL until the stream
+ * callback has returned its end (the requests behind a stream wait for it
+ * on the connection anyway).  A stream callback that fails ends the
+ * request with EMHTTP_ERR_BODY (the server never sees a complete request:
+ * see emhttp_body_fn in client.h); a request that ends before its body was
+ * all sent (cancelled, client closed, the server answered early) stops the
+ * stream: the idle task calls the stream callback no more, and the pieces
+ * already made are dropped by the loop.
+ *
  * Memory: the caller owns the outbox, the slot array, every slot buffer and
  * record buffer.  Nothing is allocated.
  */
@@ -118,13 +143,25 @@ typedef struct emhttp_outbox_job {
     const char *target;             /**< NUL-terminated; must stay valid until done */
     const emhttp_header *headers;   /**< must stay valid until done; may be NULL */
     size_t header_count;
-    emhttp_encode_fn encode;        /**< required */
+    emhttp_encode_fn encode;        /**< required, unless @c stream is set */
+#if CONFIG_EMHTTP_BODY_STREAM
+    emhttp_encode_fn stream;        /**< a streamed body instead (encode unused):
+                                         called in the idle task for each piece,
+                                         with the record copy or encode_arg, the
+                                         slot buffer and its size; returns the
+                                         piece's length (> 0), 0 at the end of
+                                         the body, or a negative error */
+    size_t stream_len;              /**< the stream's declared length (Content-Length:
+                                         the pieces must add up to it), or 0:
+                                         unknown, sent chunked */
+#endif
     void *encode_arg;               /**< passed to encode when there is no record */
     const void *record;             /**< optional snapshot: record_len bytes copied
                                          into the slot at queue time; encode gets
                                          the copy (aligned as the slot's record) */
     size_t record_len;              /**< 1 .. the record size given to init */
-    emhttp_encoded_fn encoded;      /**< optional: the caller's object is free again */
+    emhttp_encoded_fn encoded;      /**< optional: the caller's object is free again
+                                         (for a stream: after its last piece) */
     const emhttp_response_cbs *cbs; /**< optional response callbacks (network loop),
                                          called with the slot's request; their
                                          on_complete runs for every end of the job,
@@ -168,6 +205,18 @@ typedef struct emhttp_outbox {
     uint32_t encode_idx_; /* idle task */
     uint32_t send_idx_;   /* network loop: next slot to submit */
     uint32_t done_n_;     /* network loop: slots retired */
+#if CONFIG_EMHTTP_BODY_STREAM
+    uint8_t streaming_;   /* a stream's pieces are being made: the idle task owns
+                             queue_idx_ (application -> idle -> application) */
+    uint8_t abort_;       /* loop -> idle: the number of the stream whose request
+                             ended: make no more of it */
+    uint8_t iseq_;        /* idle task: the number of the stream it makes */
+    uint8_t lseq_;        /* network loop: the number of the stream it sends */
+    uint8_t lstate_;      /* network loop: L_* (outbox.c) */
+    uint32_t piece_off_;  /* network loop: bytes of the current piece copied out */
+    emhttp_outbox_slot *stream_; /* idle task: the job whose pieces it makes */
+    emhttp_outbox_slot *lslot_;  /* network loop: the job whose pieces it sends */
+#endif
 } emhttp_outbox;
 
 /**
@@ -200,16 +249,18 @@ void emhttp_outbox_set_wake(emhttp_outbox *ob, emhttp_outbox_wake_fn wake, void 
 /**
  * Queue a job whose body the idle task will encode.  Application task.
  * Copies the job, and its record when it has one.
- * @return EMHTTP_OK, EMHTTP_ERR_ARG (no encode callback or target, a record
- *         longer than the record size, or a record_len without record), or
- *         EMHTTP_ERR_OUTBOX_FULL (every slot taken; nothing changed: try
- *         again later).
+ * @return EMHTTP_OK, EMHTTP_ERR_ARG (no encode (or stream) callback or
+ *         target, a record longer than the record size, or a record_len
+ *         without record, a stream in an outbox of one slot), or
+ *         EMHTTP_ERR_OUTBOX_FULL (every slot taken, or a
+ *         stream's pieces are being made; nothing changed: try again later).
  */
 int emhttp_outbox_queue(emhttp_outbox *ob, const emhttp_outbox_job *job);
 
 /**
  * Encode the next queued body and prepare its request head, if a job is
- * waiting.  Idle task: call it whenever the processor has nothing better
+ * waiting; or, while a streamed job's body is being made, the next piece
+ * into the next free slot (false when none is free: the loop frees them).  Idle task: call it whenever the processor has nothing better
  * to do (RTOS idle hook, low-priority task, POSIX thread, or the idle
  * branch of a super-loop).  Calls the job's encode and encoded callbacks
  * and the wake hook.
