@@ -484,14 +484,14 @@ static void fill_head(const emhttp_client *c, const emhttp_request *r, const cha
         .send_length = r->body_len > 0 || (mf & EMHTTP_M_CONTENT),
         .body_len = r->body_len,
     };
-#if CONFIG_EMHTTP_REDIRECTS
-    h->drop_credentials = c->redir_req_ == r && (c->rflags_ & RF_NOCRED);
-#endif
 #if CONFIG_EMHTTP_BODY_STREAM
     if (STREAMED(r) && r->body_len == EMHTTP_BODY_UNKNOWN) {
         h->send_length = false;
         h->chunked = true;
     }
+#endif
+#if CONFIG_EMHTTP_REDIRECTS
+    h->drop_credentials = c->redir_req_ == r && (c->rflags_ & RF_NOCRED);
 #endif
 }
 
@@ -1203,10 +1203,10 @@ static bool has_scheme(const char *s)
     return s[i] == ':';
 }
 
-/* A body produced while it is sent (a stream) cannot be sent again; a
- * buffer can, for as long as the request is queued (an outbox slot is
- * held until its request completes). */
-static bool body_replayable(const emhttp_request *r) { return !STREAMED(r) && r->body != NULL; }
+/* Hook for bodies that are produced while they are sent (streams): those
+ * cannot be sent again.  A buffer can, for as long as the request is
+ * queued (an outbox slot is held until its request completes). */
+static bool body_replayable(const emhttp_request *r) { return r->body != NULL; }
 
 /* To another origin: allowed, consented to, and given a transport that
  * speaks its scheme.  The host goes to the front of rbuf_.  The
@@ -1268,7 +1268,7 @@ static int follow(emhttp_client *c, emhttp_request *r)
     bool to_get = !(emhttp_method_flags(m) & EMHTTP_M_HEAD) &&
                   (r->status == 303 || (r->status <= 302 && post));
     if (!to_get && (r->body_len > 0 || STREAMED(r)) && !body_replayable(r)) {
-        return EMHTTP_ERR_REDIRECT_BODY;
+        return EMHTTP_ERR_REDIRECT_BODY; /* (a producer is read once: 307/308 need it again) */
     }
     const char *cur = r->target != NULL ? r->target : "/";
     const char *tail = loc;
@@ -1329,7 +1329,7 @@ static int follow(emhttp_client *c, emhttp_request *r)
         r->body = NULL;
         r->body_len = 0;
 #if CONFIG_EMHTTP_BODY_STREAM
-        r->body_fn = NULL;
+        r->body_fn = NULL; /* (the hop sends no body; restored at the end) */
 #endif
     }
     r->head_ = NULL;

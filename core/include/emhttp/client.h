@@ -93,6 +93,62 @@ typedef struct emhttp_response_cbs {
     void (*on_complete)(emhttp_request *req, int result);
 } emhttp_response_cbs;
 
+#if CONFIG_EMHTTP_BODY_STREAM
+/** emhttp_request.body_len of a streamed body whose length is not known in
+ *  advance: it is sent with "Transfer-Encoding: chunked". */
+#define EMHTTP_BODY_UNKNOWN SIZE_MAX
+
+/**
+ * Body producer (CONFIG_EMHTTP_BODY_STREAM): writes the next piece of a
+ * streamed request body.  A request with a producer has no body buffer: the
+ * client asks for the body piece by piece while it sends it, so a body
+ * larger than any buffer (a file, a day of readings, JSON written by the
+ * resumable writer) never needs the memory for all of it.
+ *
+ * Memory: @p buf is the client's transmit buffer (emhttp_config.tx_buf,
+ * after the request head has left; the client keeps room in front of and
+ * behind the piece for the chunk framing).  The producer owns it only
+ * during the call: the client sends the bytes before it calls again, and
+ * never keeps a pointer into the producer's data.  One piece is at most
+ * CONFIG_EMHTTP_SEND_CHUNK bytes and at most the transmit buffer less 12
+ * bytes, so one poll step's work does not grow with the body.
+ *
+ * Task: the network loop, inside emhttp_poll() (never inside
+ * emhttp_submit()).  A producer must not block: when it has nothing ready
+ * (data comes from another task: the outbox's idle task, a flash driver)
+ * it returns EMHTTP_PENDING, the client stops sending until the next poll
+ * and emhttp_wait_flags() says 0 (wait for your own event: the data's
+ * arrival).  It may call what the callback contract allows.
+ *
+ * @param req   the request (req->user for the producer's state)
+ * @param buf   where to write the piece
+ * @param size  room at @p buf (at least 1)
+ * @param len   out: bytes written, 0 .. @p size; 0 with EMHTTP_OK means the
+ *              body is complete
+ * @return EMHTTP_OK (*len bytes, or the end), EMHTTP_PENDING (nothing ready
+ *         yet: called again at a later poll), or a negative error: the
+ *         request then ends with EMHTTP_ERR_BODY.
+ *
+ * Framing.  body_len EMHTTP_BODY_UNKNOWN: each piece leaves as one chunk,
+ * the end as the last chunk ("0" CRLF CRLF).  Otherwise body_len is the
+ * declared Content-Length: the producer must give exactly that many bytes,
+ * then the end.  The last bytes of a declared body leave only after the
+ * producer has confirmed the end (the client calls it once more, with the
+ * room left behind them).  A producer that fails, ends short of the
+ * declared length or gives more than it ends the request with
+ * EMHTTP_ERR_BODY and closes the connection before the body is complete,
+ * so the server never sees a complete-looking request (a chunked body
+ * lacks its last chunk, a declared one at least its last byte).  The next
+ * request goes out on a fresh connection.
+ *
+ * Never re-sent, never pipelined: a streamed request is not replayed after
+ * a dead reused connection (the producer cannot rewind: it fails with the
+ * connection's error), nothing is written ahead of or behind it with
+ * pipelining, and its head always leaves alone (no gather with the first
+ * piece).
+ */
+typedef int (*emhttp_body_fn)(emhttp_request *req, uint8_t *buf, size_t size, size_t *len);
+#endif
 #if CONFIG_EMHTTP_TIMING
 /** emhttp_timing.flags */
 #define EMHTTP_TIMING_REUSED 0x01u  /**< the request (its last sending) went out
@@ -149,63 +205,6 @@ typedef struct emhttp_timing {
     uint8_t redirects;      /**< redirects followed */
     uint8_t flags;          /**< EMHTTP_TIMING_* */
 } emhttp_timing;
-#endif
-
-#if CONFIG_EMHTTP_BODY_STREAM
-/** emhttp_request.body_len of a streamed body whose length is not known in
- *  advance: it is sent with "Transfer-Encoding: chunked". */
-#define EMHTTP_BODY_UNKNOWN SIZE_MAX
-
-/**
- * Body producer (CONFIG_EMHTTP_BODY_STREAM): writes the next piece of a
- * streamed request body.  A request with a producer has no body buffer: the
- * client asks for the body piece by piece while it sends it, so a body
- * larger than any buffer (a file, a day of readings, JSON written by the
- * resumable writer) never needs the memory for all of it.
- *
- * Memory: @p buf is the client's transmit buffer (emhttp_config.tx_buf,
- * after the request head has left; the client keeps room in front of and
- * behind the piece for the chunk framing).  The producer owns it only
- * during the call: the client sends the bytes before it calls again, and
- * never keeps a pointer into the producer's data.  One piece is at most
- * CONFIG_EMHTTP_SEND_CHUNK bytes and at most the transmit buffer less 12
- * bytes, so one poll step's work does not grow with the body.
- *
- * Task: the network loop, inside emhttp_poll() (never inside
- * emhttp_submit()).  A producer must not block: when it has nothing ready
- * (data comes from another task: the outbox's idle task, a flash driver)
- * it returns EMHTTP_PENDING, the client stops sending until the next poll
- * and emhttp_wait_flags() says 0 (wait for your own event: the data's
- * arrival).  It may call what the callback contract allows.
- *
- * @param req   the request (req->user for the producer's state)
- * @param buf   where to write the piece
- * @param size  room at @p buf (at least 1)
- * @param len   out: bytes written, 0 .. @p size; 0 with EMHTTP_OK means the
- *              body is complete
- * @return EMHTTP_OK (*len bytes, or the end), EMHTTP_PENDING (nothing ready
- *         yet: called again at a later poll), or a negative error: the
- *         request then ends with EMHTTP_ERR_BODY.
- *
- * Framing.  body_len EMHTTP_BODY_UNKNOWN: each piece leaves as one chunk,
- * the end as the last chunk ("0" CRLF CRLF).  Otherwise body_len is the
- * declared Content-Length: the producer must give exactly that many bytes,
- * then the end.  The last bytes of a declared body leave only after the
- * producer has confirmed the end (the client calls it once more, with the
- * room left behind them).  A producer that fails, ends short of the
- * declared length or gives more than it ends the request with
- * EMHTTP_ERR_BODY and closes the connection before the body is complete,
- * so the server never sees a complete-looking request (a chunked body
- * lacks its last chunk, a declared one at least its last byte).  The next
- * request goes out on a fresh connection.
- *
- * Never re-sent, never pipelined: a streamed request is not replayed after
- * a dead reused connection (the producer cannot rewind: it fails with the
- * connection's error), nothing is written ahead of or behind it with
- * pipelining, and its head always leaves alone (no gather with the first
- * piece).
- */
-typedef int (*emhttp_body_fn)(emhttp_request *req, uint8_t *buf, size_t size, size_t *len);
 #endif
 
 /** A request.  The caller owns it; it must stay valid (with everything it
@@ -441,6 +440,14 @@ struct emhttp_client {
     uint8_t naddrs_, addr_idx_;
     uint8_t host_len_;
     uint8_t flags_;
+#if CONFIG_EMHTTP_EXPECT
+    uint32_t expect_ms_;       /* the wait for 100 Continue */
+#endif
+#if CONFIG_EMHTTP_BODY_STREAM
+    size_t produced_;          /* streamed body bytes produced so far */
+    uint32_t piece_at_, piece_end_; /* the produced piece in tx_ still to send */
+    uint8_t sflags_;           /* stream flags (client.c) */
+#endif
 #if CONFIG_EMHTTP_TIMING
     uint32_t t_phase_;         /* when the running resolve/connect/handshake began */
 #endif
@@ -468,14 +475,6 @@ struct emhttp_client {
     uint8_t hops_;             /* redirects followed by redir_req_ */
     uint8_t rflags_;           /* redirect flags (client.c) */
     uint8_t scheme_;           /* the current origin's emhttp_scheme */
-#endif
-#if CONFIG_EMHTTP_EXPECT
-    uint32_t expect_ms_;       /* the wait for 100 Continue */
-#endif
-#if CONFIG_EMHTTP_BODY_STREAM
-    size_t produced_;          /* streamed body bytes produced so far */
-    uint32_t piece_at_, piece_end_; /* the produced piece in tx_ still to send */
-    uint8_t sflags_;           /* stream flags (client.c) */
 #endif
 #if CONFIG_EMHTTP_PIPELINING
     emhttp_request *tx_req_;   /* the last request written (or being written) */
