@@ -22,6 +22,7 @@
 #define emhttp_parser_keep_alive EMHTTP_DIFF_NAME(emhttp_parser_keep_alive)
 #define emhttp_parser_keepalive_timeout EMHTTP_DIFF_NAME(emhttp_parser_keepalive_timeout)
 #define emhttp_parser_status EMHTTP_DIFF_NAME(emhttp_parser_status)
+#define emhttp_parser_continued EMHTTP_DIFF_NAME(emhttp_parser_continued)
 #define emhttp_write_head EMHTTP_DIFF_NAME(emhttp_write_head)
 #define emhttp_method_idempotent EMHTTP_DIFF_NAME(emhttp_method_idempotent)
 #define emhttp_method_flags EMHTTP_DIFF_NAME(emhttp_method_flags)

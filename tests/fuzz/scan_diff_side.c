@@ -128,7 +128,9 @@ static uint64_t write_head(const uint8_t *in, size_t n)
     size_t host_len = n < 40 ? n : 40, name_len = n < 12 ? n : 12;
     emhttp_header hdr[2] = {{"X-Fuzz", 6, (const char *)in, n},
                             {(const char *)in, name_len, "v", 1}};
-    emhttp_head hd = {"POST", "/p", (const char *)in, host_len, 8080, hdr, 2, true, n};
+    emhttp_head hd = {.method = "POST", .target = "/p", .host = (const char *)in,
+                      .host_len = host_len, .port = 8080, .headers = hdr, .header_count = 2,
+                      .send_length = true, .body_len = n};
     uint64_t h = 0xcbf29ce484222325u;
     long rc;
 

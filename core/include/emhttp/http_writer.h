@@ -46,15 +46,14 @@ typedef struct emhttp_head {
     const emhttp_header *headers; /**< caller headers, may be NULL if count is 0 */
     size_t header_count;
     bool send_length;     /**< write Content-Length (body present or POST/PUT/PATCH) */
-#if CONFIG_EMHTTP_REDIRECTS
-    bool drop_credentials; /**< leave out caller headers named Authorization
-                               and Cookie (a redirect to another origin;
-                               CONFIG_EMHTTP_REDIRECTS) */
-#endif
     uint64_t body_len;    /**< value of Content-Length */
 #if CONFIG_EMHTTP_BODY_STREAM
     bool chunked;         /**< write "Transfer-Encoding: chunked" (a streamed
                                body of unknown length; send_length false) */
+#endif
+#if CONFIG_EMHTTP_REDIRECTS /* (last: positional initializers stay valid) */
+    bool drop_credentials; /**< leave out caller headers named Authorization
+                               and Cookie (a redirect to another origin) */
 #endif
 } emhttp_head;
 
