@@ -737,10 +737,10 @@ static int exit_code(int err)
     case EMHTTP_ERR_TLS_CERT_EXPIRED:
     case EMHTTP_ERR_TLS_CERT_HOSTNAME: return EXIT_PEER_VERIFY;
     case EMHTTP_ERR_TLS: return EXIT_RECV;
+    case EMHTTP_ERR_BODY: return EXIT_READ_FILE; /* the body file failed or changed size */
     case EMHTTP_ERR_TOO_MANY_REDIRECTS: return EXIT_TOO_MANY_REDIRECTS;
     case EMHTTP_ERR_REDIRECT: return EXIT_UNSUPPORTED; /* (curl: a Location it cannot follow) */
     case EMHTTP_ERR_REDIRECT_BODY: return EXIT_SEND_REWIND;
-    case EMHTTP_ERR_BODY: return EXIT_READ_FILE; /* the body file failed or changed size */
     default: return EXIT_PROTOCOL;
     }
 }
