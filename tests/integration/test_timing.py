@@ -8,10 +8,11 @@
     /etc/hosts are bind-mounted over the machine's in the test's own mount
     namespace, so the name never reaches the machine's resolver;
   - a server that accepts late: LateAccept, a listener with a backlog of 0
-    whose accept queue is held full by a connection of its own for
-    ACCEPT_DELAY seconds - the kernel drops the client's SYN meanwhile, so
-    the TCP handshake itself completes only after that (at the client's
-    SYN retransmission, about 1 s on Linux); it then relays each accepted
+    whose accept queue is held full by a connection of its own until
+    ACCEPT_DELAY seconds after the kernel dropped the client's first SYN
+    (the namespace's TcpExt ListenOverflows counter says when) - so the TCP
+    handshake itself completes only after that (at the client's SYN
+    retransmission, about 1 s on Linux); it then relays each accepted
     connection to the peer server (a delayed accept() alone would not
     delay the handshake, and tc netem is not available everywhere);
   - a server that answers late: peer_server.py's /delay?ms=M.
@@ -137,20 +138,31 @@ class SlowDns:
             self.sock.sendto(head + question + answers, peer)
 
 
+def listen_overflows():
+    """The namespace's count of SYNs dropped on a full accept queue."""
+    with open("/proc/net/netstat") as f:
+        rows = [line.split() for line in f if line.startswith("TcpExt:")]
+    return int(dict(zip(rows[0][1:], rows[1][1:]))["ListenOverflows"])
+
+
 class LateAccept:
-    """A listener that lets no TCP handshake complete for `delay` seconds
-    (its backlog-0 accept queue is held full by its own connection: the
-    kernel drops SYNs meanwhile), then relays every connection it accepts
-    to 127.0.0.1:upstream.  accepted: connections relayed."""
+    """A listener that lets no TCP handshake complete until `delay` seconds
+    after a client's first SYN (its backlog-0 accept queue is held full by
+    its own connection: the kernel drops SYNs meanwhile, and counts them),
+    then relays every connection it accepts to 127.0.0.1:upstream.  With
+    delay 0 it accepts at once.  accepted: connections relayed."""
 
     def __init__(self, upstream, delay):
         self.upstream = upstream
         self.accepted = 0
         self.lsock = socket.socket()
         self.lsock.bind(("127.0.0.1", 0))
-        self.lsock.listen(0)
+        self.lsock.listen(0 if delay else 16)
         self.port = self.lsock.getsockname()[1]
-        self.plug = socket.create_connection(("127.0.0.1", self.port))  # fills the queue
+        self.plug = None
+        if delay:
+            self.overflows = listen_overflows()
+            self.plug = socket.create_connection(("127.0.0.1", self.port))  # fills the queue
         self.delay = delay
         self.stop = threading.Event()
         self.socks = []
@@ -164,14 +176,19 @@ class LateAccept:
         self.stop.set()
         self.thread.join()
         for s in [self.lsock, self.plug] + self.socks:
-            s.close()
+            if s is not None:
+                s.close()
         return False
 
     def _serve(self):
-        if self.stop.wait(self.delay):
-            return
-        own, _ = self.lsock.accept()  # the plug: the queue has room again
-        own.close()
+        if self.plug is not None:
+            while listen_overflows() == self.overflows:  # the client's first SYN, dropped
+                if self.stop.wait(0.01):
+                    return
+            if self.stop.wait(self.delay):
+                return
+            own, _ = self.lsock.accept()  # the plug: the queue has room again
+            own.close()
         self.lsock.settimeout(0.05)
         while not self.stop.is_set():
             try:
