@@ -1062,6 +1062,8 @@ static step_result send_piece(emhttp_client *c, emhttp_request *r)
         return conn_failed(c, (int)n);
     }
     c->piece_at_ += (uint32_t)n;
+    T_ADD(r, sent, (uint32_t)n);
+    T_ADD(r, body_sent, (uint32_t)n);
 #if CONFIG_EMHTTP_EXPECT
     if (n == 0 && c->rx_req_ != NULL) { /* (r itself after 100) */
         return receive(c); /* the server may have answered and stopped reading */
@@ -1265,8 +1267,8 @@ static int follow(emhttp_client *c, emhttp_request *r)
     bool post = span(m, '\0') == 4 && m[0] == 'P' && m[1] == 'O' && m[2] == 'S' && m[3] == 'T';
     bool to_get = !(emhttp_method_flags(m) & EMHTTP_M_HEAD) &&
                   (r->status == 303 || (r->status <= 302 && post));
-    if ((!to_get && r->body_len > 0 && !body_replayable(r)) || STREAMED(r)) {
-        return EMHTTP_ERR_REDIRECT_BODY; /* (a producer is read once, whatever the status) */
+    if (!to_get && (r->body_len > 0 || STREAMED(r)) && !body_replayable(r)) {
+        return EMHTTP_ERR_REDIRECT_BODY; /* (a producer is read once: 307/308 need it again) */
     }
     const char *cur = r->target != NULL ? r->target : "/";
     const char *tail = loc;
@@ -1317,12 +1319,18 @@ static int follow(emhttp_client *c, emhttp_request *r)
         c->save_body_ = r->body;
         c->save_body_len_ = r->body_len;
         c->save_head_ = r->head_;
+#if CONFIG_EMHTTP_BODY_STREAM
+        c->save_body_fn_ = r->body_fn;
+#endif
     }
     r->target = dst;
     if (to_get) {
         r->method = "GET";
         r->body = NULL;
         r->body_len = 0;
+#if CONFIG_EMHTTP_BODY_STREAM
+        r->body_fn = NULL; /* (the hop sends no body; restored at the end) */
+#endif
     }
     r->head_ = NULL;
     return EMHTTP_OK;
@@ -1355,6 +1363,9 @@ static void end_redirect(emhttp_client *c, emhttp_request *r)
     r->body = c->save_body_;
     r->body_len = c->save_body_len_;
     r->head_ = c->save_head_;
+#if CONFIG_EMHTTP_BODY_STREAM
+    r->body_fn = c->save_body_fn_;
+#endif
     c->redir_req_ = NULL;
     c->hops_ = 0;
     c->rflags_ &= (uint8_t)~(RF_NOCRED | RF_CAND);

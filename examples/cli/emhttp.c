@@ -165,7 +165,8 @@ static void usage(FILE *f)
           "  -m, --max-time SEC          whole request (each of -n)\n"
           "      --resolve HOST:PORT:ADDR  use ADDR for HOST:PORT instead of DNS\n"
           "  -L, --location              follow redirects (301 302 303 307 308), also to\n"
-          "                              another host or port of the same scheme;\n"
+          "                              another host, port or scheme (https: same CA\n"
+          "                              certificates, -k and pins, no client certificate);\n"
           "                              Authorization and Cookie stay with the first host\n"
           "      --max-redirs N          with -L: at most N redirects (default 50, -1 = 255;\n"
           "                              exit 47 beyond)\n"
@@ -922,13 +923,21 @@ static int tls_init_failed(const options *o, emhttp_tls_config *tc, const char *
     return rc == EMHTTP_ERR_TLS_CONFIG ? EXIT_SSL_CACERT : EXIT_USAGE;
 }
 
-static int setup_tls(const options *o)
+/* The TLS configuration every https origin shares: CA certificates, -k,
+ * pins (read once; kept for the contexts of redirects to other hosts). */
+static emhttp_tls_config base_tc;
+static bool base_tc_ready;
+
+static int base_tls_config(const options *o)
 {
     static uint8_t pins[CONFIG_EMHTTP_TLS_MAX_PINS * EMHTTP_TLS_PIN_LEN];
     static uint8_t ca[1u << 20];
-    emhttp_tls_config tc = {.hostname = st.host, .insecure = o->insecure, .pins = pins};
+    emhttp_tls_config tc = {.insecure = o->insecure, .pins = pins};
     const char *cafile = o->cacert != NULL ? o->cacert : (o->insecure ? NULL : DEFAULT_CA_FILE);
     int rc;
+    if (base_tc_ready) {
+        return EXIT_OK;
+    }
     (void)emhttp_tls_arena_init(tls_arena, sizeof tls_arena); /* only with an arena build */
     if (o->pinned != NULL && (rc = parse_pins(o->pinned, pins, &tc.pin_count)) != EXIT_OK) {
         return rc;
@@ -940,6 +949,20 @@ static int setup_tls(const options *o)
         }
         tc.ca = ca;
     }
+    base_tc = tc;
+    base_tc_ready = true;
+    return EXIT_OK;
+}
+
+static int setup_tls(const options *o)
+{
+    const char *cafile = o->cacert != NULL ? o->cacert : (o->insecure ? NULL : DEFAULT_CA_FILE);
+    int rc = base_tls_config(o);
+    if (rc != EXIT_OK) {
+        return rc;
+    }
+    emhttp_tls_config tc = base_tc;
+    tc.hostname = st.host;
     if ((rc = read_identity(o, &tc)) != EXIT_OK) {
         mbedtls_platform_zeroize(key_file, sizeof key_file);
         return rc;
@@ -947,6 +970,47 @@ static int setup_tls(const options *o)
     rc = emhttp_tls_init(&st.tls, &tc);
     mbedtls_platform_zeroize(key_file, sizeof key_file); /* parsed (or refused): wipe it */
     return rc == EMHTTP_OK ? EXIT_OK : tls_init_failed(o, &tc, cafile, rc);
+}
+
+/* -L to https on another origin: a TLS context for that host (the
+ * client's is bound to the first host name), with the same CA
+ * certificates, -k and pins, no client certificate.  Two, taken in turn:
+ * the one in use stays valid while the next detour's is set up. */
+static emhttp_tls tls_away[2];
+static bool tls_away_live[2];
+static char away_host[2][CONFIG_EMHTTP_MAX_HOST_LEN + 1];
+
+static int tls_for(const options *o, const emhttp_origin *org, emhttp_transport *tr)
+{
+    int i = org->transport.ctx == &tls_away[0] ? 1 : 0;
+    if (base_tls_config(o) != EXIT_OK) {
+        return -1;
+    }
+    if (tls_away_live[i]) {
+        emhttp_tls_free(&tls_away[i]);
+        tls_away_live[i] = false;
+    }
+    snprintf(away_host[i], sizeof away_host[i], "%s", org->host);
+    emhttp_tls_config tc = base_tc;
+    tc.hostname = away_host[i];
+    int rc = emhttp_tls_init(&tls_away[i], &tc);
+    if (rc != EMHTTP_OK) {
+        error_msg("TLS for %s: %s", away_host[i], emhttp_strerror(rc));
+        return -1;
+    }
+    tls_away_live[i] = true;
+    *tr = emhttp_tls_transport(&tls_away[i], emhttp_posix_tcp(&st.net));
+    return 0;
+}
+
+static void free_tls_away(void)
+{
+    for (int i = 0; i < 2; i++) {
+        if (tls_away_live[i]) {
+            emhttp_tls_free(&tls_away[i]);
+            tls_away_live[i] = false;
+        }
+    }
 }
 
 /* -v: the static arena's figures (arena builds only). */
@@ -1000,6 +1064,28 @@ static emhttp_transport choose_transport(const options *o, const emhttp_url *u)
     return tr;
 }
 
+/* -L to another origin (curl follows to any host and scheme): the
+ * transport in use reaches any host over plain TCP; https gets a TLS
+ * context of its own (the -v trace does not follow the detour). */
+static int on_origin(void *arg, const emhttp_origin *org, emhttp_transport *tr)
+{
+    const options *o = arg;
+    if (org->scheme == EMHTTP_SCHEME_HTTP) {
+        if (org->transport.ops->flags & EMHTTP_TRANSPORT_SECURE) {
+            *tr = emhttp_posix_tcp(&st.net);
+        }
+        return 0;
+    }
+#if CONFIG_EMHTTP_TLS
+    return tls_for(o, org, tr);
+#else
+    (void)o;
+    (void)tr;
+    error_msg("redirect to %s: https is not supported by this build", org->host);
+    return -1;
+#endif
+}
+
 static int setup_client(const options *o, const emhttp_url *u)
 {
     emhttp_ip_addr fixed;
@@ -1045,7 +1131,8 @@ static int setup_client(const options *o, const emhttp_url *u)
         /* -L: curl follows to other hosts too; Authorization and Cookie stay behind */
         .max_redirects = !o->location ? 0 : (o->max_redirs < 0 || o->max_redirs > 255) ? 255
                                                                     : (uint8_t)o->max_redirs,
-        .redirect_other_origins = o->location,
+        .redirect_other_origins = o->location, .on_origin = on_origin,
+        .origin_arg = (void *)(uintptr_t)o,
         .redirect_buf = st.redirect, .redirect_size = sizeof st.redirect,
     };
     cfg.transport = choose_transport(o, u);
@@ -1426,6 +1513,7 @@ static void finish_up(options *o, response_sink *sink, run_result *res, uint8_t 
 #if CONFIG_EMHTTP_TLS
     report_tls_memory(o);
     emhttp_tls_free(&st.tls);
+    free_tls_away();
 #endif
     emhttp_posix_deinit(&st.net);
     free(res->lat);

@@ -192,6 +192,26 @@ class Redirects(unittest.TestCase):
                            ["--pipeline", "8"])
             self.assertGreater(max(e["buffered"] for e in peer.events("request")), 0)
 
+    def test_cli_streamed_body_cannot_be_sent_again(self):
+        # --data-binary @FILE streams the file (emhttp_request.body_fn):
+        # a 307 needs it again - a clear error (curl's 65); a 303 drops it
+        import tempfile
+        with tempfile.NamedTemporaryFile(prefix="emhttp-body-") as f, \
+                fixtures.PeerServer() as peer:
+            f.write(b"x" * 100000)
+            f.flush()
+            rc, _, err = cli(["-s", "-S", "-L", "--data-binary", "@" + f.name,
+                              peer.url("/redir?code=307&to=/seen")])
+            self.assertEqual(rc, 65, err)
+            self.assertIn("cannot be replayed", err)
+            rc, out, err = cli(["-s", "-S", "-L", "--data-binary", "@" + f.name,
+                                peer.url("/redir?code=303&to=/seen")])
+            self.assertEqual(rc, 0, err)
+            self.assertIn(b'"method": "GET"', out)
+            posts = [(e["method"], e["path"], e["body_len"]) for e in peer.events("request")]
+            self.assertEqual(posts, [("POST", "/redir", 100000), ("POST", "/redir", 100000),
+                                     ("GET", "/seen", 0)])
+
     def test_off_by_default(self):
         with fixtures.PeerServer() as peer:
             res, _ = drive("127.0.0.1", peer.port, ["GET:/redir?to=/seen"])

@@ -142,5 +142,39 @@ class TlsResumption(PkiTestCase):
                     self.assertEqual((connect, app, pre), (0.0, 0.0, 0.0))
 
 
+class RedirectingNginx(tls_fixtures.TlsNginx):
+    """TlsNginx whose /to answers 302 with Location @p to."""
+
+    def __init__(self, pki, to, **kw):
+        super().__init__(pki, **kw)
+        self.to = to
+
+    def _locations(self):
+        return super()._locations() + "\n        location = /to { return 302 %s; }\n" % self.to
+
+
+class TlsRedirects(PkiTestCase):
+    def test_cli_follows_to_another_https_host(self):
+        """-L from https://localhost to https://127.0.0.1 (a CDN's hand-off):
+        the detour gets a TLS context of its own, checked against the new
+        host (the certificate names both); then back home, where the first
+        host's session resumes."""
+        with tls_fixtures.TlsNginx(self.pki) as b:  # first: A's Location names its port
+            with RedirectingNginx(self.pki, "https://127.0.0.1:%d/api" % b.port) as a:
+                rc, out, err = cli(["-s", "-S", "-L", "-n", "2", "-w",
+                                    "\\n%{http_code} %{num_redirects} %{num_connects}\\n",
+                                    "--cacert", self.pki.ca_pem, a.url("/to", host="localhost")])
+                self.assertEqual(rc, 0, err)
+                self.assertEqual(out.decode().split("\n"),
+                                 ['{"ok":true}', "200 1 2", '{"ok":true}', "200 1 2", ""])
+                at_a, at_b = a.wait_log_count(2), b.wait_log_count(2)
+                self.assertEqual([(e["uri"], e["status"]) for e in at_a], [("/to", 302)] * 2)
+                self.assertEqual([(e["uri"], e["status"]) for e in at_b], [("/api", 200)] * 2)
+                self.assertEqual({e["http_host"] for e in at_b}, {"127.0.0.1:%d" % b.port})
+                # back home after each detour: a new connection to A, which
+                # resumes A's session; B's context is new each time
+                self.assertEqual([e["ssl_session_reused"] for e in at_a], [".", "r"])
+
+
 if __name__ == "__main__":
     fixtures.main()  # exit 77 on a skip, 1 under CI=true

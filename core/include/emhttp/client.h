@@ -193,7 +193,8 @@ typedef struct emhttp_timing {
     uint32_t total_ms;
     uint32_t sent;          /**< bytes handed to the transport: heads and bodies,
                                  of every sending and hop (plaintext under TLS) */
-    uint32_t body_sent;     /**< of those, body bytes of its last sending (after a
+    uint32_t body_sent;     /**< of those, body bytes of its last sending (a
+                                 streamed body's chunk framing included; after a
                                  redirect that dropped the body: 0) */
     uint32_t received;      /**< response bytes parsed for it: every head
                                  (interim and redirect responses too), body
@@ -460,6 +461,9 @@ struct emhttp_client {
     const char *save_method_, *save_target_;
     const uint8_t *save_body_, *save_head_;
     size_t save_body_len_;
+#if CONFIG_EMHTTP_BODY_STREAM
+    emhttp_body_fn save_body_fn_;
+#endif
     struct {                   /* the origin to return to after a detour */
         const char *host;
         emhttp_transport tr;
@@ -654,8 +658,10 @@ void emhttp_client_close(emhttp_client *c);
  * follows emhttp_host_classify()) and sends the request again:
  *  - 303, and 301/302 after a POST: as GET without a body (a HEAD stays
  *    HEAD); 307 and 308, and 301/302 after any other method: the same
- *    method and body - a body that cannot be sent again completes the
- *    request with EMHTTP_ERR_REDIRECT_BODY;
+ *    method and body - a body that cannot be sent again (a streamed
+ *    body: emhttp_request.body_fn) completes the request with
+ *    EMHTTP_ERR_REDIRECT_BODY; a streamed body turned into a GET is not
+ *    produced again;
  *  - to the same origin (scheme, host, port): on the same connection
  *    when the response kept it open;
  *  - to another origin only with redirect_other_origins (else
