@@ -1255,7 +1255,96 @@ static int switch_origin(emhttp_client *c, const emhttp_url *u)
     return EMHTTP_OK;
 }
 
-/* The Location resolved against the request: its new target (and origin). */
+/* RFC 9110 15.4 as curl applies it: a 303, and a 301/302 after a POST,
+ * turn the request into a GET without a body (a HEAD stays a HEAD). */
+static bool hop_turns_to_get(const emhttp_request *r)
+{
+    const char *m = req_method(r);
+    bool post = span(m, '\0') == 4 && m[0] == 'P' && m[1] == 'O' && m[2] == 'S' && m[3] == 'T';
+    return !(emhttp_method_flags(m) & EMHTTP_M_HEAD) &&
+           (r->status == 303 || (r->status <= 302 && post));
+}
+
+/* The next target = the first `keep` bytes of the current one, a '/' when
+ * `slash`, then `tail` (tail_len bytes). */
+typedef struct {
+    const char *tail;
+    size_t tail_len;
+    size_t keep;
+    bool slash;
+} hop_target;
+
+/* An absolute Location: its target (with a '/' when it has no path); to
+ * another scheme, host or port only through switch_origin(). */
+static int absolute_location(emhttp_client *c, char *loc, hop_target *h)
+{
+    emhttp_url u;
+    if (emhttp_url_parse(loc, &u) != EMHTTP_OK) {
+        return EMHTTP_ERR_REDIRECT;
+    }
+    if (u.scheme != (emhttp_scheme)c->scheme_ || u.port != c->port_ || !same_host(c, &u)) {
+        int rc = switch_origin(c, &u);
+        if (rc != EMHTTP_OK) {
+            return rc;
+        }
+    }
+    h->tail = u.target;
+    h->tail_len = u.target_len;
+    h->slash = u.target_len == 0 || u.target[0] == '?';
+    return EMHTTP_OK;
+}
+
+/* A relative Location: an absolute path as it is; otherwise the current
+ * path up to its last '/' (all of it before a "?query") followed by it. */
+static int relative_location(const char *cur, const char *loc, hop_target *h)
+{
+    h->tail = loc;
+    h->tail_len = span(loc, '\0');
+    if (loc[0] != '/') {
+        size_t keep = span(cur, '?');
+        while (loc[0] != '?' && keep > 0 && cur[keep - 1] != '/') {
+            keep--;
+        }
+        if (keep == 0 || cur[0] != '/') {
+            return EMHTTP_ERR_REDIRECT;
+        }
+        h->keep = keep;
+    }
+    return EMHTTP_OK;
+}
+
+/* The next target into the target buffer of rbuf_ (cur may be there
+ * already: copied down, never up). */
+static char *write_hop_target(emhttp_client *c, const char *cur, const hop_target *h)
+{
+    char *dst = c->rbuf_ + target_at(c);
+    copy_down(dst, cur, h->keep);
+    size_t at = h->keep;
+    if (h->slash) {
+        dst[at++] = '/';
+    }
+    copy_down(dst + at, h->tail, h->tail_len);
+    dst[at + h->tail_len] = '\0';
+    return dst;
+}
+
+/* The first hop: the caller's fields, restored by end_redirect(). */
+static void save_caller_request(emhttp_client *c, emhttp_request *r)
+{
+    c->redir_req_ = r;
+    c->save_method_ = r->method;
+    c->save_target_ = r->target;
+    c->save_body_ = r->body;
+    c->save_body_len_ = r->body_len;
+    c->save_head_ = r->head_;
+#if CONFIG_EMHTTP_BODY_STREAM
+    c->save_body_fn_ = r->body_fn;
+#endif
+}
+
+/* Turns the redirected request into its next hop: the Location (in rbuf_)
+ * resolved against the current target into the target buffer, the method
+ * and body by the status.  A refusal leaves the request as it was. */
 static int follow(emhttp_client *c, emhttp_request *r)
 {
     if (c->loc_at_ == 0 || (c->rflags_ & RF_BADLOC)) {
@@ -1263,65 +1352,24 @@ static int follow(emhttp_client *c, emhttp_request *r)
     }
     char *loc = c->rbuf_ + c->loc_at_;
     loc[span(loc, '#')] = '\0'; /* the fragment stays with the client */
-    const char *m = req_method(r);
-    bool post = span(m, '\0') == 4 && m[0] == 'P' && m[1] == 'O' && m[2] == 'S' && m[3] == 'T';
-    bool to_get = !(emhttp_method_flags(m) & EMHTTP_M_HEAD) &&
-                  (r->status == 303 || (r->status <= 302 && post));
+    bool to_get = hop_turns_to_get(r);
     if (!to_get && (r->body_len > 0 || STREAMED(r)) && !body_replayable(r)) {
         return EMHTTP_ERR_REDIRECT_BODY; /* (a producer is read once: 307/308 need it again) */
     }
-    const char *cur = r->target != NULL ? r->target : "/";
-    const char *tail = loc;
-    size_t keep = 0, tail_len;
-    bool slash = false;
     if (loc[0] == '/' && loc[1] == '/') { /* network-path: this scheme (LOC_ROOM) */
         const char *sch = c->scheme_ == EMHTTP_SCHEME_HTTPS ? "https:" : "http:";
         loc -= span(sch, '\0');
         copy_down(loc, sch, span(sch, '\0'));
     }
-    if (has_scheme(loc)) {
-        emhttp_url u;
-        if (emhttp_url_parse(loc, &u) != EMHTTP_OK) {
-            return EMHTTP_ERR_REDIRECT;
-        }
-        if (u.scheme != (emhttp_scheme)c->scheme_ || u.port != c->port_ || !same_host(c, &u)) {
-            int rc = switch_origin(c, &u);
-            if (rc != EMHTTP_OK) {
-                return rc;
-            }
-        }
-        tail = u.target;
-        tail_len = u.target_len;
-        slash = tail_len == 0 || tail[0] == '?';
-    } else {
-        tail_len = span(loc, '\0');
-        if (loc[0] != '/') { /* relative: the current path to its last '/' (all of it for "?q") */
-            keep = span(cur, '?');
-            while (loc[0] != '?' && keep > 0 && cur[keep - 1] != '/') {
-                keep--;
-            }
-            if (keep == 0 || cur[0] != '/') {
-                return EMHTTP_ERR_REDIRECT;
-            }
-        }
+    const char *cur = r->target != NULL ? r->target : "/";
+    hop_target h = {0};
+    int rc = has_scheme(loc) ? absolute_location(c, loc, &h) : relative_location(cur, loc, &h);
+    if (rc != EMHTTP_OK) {
+        return rc;
     }
-    char *dst = c->rbuf_ + target_at(c);
-    copy_down(dst, cur, keep); /* (cur may be there already) */
-    if (slash) {
-        dst[keep++] = '/';
-    }
-    copy_down(dst + keep, tail, tail_len);
-    dst[keep + tail_len] = '\0';
-    if (c->redir_req_ != r) { /* the first hop: the caller's fields, restored at the end */
-        c->redir_req_ = r;
-        c->save_method_ = r->method;
-        c->save_target_ = r->target;
-        c->save_body_ = r->body;
-        c->save_body_len_ = r->body_len;
-        c->save_head_ = r->head_;
-#if CONFIG_EMHTTP_BODY_STREAM
-        c->save_body_fn_ = r->body_fn;
-#endif
+    char *dst = write_hop_target(c, cur, &h);
+    if (c->redir_req_ != r) {
+        save_caller_request(c, r);
     }
     r->target = dst;
     if (to_get) {
