@@ -106,6 +106,29 @@ static size_t jr_utf8_put(uint8_t out[4], unsigned long cp)
     return 4;
 }
 
+/* jr_hex4()'s failure as an error: cut short, or not four hex digits. */
+static int jr_hex4_error(long v)
+{
+    return v == -2 ? EMHTTP_ERR_JSON_PARTIAL : EMHTTP_ERR_JSON_MALFORMED;
+}
+
+/* The "\uDC00".."\uDFFF" that must follow a high surrogate at s: its
+ * value, or a negative error. */
+static long jr_low_surrogate(const uint8_t *s, size_t avail)
+{
+    if (avail == 0 || (s[0] == '\\' && avail == 1)) {
+        return EMHTTP_ERR_JSON_PARTIAL;
+    }
+    if (s[0] != '\\' || s[1] != 'u') {
+        return EMHTTP_ERR_JSON_UTF8; /* lone high surrogate */
+    }
+    long lo = jr_hex4(s + 2, avail - 2);
+    if (lo < 0) {
+        return jr_hex4_error(lo);
+    }
+    return lo >= 0xDC00 && lo <= 0xDFFF ? lo : EMHTTP_ERR_JSON_UTF8;
+}
+
 /* The escape at s[0] == '\\' (the text left: s[0..avail)), for the
  * grammar check and the decoder alike: its bytes, UTF-8 encoded, in out
  * and *len its length in the text (2, 6, or 12 for a surrogate pair).
@@ -115,13 +138,11 @@ static size_t jr_utf8_put(uint8_t out[4], unsigned long cp)
 static int jr_escape(const uint8_t *s, size_t avail, uint8_t out[4], size_t *len)
 {
     static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
-    const char *hit;
-    long cp, lo;
     if (avail < 2) {
         return EMHTTP_ERR_JSON_PARTIAL;
     }
     if (s[1] != 'u') {
-        hit = memchr(from, s[1], 8);
+        const char *hit = memchr(from, s[1], 8);
         if (hit == NULL) {
             return EMHTTP_ERR_JSON_MALFORMED;
         }
@@ -129,27 +150,18 @@ static int jr_escape(const uint8_t *s, size_t avail, uint8_t out[4], size_t *len
         *len = 2;
         return 1;
     }
-    cp = jr_hex4(s + 2, avail - 2);
+    long cp = jr_hex4(s + 2, avail - 2);
     if (cp < 0) {
-        return cp == -2 ? EMHTTP_ERR_JSON_PARTIAL : EMHTTP_ERR_JSON_MALFORMED;
+        return jr_hex4_error(cp);
     }
     *len = 6;
     if (cp >= 0xDC00 && cp <= 0xDFFF) {
         return EMHTTP_ERR_JSON_UTF8; /* lone low surrogate */
     }
     if (cp >= 0xD800 && cp <= 0xDBFF) { /* its low half must follow */
-        if (avail <= 6 || (s[6] == '\\' && avail <= 7)) {
-            return EMHTTP_ERR_JSON_PARTIAL;
-        }
-        if (s[6] != '\\' || s[7] != 'u') {
-            return EMHTTP_ERR_JSON_UTF8; /* lone high surrogate */
-        }
-        lo = jr_hex4(s + 8, avail - 8);
+        long lo = jr_low_surrogate(s + 6, avail - 6);
         if (lo < 0) {
-            return lo == -2 ? EMHTTP_ERR_JSON_PARTIAL : EMHTTP_ERR_JSON_MALFORMED;
-        }
-        if (lo < 0xDC00 || lo > 0xDFFF) {
-            return EMHTTP_ERR_JSON_UTF8;
+            return (int)lo;
         }
         cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
         *len = 12;

@@ -145,6 +145,18 @@ int emhttp_ip_parse(const char *s, size_t len, emhttp_ip_addr *out)
     return EMHTTP_ERR_ARG;
 }
 
+/* Is s[0, len) a number as inet_aton() and lwIP's ipaddr_aton() read one:
+ * decimal (or octal) digits, or "0x" and hex digits? */
+static bool is_number(const char *s, size_t len)
+{
+    bool hex = len >= 2 && s[0] == '0' && (s[1] | 0x20) == 'x';
+    size_t i = hex ? 2 : 0;
+    while (i < len && (unsigned)hex_value(s[i]) < (hex ? 16u : 10u)) {
+        i++;
+    }
+    return len > 0 && i == len;
+}
+
 int emhttp_host_classify(const char *s, size_t len, emhttp_ip_addr *out)
 {
     emhttp_ip_addr tmp;
@@ -162,13 +174,7 @@ int emhttp_host_classify(const char *s, size_t len, emhttp_ip_addr *out)
             label = i + 1;
         }
     }
-    /* Does it end in a number as inet_aton() and lwIP's ipaddr_aton() read
-     * one: decimal (or octal) digits, or "0x" and hex digits? */
-    size_t i = label;
-    bool hex = end - i >= 2 && s[i] == '0' && (s[i + 1] | 0x20) == 'x';
-    for (i += hex ? 2 : 0; i < end && (unsigned)hex_value(s[i]) < (hex ? 16u : 10u); i++) {
-    }
-    if (!colon && (i < end || end == label)) {
+    if (!colon && !is_number(s + label, end - label)) {
         return EMHTTP_HOST_NAME;
     }
     if (emhttp_ip_parse(s, len, out != NULL ? out : &tmp) != EMHTTP_OK) {
