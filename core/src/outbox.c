@@ -309,6 +309,33 @@ static bool encode_piece(emhttp_outbox *ob)
 }
 #endif
 
+#if CONFIG_EMHTTP_BODY_STREAM
+/* A streamed job's head now, its pieces from the next call on
+ * (encode_piece()). */
+static void start_stream(emhttp_outbox *ob, emhttp_outbox_slot *s)
+{
+    emhttp_encoded_fn encoded = s->job_.encoded;
+    void *arg = s->job_.encode_arg;
+    long len = prepare_request(ob, s, 0);
+    s->len_ = len;
+    ob->encode_idx_++;
+    if (len >= 0) {
+        ob->stream_ = s;
+        ob->iseq_ = (uint8_t)(ob->iseq_ % 255u + 1u); /* streams 1..255, 0: none */
+    }
+    STORE_REL(&s->state_, (uint8_t)(len >= 0 ? S_READY : S_FAILED));
+    if (len < 0) {
+        STORE_REL(&ob->streaming_, (uint8_t)0); /* no pieces: the position goes back */
+    }
+    if (ob->wake_ != NULL) {
+        ob->wake_(ob->wake_arg_);
+    }
+    if (len < 0 && encoded != NULL) {
+        encoded(arg, (int)len);
+    }
+}
+#endif
+
 bool emhttp_outbox_encode(emhttp_outbox *ob)
 {
 #if CONFIG_EMHTTP_BODY_STREAM
@@ -323,24 +350,8 @@ bool emhttp_outbox_encode(emhttp_outbox *ob)
     emhttp_encoded_fn encoded = s->job_.encoded;
     void *arg = s->job_.encode_arg;
 #if CONFIG_EMHTTP_BODY_STREAM
-    if (IS_STREAM(&s->job_)) { /* the head now, the pieces from the next call on */
-        long len = prepare_request(ob, s, 0);
-        s->len_ = len;
-        ob->encode_idx_++;
-        if (len >= 0) {
-            ob->stream_ = s;
-            ob->iseq_ = (uint8_t)(ob->iseq_ % 255u + 1u); /* streams 1..255, 0: none */
-        }
-        STORE_REL(&s->state_, (uint8_t)(len >= 0 ? S_READY : S_FAILED));
-        if (len < 0) {
-            STORE_REL(&ob->streaming_, (uint8_t)0); /* no pieces: the position goes back */
-        }
-        if (ob->wake_ != NULL) {
-            ob->wake_(ob->wake_arg_);
-        }
-        if (len < 0 && encoded != NULL) {
-            encoded(arg, (int)len);
-        }
+    if (IS_STREAM(&s->job_)) {
+        start_stream(ob, s);
         return true;
     }
 #endif
