@@ -5,7 +5,9 @@
  * Rows are the states a request passes through (resolving, connecting, the
  * transport's handshake, sending the head, sending the body, waiting for
  * the status, headers, a Content-Length body, a chunked body, a body
- * delimited by the close, an idle kept-alive connection); columns are the
+ * delimited by the close, an idle kept-alive connection; a streamed body:
+ * chunked, declared, the producer waiting; Expect: 100-continue: waiting
+ * for 100, a final status instead); columns are the
  * faults (EOF, reset, no progress until a timeout, 1-byte writes,
  * would-block storms, 1-byte reads, DNS failure, DNS timeout, connection
  * refused, port out of resources).  A cell runs one or more variants
