@@ -936,6 +936,12 @@ static step_result st_continue(emhttp_client *c)
         emhttp_parser_continued(&c->parser_) && emhttp_parser_status(&c->parser_) == 0) {
         return release_body(c);
     }
+    if (c->state_ == ST_CONTINUE && c->due_err_ == EMHTTP_OK && c->due_len_ != NO_LIMIT &&
+        emhttp_parser_started(&c->parser_)) {
+        /* an answer began: the body waits for it to be a 100, never for
+         * the end of expect_ms_ (a final status may be in the middle) */
+        enter(c, ST_CONTINUE, NO_LIMIT, 0);
+    }
     return s;
 }
 #endif

@@ -9,6 +9,8 @@
 #   bench_stall.py longest loop step: idle-task vs inline JSON encoding
 #   bench_json     JSON writer and reader vs cJSON
 #   bench_tls.py   full vs resumed handshake instructions, TLS memory
+#   bench_stream_steps.py  longest poll step of a streamed 1 MB vs 100 MB body
+#                  (thread CPU time; instructions under callgrind)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 if [ "$(id -u)" = 0 ]; then
@@ -21,6 +23,8 @@ cmake --build $B -j"$(nproc)" >/dev/null
   --raw $B/tests/raw_client --curl $B/tests/curl_client --emhttp-lib $B/tests/emhttp_client --out docs/bench "$@"
 echo
 /usr/bin/python3 tests/bench/bench_stall.py --telemetry $B/telemetry
+echo
+/usr/bin/python3 tests/bench/bench_stream_steps.py --bin $B/tests/bench_stream_steps
 echo
 taskset -c 0 $B/tests/bench_json
 if [ -x $B/tests/tls/tls_driver ]; then

@@ -19,6 +19,11 @@
  *              loop pumps, polls and sleeps on the wake hook while the
  *              client's producer waits
  *   --tx N: transmit buffer of N bytes (default 1024): the pieces.
+ *   --cacert FILE (CONFIG_EMHTTP_TLS builds): https, the mbedTLS transport
+ *   (emhttp_tls_transport()) over the port's TCP, the server's certificate
+ *   verified against FILE (PEM or DER) and HOST; an mbedTLS with its
+ *   buffer allocator gets a static arena (emhttp_tls_arena_init()).  Exit
+ *   77 when this build has no TLS.
  *
  * The document (seed 1, COUNT records), the same as
  * test_upload.py's json_document():
@@ -48,6 +53,9 @@
 #include "emhttp/json_writer.h"
 #include "emhttp/outbox.h"
 #include "emhttp/port_posix.h"
+#if CONFIG_EMHTTP_TLS
+#include "emhttp/tls.h"
+#endif
 
 static emhttp_posix net;
 static emhttp_client cli;
@@ -202,8 +210,10 @@ static unsigned c_want(void *ctx, unsigned dir)
     (void)ctx;
     return lower.ops->want != NULL ? lower.ops->want(lower.ctx, dir) : dir;
 }
-static const emhttp_transport_ops counting = {0, c_connect, c_connect_poll, NULL, c_send, NULL,
-                                              c_recv, c_close, c_want};
+static int c_handshake(void *ctx) { (void)ctx; return lower.ops->handshake(lower.ctx); }
+/* (flags and handshake: the lower transport's, set in main()) */
+static emhttp_transport_ops counting = {0, c_connect, c_connect_poll, NULL, c_send, NULL,
+                                        c_recv, c_close, c_want};
 
 /* ---- steps ------------------------------------------------------------- */
 
@@ -423,6 +433,51 @@ static int run_step(char *spec)
     return 0;
 }
 
+/* ---- https: the mbedTLS transport under the counting one ---------------- */
+
+static int tls_missing;
+#if CONFIG_EMHTTP_TLS
+static emhttp_tls tls;
+static uint8_t tls_arena[64 * 1024];
+static uint8_t ca_buf[16384];
+
+static int setup_tls(const char *host, const char *cafile)
+{
+    FILE *f = fopen(cafile, "rb");
+    size_t n = f != NULL ? fread(ca_buf, 1, sizeof ca_buf - 1, f) : 0;
+    if (f != NULL) {
+        fclose(f);
+    }
+    if (n == 0) {
+        fprintf(stderr, "stream_driver: cannot read %s\n", cafile);
+        return 1;
+    }
+    ca_buf[n] = 0; /* (PEM: mbedTLS wants the NUL counted) */
+    if (ca_buf[0] == '-') {
+        n++;
+    }
+    (void)emhttp_tls_arena_init(tls_arena, sizeof tls_arena); /* only with an arena build */
+    emhttp_tls_config tc = {.hostname = host, .ca = ca_buf, .ca_len = n};
+    int rc = emhttp_tls_init(&tls, &tc);
+    if (rc != EMHTTP_OK) {
+        fprintf(stderr, "stream_driver: tls init: %s (mbedTLS %d)\n", emhttp_strerror(rc),
+                emhttp_tls_last_error(&tls));
+        return 1;
+    }
+    lower = emhttp_tls_transport(&tls, lower);
+    return 0;
+}
+#else
+static int setup_tls(const char *host, const char *cafile)
+{
+    (void)host;
+    (void)cafile;
+    fprintf(stderr, "stream_driver: built without TLS (CONFIG_EMHTTP_TLS=0): no --cacert\n");
+    tls_missing = 1;
+    return 1;
+}
+#endif
+
 int main(int argc, char **argv)
 {
     if (argc < 4) {
@@ -431,19 +486,28 @@ int main(int argc, char **argv)
     }
     size_t txn = 1024;
     uint32_t expect_ms = 0;
+    const char *cacert = NULL;
     int i = 3;
     for (; i + 1 < argc && argv[i][0] == '-'; i += 2) {
         if (strcmp(argv[i], "--tx") == 0) {
             txn = strtoul(argv[i + 1], NULL, 10);
         } else if (strcmp(argv[i], "--expect-ms") == 0) {
             expect_ms = (uint32_t)strtoul(argv[i + 1], NULL, 10);
+        } else if (strcmp(argv[i], "--cacert") == 0) {
+            cacert = argv[i + 1];
         }
     }
     if (txn < 64 || txn > sizeof tx || emhttp_posix_init(&net) != EMHTTP_OK) {
         return 2;
     }
     lower = emhttp_posix_tcp(&net);
+    if (cacert != NULL && setup_tls(argv[1], cacert) != 0) {
+        return tls_missing ? 77 : 2;
+    }
+    counting.flags = lower.ops->flags;
+    counting.handshake = lower.ops->handshake != NULL ? c_handshake : NULL;
     emhttp_config cfg = {.host = argv[1], .port = (uint16_t)atoi(argv[2]),
+                         .scheme = cacert != NULL ? EMHTTP_SCHEME_HTTPS : EMHTTP_SCHEME_HTTP,
                          .net = emhttp_posix_port(&net), .transport = {&counting, NULL},
                          .tx_buf = tx, .tx_size = txn, .rx_buf = rx, .rx_size = sizeof rx,
                          .request_timeout_ms = EMHTTP_TIMEOUT_NONE,
@@ -459,6 +523,11 @@ int main(int argc, char **argv)
         }
     }
     emhttp_client_close(&cli);
+#if CONFIG_EMHTTP_TLS
+    if (cacert != NULL) {
+        emhttp_tls_free(&tls);
+    }
+#endif
     emhttp_posix_deinit(&net);
     long hwm = -1;
     char line[256];

@@ -78,13 +78,16 @@ def document_digest(count):
 
 
 class UploadServer:
+    def __init__(self, tls=()):
+        self.tls = list(tls)  # (certificate chain, key): over TLS
+
     def __enter__(self):
         self.dir = tempfile.mkdtemp(prefix="emhttp-upload-")
         self.log = os.path.join(self.dir, "log.jsonl")
         open(self.log, "w").close()
         self.port = fixtures.free_port()
-        self.proc = subprocess.Popen(["/usr/bin/python3", SERVER, str(self.port), self.log],
-                                     start_new_session=True)
+        self.proc = subprocess.Popen(["/usr/bin/python3", SERVER, str(self.port), self.log]
+                                     + self.tls, start_new_session=True)
         if not fixtures._wait_until(lambda: fixtures.port_open(self.port), 10):
             raise fixtures.FixtureError("upload_server.py did not start")
         return self
@@ -105,8 +108,8 @@ class UploadServer:
             return [json.loads(x) for x in f.readlines()]
 
 
-def drive(port, steps, options=()):
-    rc, out, err = fixtures.run([DRIVER, "127.0.0.1", str(port)] + list(options) + list(steps),
+def drive(port, steps, options=(), host="127.0.0.1"):
+    rc, out, err = fixtures.run([DRIVER, host, str(port)] + list(options) + list(steps),
                                 timeout=600)
     if rc != 0:
         raise AssertionError("stream_driver failed rc=%s: %s" % (rc, err))

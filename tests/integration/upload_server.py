@@ -1,9 +1,11 @@
 #!/usr/bin/python3
 """Fixture server for request bodies: hashes what it receives.
 
-Usage: upload_server.py PORT LOGFILE
+Usage: upload_server.py PORT LOGFILE [CERTCHAIN KEY]
 
-HTTP/1.1 on 127.0.0.1:PORT, one thread per connection, requests in turn.
+HTTP/1.1 on 127.0.0.1:PORT, one thread per connection, requests in turn;
+with CERTCHAIN and KEY (PEM), over TLS (Python's ssl module: TLS 1.2 and
+1.3, the handshake in the connection's thread).
 Bodies are read strictly (Content-Length, or chunked down to the last
 chunk and the empty trailer) and hashed (SHA-256) as they arrive, never
 kept.  Every request is logged to LOGFILE as one JSON line:
@@ -68,8 +70,8 @@ class Conn:
 
     def pending(self):
         """Bytes already here, without waiting."""
-        if self.buf:
-            return True
+        if self.buf or getattr(self.sock, "pending", lambda: 0)():
+            return True  # (under TLS: decrypted bytes inside the ssl object too)
         readable, _, _ = select.select([self.sock], [], [], 0)  # (recv would wait: a timeout is set)
         return bool(readable)
 
@@ -160,7 +162,18 @@ def handle(c, conn_id, logpath):
         respond(c, 200, "OK", json.dumps(out).encode() + b"\n")
 
 
-def serve(port, logpath):
+def run(sock, conn_id, logpath, tls):
+    try:
+        if tls is not None:
+            sock = tls.wrap_socket(sock, server_side=True)
+        handle(Conn(sock), conn_id, logpath)
+    except OSError:
+        pass  # a failed handshake: no request to log
+    finally:
+        sock.close()
+
+
+def serve(port, logpath, tls=None):
     s = socket.socket()
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind(("127.0.0.1", port))
@@ -170,9 +183,13 @@ def serve(port, logpath):
         sock, _ = s.accept()
         sock.settimeout(60)
         n += 1
-        threading.Thread(target=lambda k=sock, i=n: (handle(Conn(k), i, logpath), k.close()),
-                         daemon=True).start()
+        threading.Thread(target=run, args=(sock, n, logpath, tls), daemon=True).start()
 
 
 if __name__ == "__main__":
-    serve(int(sys.argv[1]), sys.argv[2])
+    context = None
+    if len(sys.argv) > 4:
+        import ssl
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(sys.argv[3], sys.argv[4])
+    serve(int(sys.argv[1]), sys.argv[2], context)
