@@ -180,6 +180,11 @@ case("trailer-obs-fold", resp(headers=["Transfer-Encoding: chunked"],
                               body=chunked("hi", trailers=["X-T: 1", " 2"])), both="D5")
 case("trailer-bad-name", resp(headers=["Transfer-Encoding: chunked"],
                               body=chunked("hi", trailers=["X T: 1"])), node="D10")
+case("proxy-connection-close", resp(headers=["Proxy-Connection: close", "Content-Length: 2"],
+                                    body="ok"), node="D19")
+case("connection-name-longer", resp(headers=["Connectionx: close", "Content-Length: 2"], body="ok"))
+case("content-length-name-longer", resp(headers=["Content-Lengthx: 5", "Content-Length: 2"],
+                                        body="ok"))
 case("bare-lf-all", resp(headers=["Content-Length: 2"], body="ok", eol="\n"))
 case("bare-lf-one", b"HTTP/1.1 200 OK\r\nX-A: b\nContent-Length: 2\r\n\r\nok")
 case("bare-lf-end", b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\nok")
