@@ -8,10 +8,12 @@
  * read in one pass - the name up to the colon, then the value up to the
  * first byte that is no field byte (its CR / LF ends the line) - so
  * finding the line end also validates the line (line_stop).  Chunk-size
- * lines and the CRLF after chunk data go through the same line check.  A
- * line that is not complete yet is left unconsumed and scanned again from
- * its start on the next call (lines are short; the head is never rescanned
- * as a whole).  Body bytes are handed to on_body straight from the input.
+ * lines and the CRLF after chunk data go through the same line check, but
+ * must end in CR LF (RFC 9112 7.1): a bare LF ends only a start line or a
+ * field line, header or trailer (RFC 9112 2.2).  A line that is not
+ * complete yet is left unconsumed and scanned again from its start on the
+ * next call (lines are short; the head is never rescanned as a whole).
+ * Body bytes are handed to on_body straight from the input.
  *
  * Every rule is written once, whatever the build: the header names the
  * parser acts on come from the list in http_chars.h, each value is walked
@@ -61,6 +63,10 @@
  *  - Without CHUNKED, a Transfer-Encoding alone on a response that has no
  *    body (HEAD, 204, 304) is accepted, as with CHUNKED: nothing needs
  *    decoding.  In an interim (1xx) response it is not interpreted.
+ *  - With CHUNKED, chunked named twice in the Transfer-Encoding fields of
+ *    the final response (RFC 9112 6.1: "MUST NOT apply chunked more than
+ *    once") is EMHTTP_ERR_PROTOCOL at once, also when there is no body:
+ *    parsers disagree on where such a body ends.
  *  - A chunk size over 64 bits (32 without LENGTH_64), or a chunk-size
  *    line longer than max_head, is EMHTTP_ERR_BAD_CHUNK; so is any
  *    malformed chunk-size line.
@@ -293,6 +299,11 @@ static int list_element(emhttp_parser *p, unsigned id, const uint8_t *e, size_t 
 #if CONFIG_EMHTTP_CHUNKED
     case EMHTTP_HN_TRANSFER_ENCODING: /* is chunked the final coding? */
         if (n == 7 && eq_ci(e, "chunked", 7)) {
+            /* at most once: until a Content-Length comes (refused with any
+             * Transfer-Encoding in headers_end()), remaining_ counts it */
+            if (!(p->flags_ & F_CL) && p->remaining_++ != 0) {
+                return EMHTTP_ERR_PROTOCOL;
+            }
             p->flags_ |= F_CHUNKED;
         } else if (n != 0) {
             p->flags_ &= (uint8_t)~F_CHUNKED;
@@ -561,8 +572,8 @@ static unsigned hex_value(uint8_t c)
 }
 
 /* chunk-size [ chunk-ext ] CRLF, the line checked as a header line (no CTL
- * but HTAB, at most max_head bytes); the extension is skipped.  A size
- * that does not fit len_t is refused, never truncated. */
+ * but HTAB, at most max_head bytes) and ended by CR LF; the extension is
+ * skipped.  A size that does not fit len_t is refused, never truncated. */
 static int st_chunk_size(emhttp_parser *p, const uint8_t *d, size_t len, size_t *pos)
 {
     const uint8_t *l = d + *pos;
@@ -573,6 +584,9 @@ static int st_chunk_size(emhttp_parser *p, const uint8_t *d, size_t len, size_t 
 
     if (rc != NEXT) {
         return chunk_rc(rc);
+    }
+    if (next != n + 2) {
+        return EMHTTP_ERR_BAD_CHUNK; /* a bare LF */
     }
     *pos += next;
     for (; i < n && (HC(l[i]) & HC_HEX); i++) {
@@ -596,12 +610,15 @@ static int st_chunk_size(emhttp_parser *p, const uint8_t *d, size_t len, size_t 
     return NEXT;
 }
 
-/* The empty line after chunk data. */
+/* The CR LF after chunk data. */
 static int st_chunk_crlf(emhttp_parser *p, const uint8_t *d, size_t len, size_t *pos)
 {
     size_t n = len - *pos, next = 0;
     int rc = line_stop(d + *pos, 0, n < 2 ? n : 2, n < 2, &next);
 
+    if (rc == NEXT && next != 2) {
+        rc = EMHTTP_ERR_BAD_CHUNK; /* a bare LF */
+    }
     if (rc == NEXT) {
         *pos += next;
         p->state_ = ST_CHUNK_SIZE;

@@ -39,6 +39,10 @@ typedef struct pd_outcome {
     size_t body_len;
     int keep_alive;
     size_t consumed; /* where the response ended in the input */
+    /* http_parser only, at the end of the last header section: its framing
+     * flags (F_CHUNKED; uses_transfer_encoding), for the fuzzer's model of
+     * its Transfer-Encoding scanner */
+    int node_chunked, node_uses_te;
     bool overflow;   /* the outcome did not fit (not compared) */
 } pd_outcome;
 
@@ -202,6 +206,8 @@ static int pdn_headers_done(http_parser *p)
 {
     pdn_ctx *c = p->data;
     c->o->status = p->status_code;
+    c->o->node_chunked = (p->flags & F_CHUNKED) != 0;
+    c->o->node_uses_te = p->uses_transfer_encoding;
     c->in_body = true;
     return c->head && p->status_code >= 200 ? 1 : 0; /* 1: no body follows (HEAD) */
 }

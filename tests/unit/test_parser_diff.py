@@ -145,7 +145,15 @@ case("cl-2^64", resp(headers=["Content-Length: 18446744073709551616"], body="ok"
 case("cl-huge", resp(headers=["Content-Length: 99999999999999999999999"], body="ok"))
 case("cl-and-te", resp(headers=["Content-Length: 5", "Transfer-Encoding: chunked"],
                        body=chunked("hi")), h11_="D6")
-case("te-chunked-twice", resp(headers=["Transfer-Encoding: chunked, chunked"], body=chunked("hi")), both="D7")
+case("te-chunked-twice", resp(headers=["Transfer-Encoding: chunked, chunked"], body=chunked("hi")), node="D7")
+case("te-chunked-twice-fields", resp(headers=["Transfer-Encoding: chunked", "Transfer-Encoding: chunked"],
+                                     body=chunked("hi")), node="D7")
+case("te-chunked-gzip-chunked", resp(headers=["Transfer-Encoding: chunked, gzip, chunked"],
+                                     body=chunked("hi")), node="D7")
+case("te-gzip-chunked-chunked", resp(headers=["Transfer-Encoding: gzip, chunked, chunked"],
+                                     body=chunked("hi")), node="D7")
+case("te-chunked-twice-204", resp(status="204 No Content",
+                                  headers=["Transfer-Encoding: chunked, chunked"]), node="D7")
 case("te-not-final", resp(headers=["Transfer-Encoding: chunked, gzip"], body="raw to the end"), h11_="D4")
 case("te-identity", resp(headers=["Transfer-Encoding: identity"], body="raw to the end"), h11_="D4")
 case("te-empty", resp(headers=["Transfer-Encoding:"], body="raw to the end"), h11_="D4")
@@ -172,10 +180,22 @@ case("trailer-obs-fold", resp(headers=["Transfer-Encoding: chunked"],
                               body=chunked("hi", trailers=["X-T: 1", " 2"])), both="D5")
 case("trailer-bad-name", resp(headers=["Transfer-Encoding: chunked"],
                               body=chunked("hi", trailers=["X T: 1"])), node="D10")
+case("proxy-connection-close", resp(headers=["Proxy-Connection: close", "Content-Length: 2"],
+                                    body="ok"), node="D19")
+case("connection-name-longer", resp(headers=["Connectionx: close", "Content-Length: 2"], body="ok"))
+case("content-length-name-longer", resp(headers=["Content-Lengthx: 5", "Content-Length: 2"],
+                                        body="ok"))
 case("bare-lf-all", resp(headers=["Content-Length: 2"], body="ok", eol="\n"))
 case("bare-lf-one", b"HTTP/1.1 200 OK\r\nX-A: b\nContent-Length: 2\r\n\r\nok")
 case("bare-lf-end", b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\nok")
-case("bare-lf-chunk", resp(headers=["Transfer-Encoding: chunked"], body="2\nhi\n0\n\n"), both="D12")
+case("bare-lf-chunk", resp(headers=["Transfer-Encoding: chunked"], body="2\nhi\n0\n\n"))
+case("bare-lf-chunk-size", resp(headers=["Transfer-Encoding: chunked"], body="2\nhi\r\n0\r\n\r\n"))
+case("bare-lf-chunk-ext", resp(headers=["Transfer-Encoding: chunked"], body="2;a=b\nhi\r\n0\r\n\r\n"))
+case("bare-lf-chunk-data", resp(headers=["Transfer-Encoding: chunked"], body="2\r\nhi\n0\r\n\r\n"))
+case("bare-lf-last-chunk", resp(headers=["Transfer-Encoding: chunked"], body="2\r\nhi\r\n0\n\r\n"))
+case("bare-lf-trailer", resp(headers=["Transfer-Encoding: chunked"], body="2\r\nhi\r\n0\r\nX-T: 1\n\r\n"))
+case("bare-lf-trailer-end", resp(headers=["Transfer-Encoding: chunked"], body="2\r\nhi\r\n0\r\n\n")
+     + resp(headers=["Content-Length: 2"], body="ok"))
 case("bare-cr", b"HTTP/1.1 200 OK\rX-A: b\r\nContent-Length: 2\r\n\r\nok", node="D11")
 case("nul-value", resp(headers=["Content-Length: 2", "X-A: a\x00b"], body="ok"))
 case("nul-name", resp(headers=["Content-Length: 2", "X\x00A: b"], body="ok"))
