@@ -71,7 +71,8 @@ class TlsCliAgainstNginx(unittest.TestCase):
         e = entries[0]
         self.assertEqual((e["ssl_protocol"], e["ssl_server_name"]), ("TLSv1.2", "localhost"))
         self.assertIn(e["ssl_curve"], ("prime256v1", "X25519"))
-        self.assertIn("GCM", e["ssl_cipher"])
+        # the default order (CONFIG_EMHTTP_TLS_CHACHA_FIRST): nginx follows it
+        self.assertEqual(e["ssl_cipher"], "ECDHE-ECDSA-CHACHA20-POLY1305")
         self.assertEqual({x["ssl_session_reused"] for x in entries}, {"."})
         self.assertEqual({(x["request_method"], x["status"]) for x in entries}, {("POST", 200)})
 
@@ -147,6 +148,25 @@ class TlsCliAgainstNginx(unittest.TestCase):
         with tls_fixtures.TlsNginx(self.pki, cert="selfsigned") as ng:
             rc, out, err = cli(["-k", "--pinnedpubkey", self.pki.pin("selfsigned"), ng.url("/api")])
             self.assertEqual((rc, out), (0, b'{"ok":true}'), err)
+
+    def test_suite_order_default_and_server_preference(self):
+        """ChaCha20-Poly1305 is offered first (docs/tls-suites.md); a server
+        preferring its own order gets AES-128-GCM or AES-256-GCM."""
+        for ciphers, want in ((None, "ECDHE-ECDSA-CHACHA20-POLY1305"),
+                              ("ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-CHACHA20-POLY1305",
+                               "ECDHE-ECDSA-AES128-GCM-SHA256"),
+                              ("ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-ECDSA-AES256-GCM-SHA384")):
+            with self.subTest(ciphers=ciphers), \
+                    tls_fixtures.TlsNginx(self.pki, ciphers=ciphers) as ng:
+                rc, out, err = cli(["-v"] + self.cacert() + [ng.url("/api", host="localhost")])
+                self.assertEqual((rc, out), (0, b'{"ok":true}'), err)
+                entries = ng.wait_log_count(1)
+                self.assertEqual(entries[0]["ssl_cipher"], want)
+                mbed = "TLS-" + want.replace("-AES128-", "-WITH-AES-128-") \
+                    .replace("-AES256-", "-WITH-AES-256-").replace("-CHACHA20-", "-WITH-CHACHA20-")
+                if "CHACHA20" in want:
+                    mbed += "-SHA256"
+                self.assertIn(" / " + mbed, err.decode() if isinstance(err, bytes) else err)
 
     def test_handshake_failures_exit_35(self):
         with tls_fixtures.TlsNginx(self.pki, protocols="TLSv1.3") as ng:

@@ -246,6 +246,8 @@ class TlsNginx(Nginx):
              (1 forces a reconnect for every request).
     protocols: nginx's ssl_protocols; ecdh_curve: nginx's ssl_ecdh_curve
              (None = its default, which follows the client's preference).
+    ciphers: nginx's ssl_ciphers for TLS 1.2, with the server's order
+             preferred (None = its default, which follows the client's).
     client_ca: a CA file: ask for a client certificate issued by it
              (ssl_verify_client on; logged as ssl_client_verify SUCCESS /
              NONE / FAILED:reason and ssl_client_s_dn).
@@ -264,7 +266,8 @@ class TlsNginx(Nginx):
     ]
 
     def __init__(self, pki, cert="good", tickets=True, cache=False, keepalive_requests=None,
-                 protocols="TLSv1.2 TLSv1.3", ecdh_curve=None, client_ca=None, **kw):
+                 protocols="TLSv1.2 TLSv1.3", ecdh_curve=None, client_ca=None, ciphers=None,
+                 **kw):
         super().__init__(**kw)
         self.pki = pki
         self.cert = cert
@@ -274,6 +277,7 @@ class TlsNginx(Nginx):
         self.protocols = protocols
         self.ecdh_curve = ecdh_curve
         self.client_ca = client_ca
+        self.ciphers = ciphers
         self.scheme = "https"
 
     def _prepare_dir(self):
@@ -297,6 +301,8 @@ class TlsNginx(Nginx):
         lines.append("ssl_session_cache %s;" % ("shared:EMHTTP:1m" if self.cache else "off"))
         if self.ecdh_curve is not None:
             lines.append("ssl_ecdh_curve %s;" % self.ecdh_curve)
+        if self.ciphers is not None:
+            lines += ["ssl_ciphers %s;" % self.ciphers, "ssl_prefer_server_ciphers on;"]
         if self.keepalive_requests is not None:
             lines.append("keepalive_requests %d;" % self.keepalive_requests)
         if self.client_ca is not None:

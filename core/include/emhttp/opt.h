@@ -313,6 +313,12 @@
 #define CONFIG_EMHTTP_TLS_CLIENT_CERT EMHTTP_DEFAULT_Y_
 #endif
 
+/** Default cipher suite order: 1 offers ChaCha20-Poly1305 before AES-GCM
+ *  (cheaper without AES hardware, docs/tls-suites.md), 0 AES-GCM first. */
+#ifndef CONFIG_EMHTTP_TLS_CHACHA_FIRST
+#define CONFIG_EMHTTP_TLS_CHACHA_FIRST EMHTTP_DEFAULT_Y_
+#endif
+
 /* ---- logging ----------------------------------------------------------- */
 
 /** Log level: 0 off, 1 errors, 2 warnings, 3 info, 4 debug (emhttp/log.h).
@@ -446,6 +452,9 @@
 #if !EMHTTP_OPT_BOOL_(CONFIG_EMHTTP_TLS_CLIENT_CERT)
 #error "CONFIG_EMHTTP_TLS_CLIENT_CERT must be 0 or 1"
 #endif
+#if !EMHTTP_OPT_BOOL_(CONFIG_EMHTTP_TLS_CHACHA_FIRST)
+#error "CONFIG_EMHTTP_TLS_CHACHA_FIRST must be 0 or 1"
+#endif
 #if CONFIG_EMHTTP_LOG_LEVEL < 0 || CONFIG_EMHTTP_LOG_LEVEL > 4
 #error "CONFIG_EMHTTP_LOG_LEVEL must be between 0 (off) and 4 (debug)"
 #endif
@@ -474,6 +483,7 @@
     X(CONFIG_EMHTTP_TLS)                                                                  \
     X(CONFIG_EMHTTP_TLS_MAX_FRAG_LEN) X(CONFIG_EMHTTP_TLS_ECP_MAX_OPS)                    \
     X(CONFIG_EMHTTP_TLS_MAX_PINS) X(CONFIG_EMHTTP_TLS_RESUME)                        \
-    X(CONFIG_EMHTTP_TLS_CLIENT_CERT) X(CONFIG_EMHTTP_LOG_LEVEL)
+    X(CONFIG_EMHTTP_TLS_CLIENT_CERT) X(CONFIG_EMHTTP_TLS_CHACHA_FIRST)                  \
+    X(CONFIG_EMHTTP_LOG_LEVEL)
 
 #endif /* EMHTTP_OPT_H */

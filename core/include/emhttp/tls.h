@@ -151,7 +151,8 @@ typedef struct emhttp_tls_config {
      *  or 4096; 0 = CONFIG_EMHTTP_TLS_MAX_FRAG_LEN; 16384 = never ask. */
     uint16_t max_frag_len;
     /** Zero-terminated list of IANA cipher suite ids to offer; NULL = the
-     *  default (ECDHE-ECDSA/RSA with AES-128/256-GCM, ChaCha20-Poly1305).
+     *  default (ECDHE-ECDSA/RSA with ChaCha20-Poly1305, AES-128-GCM,
+     *  AES-256-GCM; AES-GCM first with CONFIG_EMHTTP_TLS_CHACHA_FIRST 0).
      *  Borrowed for the context's lifetime. */
     const int *ciphersuites;
     /** Client certificate for mutual TLS (CONFIG_EMHTTP_TLS_CLIENT_CERT),
