@@ -16,6 +16,9 @@ what the servers saw (nginx's access log, dnsmasq's query log).
     sys_big_body        the same on NO_SYS=0
     example             examples/lwip (board-style super-loop with the outbox)
     https_100           100 HTTPS requests over one TLS connection, certificate verified
+    dead_connection     the kept-alive connection black-holed (nftables): GET re-sent once on a
+                        fresh lwIP connection, POST fails with ERR_TIMEOUT_FIRST_BYTE, then success
+    sys_dead_connection the same on NO_SYS=0
 
 Every scenario runs in its own namespace (netns.enter); without the
 privileges for that it exits 77 (skipped).  EMHTTP_KEEP_FIXTURES=1 keeps
@@ -33,6 +36,7 @@ ERR_CONNECT = -8
 ERR_CLOSED = -12
 ERR_RESET = -13
 ERR_DNS_TIMEOUT = -7
+ERR_TIMEOUT_FIRST_BYTE = -14
 ERR_TLS_CERT_UNTRUSTED = -101
 ERR_TLS_CERT_HOSTNAME = -104
 
@@ -255,6 +259,63 @@ def peer_errors():
         check(r["last_rc"] == ERR_CONNECT, "want EMHTTP_ERR_CONNECT", r)
 
 
+def dead_connection(driver="lwip_driver"):
+    """A NAT drops the idle connection's mapping silently: nftables on the
+    Linux side of the tap drops every packet from or to lwIP's port of the
+    kept-alive connection (no FIN, no RST either way).  A GET sent into it
+    is taken for dead at its first-byte timeout and re-sent once on a
+    fresh lwIP connection, where it succeeds; then the same with a POST
+    (no Idempotency-Key): not re-sent, EMHTTP_ERR_TIMEOUT_FIRST_BYTE, and
+    the next request succeeds on a fresh connection.  The peer server's
+    log says on which connection each request arrived."""
+    problem = netns.nft_problem()
+    if problem:
+        netns.skip(problem)
+    first_byte = 1000
+    with Dnsmasq(), fixtures.PeerServer(host=HOST_IP) as peer, netns.Blackhole() as bh:
+        with Driver(driver, ["--port", peer.port, "--first-byte", first_byte]) as d:
+            ok1 = d.req("GET", "/ok")
+            check(ok1["ok"] == 1, "first request", ok1)
+            bh.drop(peer.wait_event("accept")[0]["peer_port"])
+            get = d.req("GET", "/ok")
+            dropped_get = bh.dropped()
+            bh.drop(peer.wait_event("accept", count=2)[1]["peer_port"])
+            post = d.req("POST", "/ok")
+            after = d.req("GET", "/ok")
+            st = d.stats()
+        for what, r in (("first GET", ok1), ("GET into the black hole", get),
+                        ("POST into the black hole", post), ("GET after", after)):
+            print("%s:" % what, r)
+        print("packets dropped: %d during the GET, %d in all" % (dropped_get, bh.dropped()))
+        print("recovery: the GET took %d ms with a %d ms first-byte timeout (%d ms after it)"
+              % (get["ms"], first_byte, get["ms"] - first_byte))
+        check(dropped_get >= 1, "nothing was dropped: the test tested nothing")
+        # the GET: one fresh connection for it, sent once more, answered there
+        check((get["ok"], get["last_rc"], get["connects"], get["resends"]) == (1, 0, 1, 1),
+              "GET into the dead connection: want success after one re-send on a fresh "
+              "connection", get)
+        check(get["ms"] >= first_byte, "the GET did not wait for its first-byte timeout", get)
+        # the POST: not re-sent, the definite error; the client goes on
+        check((post["last_rc"], post["connects"], post["resends"]) ==
+              (ERR_TIMEOUT_FIRST_BYTE, 0, 0), "POST into the dead connection", post)
+        check((after["ok"], after["connects"], after["resends"]) == (1, 1, 0),
+              "the request after the POST: success on a fresh connection", after)
+        print("figures:", figures(st), "| retries=%d" % st["client"]["retries"])
+        c = st["client"]
+        check((c["requests"], c["errors"], c["connects"], c["retries"]) == (4, 1, 3, 1),
+              "client counters", c)
+        check_pools(st)
+        accepts = peer.events("accept")
+        on = [[e["method"] for e in peer.requests_on(a["conn"])] for a in accepts]
+        print("server: requests per connection:", on)
+        # the copies sent into the black hole never arrived; the POST nowhere
+        check(on == [["GET"], ["GET"], ["GET"]], "server side", on)
+
+
+def sys_dead_connection():
+    dead_connection("lwip_driver_sys")
+
+
 def padded_json(n):
     """The driver's large POST body: {"pad":"xx...x"} of n bytes."""
     return b'{"pad":"' + b"x" * (n - 10) + b'"}'
@@ -368,7 +429,7 @@ def https_refused(pki):
 
 SCENARIOS = {f.__name__: f for f in (
     requests_1000, sys_requests_1000, reconnect_dns_ttl, dns_errors, peer_errors, big_body,
-    sys_big_body, example, https_100)}
+    sys_big_body, example, https_100, dead_connection, sys_dead_connection)}
 
 
 def main(argv):
