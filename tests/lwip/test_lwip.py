@@ -275,31 +275,34 @@ def dead_connection(driver="lwip_driver"):
     with Dnsmasq(), fixtures.PeerServer(host=HOST_IP) as peer, netns.Blackhole() as bh:
         with Driver(driver, ["--port", peer.port, "--first-byte", first_byte]) as d:
             ok1 = d.req("GET", "/ok")
+            print("first GET:", ok1)
             check(ok1["ok"] == 1, "first request", ok1)
             bh.drop(peer.wait_event("accept")[0]["peer_port"])
             get = d.req("GET", "/ok")
             dropped_get = bh.dropped()
+            print("GET into the black hole:", get)
+            print("packets dropped during the GET: %d; it took %d ms with a %d ms first-byte "
+                  "timeout (recovered %d ms after it)"
+                  % (dropped_get, get["ms"], first_byte, get["ms"] - first_byte))
+            check(dropped_get >= 1, "nothing was dropped: the test tested nothing")
+            # one fresh connection for it, sent once more, answered there
+            check((get["ok"], get["last_rc"], get["connects"], get["resends"]) == (1, 0, 1, 1),
+                  "GET into the dead connection: want success after one re-send on a fresh "
+                  "connection", get)
+            check(get["ms"] >= first_byte, "the GET did not wait for its first-byte timeout",
+                  get)
             bh.drop(peer.wait_event("accept", count=2)[1]["peer_port"])
             post = d.req("POST", "/ok")
+            print("POST into the black hole:", post)
+            # not re-sent (it may have been processed): the definite error
+            check((post["last_rc"], post["connects"], post["resends"]) ==
+                  (ERR_TIMEOUT_FIRST_BYTE, 0, 0), "POST into the dead connection", post)
             after = d.req("GET", "/ok")
+            print("GET after:", after)
+            check((after["ok"], after["connects"], after["resends"]) == (1, 1, 0),
+                  "the request after the POST: success on a fresh connection", after)
             st = d.stats()
-        for what, r in (("first GET", ok1), ("GET into the black hole", get),
-                        ("POST into the black hole", post), ("GET after", after)):
-            print("%s:" % what, r)
-        print("packets dropped: %d during the GET, %d in all" % (dropped_get, bh.dropped()))
-        print("recovery: the GET took %d ms with a %d ms first-byte timeout (%d ms after it)"
-              % (get["ms"], first_byte, get["ms"] - first_byte))
-        check(dropped_get >= 1, "nothing was dropped: the test tested nothing")
-        # the GET: one fresh connection for it, sent once more, answered there
-        check((get["ok"], get["last_rc"], get["connects"], get["resends"]) == (1, 0, 1, 1),
-              "GET into the dead connection: want success after one re-send on a fresh "
-              "connection", get)
-        check(get["ms"] >= first_byte, "the GET did not wait for its first-byte timeout", get)
-        # the POST: not re-sent, the definite error; the client goes on
-        check((post["last_rc"], post["connects"], post["resends"]) ==
-              (ERR_TIMEOUT_FIRST_BYTE, 0, 0), "POST into the dead connection", post)
-        check((after["ok"], after["connects"], after["resends"]) == (1, 1, 0),
-              "the request after the POST: success on a fresh connection", after)
+        print("packets dropped in all: %d" % bh.dropped())
         print("figures:", figures(st), "| retries=%d" % st["client"]["retries"])
         c = st["client"]
         check((c["requests"], c["errors"], c["connects"], c["retries"]) == (4, 1, 3, 1),
