@@ -49,7 +49,7 @@ import netns  # noqa: E402
 ERR_TIMEOUT_FIRST_BYTE = -14
 TIMING_REUSED = 0x01
 HOST = "127.0.0.1"
-FIRST_BYTE_MS = 1000
+FIRST_BYTE_MS = 2000  # short enough to wait out, long enough for a loaded VM
 MAX_TIME_MS = 10000   # only a bound: each request ends well before it
 IDLE_REUSE_MS = 300
 IDLE_MS = 800         # the idle time in the idle-reuse tests (> IDLE_REUSE_MS)
@@ -229,7 +229,7 @@ class DeadConnection(unittest.TestCase):
                        ["GET:/ok", "sleep:%d" % IDLE_MS, "GET:/ok"]) as d:
             (a, b), st = d.finish()
             # the client closed the idle connection (the server reads its FIN)
-            closed = peer.wait_event("close", conn=conn_id(peer, 0))
+            closed = peer.wait_event("close", conn=conn_id(peer, 0), timeout=30)
         print("\nidle %d ms, limit %d ms: connects=%d ka_expired=%d retries=%d; server: %d "
               "connections, the first closed (%s)"
               % (IDLE_MS, IDLE_REUSE_MS, st["connects"], st["ka_expired"], st["retries"],

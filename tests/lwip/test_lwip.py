@@ -271,7 +271,7 @@ def dead_connection(driver="lwip_driver"):
     problem = netns.nft_problem()
     if problem:
         netns.skip(problem)
-    first_byte = 1000
+    first_byte = 2000  # short enough to wait out, long enough for a loaded VM
     with Dnsmasq(), fixtures.PeerServer(host=HOST_IP) as peer, netns.Blackhole() as bh:
         with Driver(driver, ["--port", peer.port, "--first-byte", first_byte]) as d:
             ok1 = d.req("GET", "/ok")
