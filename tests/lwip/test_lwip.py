@@ -17,7 +17,8 @@ what the servers saw (nginx's access log, dnsmasq's query log).
     example             examples/lwip (board-style super-loop with the outbox)
     https_100           100 HTTPS requests over one TLS connection, certificate verified
     dead_connection     the kept-alive connection black-holed (nftables): GET re-sent once on a
-                        fresh lwIP connection, POST fails with ERR_TIMEOUT_FIRST_BYTE, then success
+                        fresh lwIP connection, POST fails with ERR_TIMEOUT_FIRST_BYTE, then success;
+                        idle past --idle-reuse: replaced before use, never met
     sys_dead_connection the same on NO_SYS=0
 
 Every scenario runs in its own namespace (netns.enter); without the
@@ -313,6 +314,30 @@ def dead_connection(driver="lwip_driver"):
         print("server: requests per connection:", on)
         # the copies sent into the black hole never arrived; the POST nowhere
         check(on == [["GET"], ["GET"], ["GET"]], "server side", on)
+    idle_past_limit(driver)
+
+
+def idle_past_limit(driver):
+    """The idle-reuse limit on lwIP: black-holed, then idle past the limit,
+    the connection is replaced before use - the request never meets it
+    (no first-byte wait, no re-send)."""
+    limit_ms, idle_s = 300, 0.8
+    with Dnsmasq(), fixtures.PeerServer(host=HOST_IP) as peer, netns.Blackhole() as bh:
+        with Driver(driver, ["--port", peer.port, "--first-byte", 2000,
+                             "--idle-reuse", limit_ms]) as d:
+            ok1 = d.req("GET", "/ok")
+            check(ok1["ok"] == 1, "first request", ok1)
+            bh.drop(peer.wait_event("accept")[0]["peer_port"])
+            time.sleep(idle_s)  # the idleness is what is tested
+            r = d.req("GET", "/ok")
+            st = d.stats()
+        print("black-holed and idle %.1f s past a %d ms limit:" % (idle_s, limit_ms), r)
+        check((r["ok"], r["connects"], r["resends"]) == (1, 1, 0),
+              "want a fresh connection before use, no re-send", r)
+        c = st["client"]
+        check((c["connects"], c["ka_expired"], c["retries"]) == (2, 1, 0), "client counters", c)
+        on = [[e["method"] for e in peer.requests_on(a["conn"])] for a in peer.events("accept")]
+        check(on == [["GET"], ["GET"]], "server side", on)
 
 
 def sys_dead_connection():
