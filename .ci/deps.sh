@@ -10,7 +10,7 @@ PACKAGES=(
   dnsmasq-base dpkg-dev tmux curl
   gcc-arm-none-eabi libnewlib-arm-none-eabi gcc-riscv64-unknown-elf python3-kconfiglib pkg-config
   kconfig-frontends qemu-system-arm python3-aiohttp gnuplot-nox
-  libhttp-parser-dev python3-h11 time
+  libhttp-parser-dev python3-h11 time nftables
 )
 
 missing=()

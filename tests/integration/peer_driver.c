@@ -9,6 +9,10 @@
  *   STEP: METHOD:PATH     e.g. GET:/ok  POST:/eof-before-response
  *         JSON:PATH       GET, body collected and parsed as JSON
  *         sleep:MS        pause (connection idle)
+ *         wait:LABEL      print {"wait":"LABEL"} and block until a line
+ *                         arrives on stdin (the test changes the network
+ *                         meanwhile, e.g. black-holes the idle connection);
+ *                         EOF on stdin ends the run (exit 3)
  *         PAIR:PATH1|PATH2  GET PATH1; GET PATH2 submitted from PATH1's
  *                         on_complete (same poll, no pause): two lines
  *   --rx N: receive buffer of N bytes (256..16384, default 2048).
@@ -16,6 +20,9 @@
  *   or --redirect-buf BYTES); --other-origins: also to another origin;
  *   --auth: every METHOD:PATH step carries "Authorization: Bearer
  *   sekrit" and "Cookie: c=1".
+ *   --idempotency-key: every METHOD:PATH step carries "Idempotency-Key:
+ *   k-1" (a POST may then be re-sent after a dead reused connection).
+ *   --idle-reuse MS: emhttp_config.idle_reuse_ms.
  *   --origins-consent / --origins-refuse: an on_origin callback that
  *   agrees / refuses (its calls are counted: "origin_calls" in stats).
  *   STEP ORIGIN:HOST:PORT: emhttp_client_set_origin() (http, the same
@@ -63,7 +70,7 @@ static emhttp_posix net;
 static emhttp_client cli;
 static uint8_t tx[1024], rx[16384];
 static char redirect_buf[4096];
-static bool with_auth;
+static bool with_auth, with_key;
 static unsigned origin_calls;
 static int origin_answer;
 
@@ -99,6 +106,19 @@ static void run_origin_step(const char *step, const char *spec)
 #endif
 static const emhttp_header auth_headers[] = {EMHTTP_HEADER("Authorization", "Bearer sekrit"),
                                              EMHTTP_HEADER("Cookie", "c=1")};
+static const emhttp_header key_header[] = {EMHTTP_HEADER("Idempotency-Key", "k-1")};
+
+/* wait:LABEL - tell the test, then wait for its go-ahead on stdin. */
+static void run_wait_step(const char *label)
+{
+    char line[64];
+    printf("{\"wait\":\"%s\"}\n", label);
+    fflush(stdout);
+    if (fgets(line, sizeof line, stdin) == NULL) {
+        fprintf(stderr, "wait:%s: stdin closed\n", label);
+        exit(3);
+    }
+}
 
 static void sleep_ms(long ms)
 {
@@ -198,6 +218,10 @@ static void run_step(const char *step)
         run_json_step(step, path);
         return;
     }
+    if (!strcmp(method, "wait")) {
+        run_wait_step(path);
+        return;
+    }
     if (!strcmp(method, "PAIR")) {
         run_pair_step(path);
         return;
@@ -214,8 +238,8 @@ static void run_step(const char *step)
     emhttp_request req = {.method = method, .target = path, .cbs = &cbs, .user = &sum,
                           .body = post || put ? json : NULL,
                           .body_len = post || put ? sizeof json - 1 : 0,
-                          .headers = with_auth ? auth_headers : NULL,
-                          .header_count = with_auth ? 2 : 0};
+                          .headers = with_auth ? auth_headers : with_key ? key_header : NULL,
+                          .header_count = with_auth ? 2 : with_key ? 1 : 0};
     long t0 = now_ms();
     int rc = emhttp_request_sync(&cli, &req);
     printf("{\"step\":\"%s\",\"rc\":%d,\"err\":\"%s\",\"status\":%d,\"len\":%zu,\"fnv\":\"%016llx\","
@@ -362,10 +386,18 @@ int main(int argc, char **argv)
 #endif
         } else if (!strcmp(argv[i], "--auth")) {
             with_auth = true;
+        } else if (!strcmp(argv[i], "--idempotency-key")) {
+            with_key = true;
+        } else if (!strcmp(argv[i], "--idle-reuse") && i + 1 < argc) {
+            cfg.idle_reuse_ms = (uint32_t)atol(argv[++i]);
         } else {
             fprintf(stderr, "unknown option %s\n", argv[i]);
             return 2;
         }
+    }
+    if (with_auth && with_key) {
+        fprintf(stderr, "--auth and --idempotency-key do not mix\n");
+        return 2;
     }
     if (emhttp_posix_init(&net) != EMHTTP_OK) {
         return 1;

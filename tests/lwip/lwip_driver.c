@@ -9,7 +9,7 @@
  *   lwip_driver [--tap NAME] [--ip A] [--gw A] [--dns A] [--host NAME]
  *               [--port N] [--rx BYTES] [--dns-ttl S] [--dns-timeout MS]
  *               [--connect-timeout MS] [--first-byte MS] [--max-time MS]
- *               [--cacert FILE]
+ *               [--idle-reuse MS] [--cacert FILE]
  *
  * --cacert (TLS builds): HTTPS to --host, the server's certificate
  * verified against the CA in FILE (PEM) for that host name.
@@ -24,6 +24,10 @@
  *                                      until the port refused a segment
  *   stats                              client, port, lwIP and tap counters
  *   quit
+ *
+ * A req answer: requests ok, every result's count, the last request's
+ * result, status, body length and FNV-1a, the batch's ms, and the last
+ * request's timing facts (connects opened for it, resends).
  */
 #define _GNU_SOURCE 1
 
@@ -64,11 +68,11 @@
 
 typedef struct options {
     const char *tap, *ip, *gw, *dns, *host, *cacert;
-    long port, rx, dns_ttl, dns_timeout, connect_timeout, first_byte, max_time;
+    long port, rx, dns_ttl, dns_timeout, connect_timeout, first_byte, max_time, idle_reuse;
 } options;
 
 static options opt = {"emtap0", "192.0.2.2", "192.0.2.1", "192.0.2.1", "api.test", NULL,
-                      80, 2048, 3600, 3000, 5000, 10000, 60000};
+                      80, 2048, 3600, 3000, 5000, 10000, 60000, 0};
 
 static emhttp_tapif tap;
 static struct netif netif;
@@ -93,6 +97,7 @@ static int parse_option(const char *name, const char *val)
         {"--dns-timeout", NULL, &opt.dns_timeout},
         {"--connect-timeout", NULL, &opt.connect_timeout},
         {"--first-byte", NULL, &opt.first_byte}, {"--max-time", NULL, &opt.max_time},
+        {"--idle-reuse", NULL, &opt.idle_reuse},
     };
     for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++) {
         if (strcmp(name, tab[i].name) == 0) {
@@ -240,6 +245,7 @@ static void client_up(void)
         .first_byte_timeout_ms = (uint32_t)opt.first_byte,
         .request_timeout_ms = (uint32_t)opt.max_time,
         .dns_timeout_ms = (uint32_t)opt.dns_timeout, .dns_ttl_s = (uint32_t)opt.dns_ttl,
+        .idle_reuse_ms = (uint32_t)opt.idle_reuse,
     };
 
     if (emhttp_lwip_init(&net) != EMHTTP_OK) {
@@ -267,6 +273,7 @@ typedef struct batch {
     long delay_us;     /* slow consumer: pause per body piece */
     long body_len;     /* POST: a padded JSON body of this size (0: small) */
     unsigned ok, nrc;
+    unsigned connects, resends; /* the last request's (CONFIG_EMHTTP_TIMING) */
     int status, last_rc;
     struct {
         int rc;
@@ -336,15 +343,20 @@ static void one_request(batch *b, const char *method, const char *path, long seq
     b->last_rc = emhttp_request_sync(&cli, &req);
     b->status = req.status;
     b->ok += b->last_rc == EMHTTP_OK && req.status == 200;
+#if CONFIG_EMHTTP_TIMING
+    b->connects = req.timing.connects;
+    b->resends = req.timing.resends;
+#endif
     count_rc(b, b->last_rc);
 }
 
 static void print_batch(const batch *b, long n, uint32_t ms)
 {
     printf("{\"cmd\":\"req\",\"n\":%ld,\"ok\":%u,\"last_rc\":%d,\"err\":\"%s\",\"status\":%d,"
-           "\"len\":%zu,\"fnv\":\"%016llx\",\"ms\":%u,\"rcs\":{",
+           "\"len\":%zu,\"fnv\":\"%016llx\",\"ms\":%u,\"connects\":%u,\"resends\":%u,"
+           "\"rcs\":{",
            n, b->ok, b->last_rc, emhttp_strerror(b->last_rc), b->status, b->len,
-           (unsigned long long)b->fnv, (unsigned)ms);
+           (unsigned long long)b->fnv, (unsigned)ms, b->connects, b->resends);
     for (unsigned i = 0; i < b->nrc; i++) {
         printf("%s\"%d\":%u", i ? "," : "", b->rcs[i].rc, b->rcs[i].n);
     }

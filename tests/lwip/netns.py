@@ -332,3 +332,70 @@ class Driver:
 
     def stats(self):
         return self.command("stats", 30.0)
+
+
+# ---------------------------------------------------------------------------
+# a silently dead connection (nftables)
+
+NFT = "/usr/sbin/nft"
+
+
+def nft_problem():
+    """Why nftables cannot be used here (None when it can).  Call inside
+    the namespace: it tries a table of its own and removes it."""
+    if not os.path.exists(NFT):
+        return "no %s (Debian package nftables, .ci/deps.sh)" % NFT
+    rc = subprocess.run([NFT, "add table inet emhttp_probe ; delete table inet emhttp_probe"],
+                        capture_output=True, text=True, timeout=30)
+    if rc.returncode != 0:
+        return "nft cannot create a table in this namespace: " + rc.stderr.strip()
+    return None
+
+
+class Blackhole:
+    """Black-holes TCP connections in this namespace, as a NAT that dropped
+    its mapping does: every packet of the connection from or to a given
+    local port of the client is dropped, in both directions, on the input
+    and the output hook (so no FIN, no RST, no ACK gets through either
+    way; other connections are untouched).  Each rule counts what it
+    dropped (dropped()).  The table lives in the test's namespace only
+    and goes with it; stop() removes it earlier."""
+
+    TABLE = "emhttp_blackhole"
+
+    def __init__(self):
+        self.ports = []
+
+    def __enter__(self):
+        self._nft("add table inet %s" % self.TABLE)
+        for hook in ("input", "output"):
+            self._nft("add chain inet %s %s { type filter hook %s priority -10 ; }"
+                      % (self.TABLE, hook, hook))
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+        return False
+
+    def stop(self):
+        subprocess.run([NFT, "delete table inet %s" % self.TABLE], capture_output=True,
+                       timeout=30)
+
+    def _nft(self, cmd):
+        rc = subprocess.run([NFT, cmd], capture_output=True, text=True, timeout=30)
+        if rc.returncode != 0:
+            raise NetnsError("nft %s: %s" % (cmd, rc.stderr.strip()))
+        return rc.stdout
+
+    def drop(self, port):
+        """From now on drop every TCP packet from or to local port @p port."""
+        for hook in ("input", "output"):
+            for field in ("sport", "dport"):
+                self._nft("add rule inet %s %s tcp %s %d counter drop"
+                          % (self.TABLE, hook, field, port))
+        self.ports.append(port)
+
+    def dropped(self):
+        """Packets the rules dropped so far (all of them)."""
+        text = self._nft("list table inet %s" % self.TABLE)
+        return sum(int(n) for n in re.findall(r"counter packets (\d+)", text))

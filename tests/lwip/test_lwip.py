@@ -16,6 +16,10 @@ what the servers saw (nginx's access log, dnsmasq's query log).
     sys_big_body        the same on NO_SYS=0
     example             examples/lwip (board-style super-loop with the outbox)
     https_100           100 HTTPS requests over one TLS connection, certificate verified
+    dead_connection     the kept-alive connection black-holed (nftables): GET re-sent once on a
+                        fresh lwIP connection, POST fails with ERR_TIMEOUT_FIRST_BYTE, then success;
+                        idle past --idle-reuse: replaced before use, never met
+    sys_dead_connection the same on NO_SYS=0
 
 Every scenario runs in its own namespace (netns.enter); without the
 privileges for that it exits 77 (skipped).  EMHTTP_KEEP_FIXTURES=1 keeps
@@ -33,6 +37,7 @@ ERR_CONNECT = -8
 ERR_CLOSED = -12
 ERR_RESET = -13
 ERR_DNS_TIMEOUT = -7
+ERR_TIMEOUT_FIRST_BYTE = -14
 ERR_TLS_CERT_UNTRUSTED = -101
 ERR_TLS_CERT_HOSTNAME = -104
 
@@ -255,6 +260,90 @@ def peer_errors():
         check(r["last_rc"] == ERR_CONNECT, "want EMHTTP_ERR_CONNECT", r)
 
 
+def dead_connection(driver="lwip_driver"):
+    """A NAT drops the idle connection's mapping silently: nftables on the
+    Linux side of the tap drops every packet from or to lwIP's port of the
+    kept-alive connection (no FIN, no RST either way).  A GET sent into it
+    is taken for dead at its first-byte timeout and re-sent once on a
+    fresh lwIP connection, where it succeeds; then the same with a POST
+    (no Idempotency-Key): not re-sent, EMHTTP_ERR_TIMEOUT_FIRST_BYTE, and
+    the next request succeeds on a fresh connection.  The peer server's
+    log says on which connection each request arrived."""
+    problem = netns.nft_problem()
+    if problem:
+        netns.skip(problem)
+    first_byte = 2000  # short enough to wait out, long enough for a loaded VM
+    with Dnsmasq(), fixtures.PeerServer(host=HOST_IP) as peer, netns.Blackhole() as bh:
+        with Driver(driver, ["--port", peer.port, "--first-byte", first_byte]) as d:
+            ok1 = d.req("GET", "/ok")
+            print("first GET:", ok1)
+            check(ok1["ok"] == 1, "first request", ok1)
+            bh.drop(peer.wait_event("accept")[0]["peer_port"])
+            get = d.req("GET", "/ok")
+            dropped_get = bh.dropped()
+            print("GET into the black hole:", get)
+            print("packets dropped during the GET: %d; it took %d ms with a %d ms first-byte "
+                  "timeout (recovered %d ms after it)"
+                  % (dropped_get, get["ms"], first_byte, get["ms"] - first_byte))
+            check(dropped_get >= 1, "nothing was dropped: the test tested nothing")
+            # one fresh connection for it, sent once more, answered there
+            check((get["ok"], get["last_rc"], get["connects"], get["resends"]) == (1, 0, 1, 1),
+                  "GET into the dead connection: want success after one re-send on a fresh "
+                  "connection", get)
+            check(get["ms"] >= first_byte, "the GET did not wait for its first-byte timeout",
+                  get)
+            bh.drop(peer.wait_event("accept", count=2)[1]["peer_port"])
+            post = d.req("POST", "/ok")
+            print("POST into the black hole:", post)
+            # not re-sent (it may have been processed): the definite error
+            check((post["last_rc"], post["connects"], post["resends"]) ==
+                  (ERR_TIMEOUT_FIRST_BYTE, 0, 0), "POST into the dead connection", post)
+            after = d.req("GET", "/ok")
+            print("GET after:", after)
+            check((after["ok"], after["connects"], after["resends"]) == (1, 1, 0),
+                  "the request after the POST: success on a fresh connection", after)
+            st = d.stats()
+        print("packets dropped in all: %d" % bh.dropped())
+        print("figures:", figures(st), "| retries=%d" % st["client"]["retries"])
+        c = st["client"]
+        check((c["requests"], c["errors"], c["connects"], c["retries"]) == (4, 1, 3, 1),
+              "client counters", c)
+        check_pools(st)
+        accepts = peer.events("accept")
+        on = [[e["method"] for e in peer.requests_on(a["conn"])] for a in accepts]
+        print("server: requests per connection:", on)
+        # the copies sent into the black hole never arrived; the POST nowhere
+        check(on == [["GET"], ["GET"], ["GET"]], "server side", on)
+    idle_past_limit(driver)
+
+
+def idle_past_limit(driver):
+    """The idle-reuse limit on lwIP: black-holed, then idle past the limit,
+    the connection is replaced before use - the request never meets it
+    (no first-byte wait, no re-send)."""
+    limit_ms, idle_s = 300, 0.8
+    with Dnsmasq(), fixtures.PeerServer(host=HOST_IP) as peer, netns.Blackhole() as bh:
+        with Driver(driver, ["--port", peer.port, "--first-byte", 2000,
+                             "--idle-reuse", limit_ms]) as d:
+            ok1 = d.req("GET", "/ok")
+            check(ok1["ok"] == 1, "first request", ok1)
+            bh.drop(peer.wait_event("accept")[0]["peer_port"])
+            time.sleep(idle_s)  # the idleness is what is tested
+            r = d.req("GET", "/ok")
+            st = d.stats()
+        print("black-holed and idle %.1f s past a %d ms limit:" % (idle_s, limit_ms), r)
+        check((r["ok"], r["connects"], r["resends"]) == (1, 1, 0),
+              "want a fresh connection before use, no re-send", r)
+        c = st["client"]
+        check((c["connects"], c["ka_expired"], c["retries"]) == (2, 1, 0), "client counters", c)
+        on = [[e["method"] for e in peer.requests_on(a["conn"])] for a in peer.events("accept")]
+        check(on == [["GET"], ["GET"]], "server side", on)
+
+
+def sys_dead_connection():
+    dead_connection("lwip_driver_sys")
+
+
 def padded_json(n):
     """The driver's large POST body: {"pad":"xx...x"} of n bytes."""
     return b'{"pad":"' + b"x" * (n - 10) + b'"}'
@@ -368,7 +457,7 @@ def https_refused(pki):
 
 SCENARIOS = {f.__name__: f for f in (
     requests_1000, sys_requests_1000, reconnect_dns_ttl, dns_errors, peer_errors, big_body,
-    sys_big_body, example, https_100)}
+    sys_big_body, example, https_100, dead_connection, sys_dead_connection)}
 
 
 def main(argv):
