@@ -190,7 +190,14 @@ static err_t on_connected(void *arg, struct tcp_pcb *pcb, err_t err)
 
 /* ---- connection ---------------------------------------------------------- */
 
-/* Detach and close the pcb (no callback refers to p afterwards).  Locked. */
+/* Detach and close the pcb (no callback refers to p afterwards).  Locked.
+ * A connection whose peer has not acknowledged everything sent (a dead or
+ * stuck connection the client gave up on) is reset: a FIN would queue
+ * behind the unacknowledged bytes and the pcb would go on retransmitting
+ * for minutes, holding one of the MEMP_NUM_TCP_PCB slots.  Otherwise the
+ * FIN goes out, and the closing pcb drops to the lowest priority, so that
+ * lwIP reclaims it first (tcp_alloc's tcp_kill_prio) when a new
+ * connection needs a pcb and its peer has vanished meanwhile. */
 static void drop_pcb(emhttp_lwip *p)
 {
     struct tcp_pcb *pcb = p->pcb_;
@@ -203,6 +210,11 @@ static void drop_pcb(emhttp_lwip *p)
     tcp_recv(pcb, NULL); /* lwIP's tcp_recv_null takes over */
     tcp_sent(pcb, NULL);
     tcp_err(pcb, NULL);
+    if (pcb->unacked != NULL || pcb->unsent != NULL) {
+        tcp_abort(pcb);
+        return;
+    }
+    tcp_setprio(pcb, TCP_PRIO_MIN);
     if (tcp_close(pcb) != ERR_OK) {
         tcp_abort(pcb); /* no memory for the FIN: reset instead */
     }

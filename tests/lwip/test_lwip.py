@@ -20,6 +20,7 @@ what the servers saw (nginx's access log, dnsmasq's query log).
                         fresh lwIP connection, POST fails with ERR_TIMEOUT_FIRST_BYTE, then success;
                         idle past --idle-reuse: replaced before use, never met
     sys_dead_connection the same on NO_SYS=0
+    dead_connections_in_a_row  more black-holed connections in a row than lwIP has pcbs
 
 Every scenario runs in its own namespace (netns.enter); without the
 privileges for that it exits 77 (skipped).  EMHTTP_KEEP_FIXTURES=1 keeps
@@ -340,6 +341,35 @@ def idle_past_limit(driver):
         check(on == [["GET"], ["GET"]], "server side", on)
 
 
+def dead_connections_in_a_row():
+    """More black-holed connections in a row than lwIP has TCP pcbs
+    (MEMP_NUM_TCP_PCB): each one the client gives up on still holds its
+    request unacknowledged.  Every GET is re-sent on a fresh connection and
+    answered, and lwIP's pcb pool never runs out: a pcb whose data the
+    peer never acknowledged is not left retransmitting a FIN for minutes
+    after the client closed it."""
+    problem = netns.nft_problem()
+    if problem:
+        netns.skip(problem)
+    rounds = 6  # > MEMP_NUM_TCP_PCB (4, port/lwip/config/lwipopts_common.h)
+    with Dnsmasq(), fixtures.PeerServer(host=HOST_IP) as peer, netns.Blackhole() as bh:
+        with Driver("lwip_driver", ["--port", peer.port, "--first-byte", 2000]) as d:
+            first = d.req("GET", "/ok")
+            check(first["ok"] == 1, "first request", first)
+            for i in range(rounds):
+                bh.drop(peer.wait_event("accept", count=i + 1)[i]["peer_port"])
+                r = d.req("GET", "/ok")
+                print("black hole %d:" % (i + 1), r)
+                check((r["ok"], r["last_rc"], r["connects"], r["resends"]) == (1, 0, 1, 1),
+                      "GET %d into a dead connection: want success after one re-send" % (i + 1),
+                      r)
+            st = d.stats()
+        print("packets dropped: %d; tcp_pcb pool: %s" % (bh.dropped(), st["lwip"]["tcp_pcb"]))
+        check_pools(st)
+        on = [[e["method"] for e in peer.requests_on(a["conn"])] for a in peer.events("accept")]
+        check(on == [["GET"]] * (rounds + 1), "server side", on)
+
+
 def sys_dead_connection():
     dead_connection("lwip_driver_sys")
 
@@ -457,7 +487,8 @@ def https_refused(pki):
 
 SCENARIOS = {f.__name__: f for f in (
     requests_1000, sys_requests_1000, reconnect_dns_ttl, dns_errors, peer_errors, big_body,
-    sys_big_body, example, https_100, dead_connection, sys_dead_connection)}
+    sys_big_body, example, https_100, dead_connection, sys_dead_connection,
+    dead_connections_in_a_row)}
 
 
 def main(argv):
