@@ -2,9 +2,13 @@
 # Benchmarks, side by side with their peers in one run, printed as ratios.
 # They never fail on a figure (only on a setup failure).
 #   run_bench.py   emhttp (sequential, pipelined 4 and 16) vs libcurl, aiohttp,
-#                  http.client and a raw socket client; 200 B and 16 KB bodies
-#                  (req/s, latency, instr/req); writes docs/bench/results.md
-#                  and docs/bench/reqs.png
+#                  http.client and a raw socket client; 200 B and 16 KB bodies;
+#                  plain HTTP and HTTPS (libcurl+OpenSSL vs emhttp+mbedTLS)
+#                  (req/s, latency, instr/req and its split per part of the
+#                  code); the latency run across a 5 ms-each-way namespace
+#                  pair (root); writes docs/bench/results.md, reqs.png and
+#                  netem.png.  Options pass through, e.g.
+#                  tests/bench/run.sh --n 4000 --runs 3 --cg-n 1000
 # Run by hand (not in CI: it takes minutes).
 #   bench_stall.py longest loop step: idle-task vs inline JSON encoding
 #   bench_json     JSON writer and reader vs cJSON
