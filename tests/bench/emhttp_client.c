@@ -8,8 +8,15 @@
  * curl-like output work (writing each body, -v/-i hooks, the progress
  * meter), not the library's.
  *
- *   emhttp_client HOST PORT PATH BODYFILE N
- *   -> requests=N secs=F req_per_s=F ok=N connects=C     (stdout)
+ *   emhttp_client HOST PORT PATH BODYFILE N [CAFILE]
+ *   -> requests=N secs=F req_per_s=F ok=N connects=C [p50_us=F p99_us=F]  (stdout)
+ *
+ * CAFILE: https through emhttp's mbedTLS transport (emhttp/tls.h, a build
+ * with CONFIG_EMHTTP_TLS), the server verified against this CA (PEM).  Over
+ * TLS the timing starts after the first request (connect and handshake
+ * excluded): req_per_s counts requests 2..N, as curl_client does.  With
+ * EMHTTP_BENCH_LAT=1 in the environment each request is timed too (p50/p99;
+ * off under callgrind, where the clock reads would count as the client's).
  *
  * Exit 0 when every response was a 200, 1 otherwise, 2 on usage errors.
  */
@@ -22,8 +29,20 @@
 
 #include "emhttp/client.h"
 #include "emhttp/port_posix.h"
+#if CONFIG_EMHTTP_TLS
+#include "emhttp/tls.h"
+#endif
 
 #define BODY_MAX 65536
+#define LAT_MAX 1000000
+
+static unsigned lat_us[LAT_MAX];
+
+static int cmp_u(const void *a, const void *b)
+{
+    unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+    return (x > y) - (x < y);
+}
 
 static double now_s(void)
 {
@@ -57,18 +76,43 @@ int main(int argc, char **argv)
     static uint8_t tx[1024], rx[16384], head[1024], body[BODY_MAX];
     static const emhttp_header hdrs[] = {EMHTTP_HEADER("Content-Type", "application/json"),
                                          EMHTTP_HEADER("Accept", "application/json")};
-    if (argc != 6) {
-        fprintf(stderr, "usage: emhttp_client HOST PORT PATH BODYFILE N\n");
+    if (argc != 6 && argc != 7) {
+        fprintf(stderr, "usage: emhttp_client HOST PORT PATH BODYFILE N [CAFILE]\n");
         return 2;
     }
-    long n = strtol(argv[5], NULL, 10), ok = 0, i;
+    long n = strtol(argv[5], NULL, 10), ok = 0, i, nlat = 0;
     long body_len = read_body(argv[4], body, sizeof body);
+    const char *lat_env = getenv("EMHTTP_BENCH_LAT");
+    int lat = lat_env != NULL && strcmp(lat_env, "1") == 0;
+    long timed_from = argc == 7 && n > 1; /* TLS: the handshake is not timed */
     if (n <= 0 || body_len < 0 || emhttp_posix_init(&net) != EMHTTP_OK) {
         return 2;
     }
     emhttp_config cfg = {.host = argv[1], .port = (uint16_t)atoi(argv[2]),
                          .net = emhttp_posix_port(&net), .transport = emhttp_posix_tcp(&net),
                          .tx_buf = tx, .tx_size = sizeof tx, .rx_buf = rx, .rx_size = sizeof rx};
+    if (argc == 7) {
+#if CONFIG_EMHTTP_TLS
+        static emhttp_tls tls;
+        static uint8_t ca[65536];
+        long ca_len = read_body(argv[6], ca, sizeof ca - 1);
+        if (ca_len < 0) {
+            return 2;
+        }
+        ca[ca_len] = 0; /* PEM: the NUL is counted */
+        emhttp_tls_config tc = {.hostname = argv[1], .ca = ca, .ca_len = (size_t)ca_len + 1};
+        if (emhttp_tls_init(&tls, &tc) != EMHTTP_OK) {
+            fprintf(stderr, "emhttp_client: TLS init failed (mbedTLS %d)\n",
+                    emhttp_tls_last_error(&tls));
+            return 2;
+        }
+        cfg.scheme = EMHTTP_SCHEME_HTTPS;
+        cfg.transport = emhttp_tls_transport(&tls, emhttp_posix_tcp(&net));
+#else
+        fprintf(stderr, "emhttp_client: built without TLS (CONFIG_EMHTTP_TLS)\n");
+        return 2;
+#endif
+    }
     emhttp_request req = {.method = "POST", .target = argv[3], .headers = hdrs,
                           .header_count = 2, .body = body, .body_len = (size_t)body_len};
     if (emhttp_client_init(&cli, &cfg) != EMHTTP_OK ||
@@ -77,7 +121,14 @@ int main(int argc, char **argv)
     }
     double t0 = now_s();
     for (i = 0; i < n; i++) {
+        double t = lat ? now_s() : 0.0;
         int rc = emhttp_request_sync(&cli, &req); /* no callbacks: the body is discarded */
+        if (rc == EMHTTP_OK && lat && nlat < LAT_MAX && i >= timed_from) {
+            lat_us[nlat++] = (unsigned)((now_s() - t) * 1e6);
+        }
+        if (i == 0 && timed_from) {
+            t0 = now_s();
+        }
         if (rc != EMHTTP_OK) {
             fprintf(stderr, "emhttp_client: request %ld: %s\n", i + 1, emhttp_strerror(rc));
             break;
@@ -89,8 +140,14 @@ int main(int argc, char **argv)
         }
     }
     double secs = now_s() - t0;
-    printf("requests=%ld secs=%.6f req_per_s=%.1f ok=%ld connects=%lu\n", i, secs,
-           (double)i / secs, ok, (unsigned long)emhttp_client_stats(&cli)->connects);
+    printf("requests=%ld secs=%.6f req_per_s=%.1f ok=%ld connects=%lu", i, secs,
+           (double)(i - timed_from) / secs, ok, (unsigned long)emhttp_client_stats(&cli)->connects);
+    if (nlat > 0) {
+        qsort(lat_us, (size_t)nlat, sizeof lat_us[0], cmp_u);
+        printf(" p50_us=%u p99_us=%u", lat_us[nlat / 2],
+               lat_us[(size_t)((double)(nlat - 1) * 0.99 + 0.5)]);
+    }
+    printf("\n");
     emhttp_client_close(&cli);
     emhttp_posix_deinit(&net);
     return ok == n ? 0 : 1;
