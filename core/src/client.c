@@ -122,8 +122,10 @@ typedef enum step_result {
 #define PF_RXLEFT 0x04u /* rx_ holds bytes of the next response, not parsed yet */
 
 #define TX_REQ(c) ((c)->tx_req_) /* the request being written */
+#define RX_AT(c) ((c)->rx_at_)     /* where the unparsed bytes of rx_ start */
 #else
 #define TX_REQ(c) ((c)->queue_)
+#define RX_AT(c) 0u
 #endif
 
 #define MIN_RX 256u
@@ -318,13 +320,22 @@ static void rewind_from(emhttp_client *c, emhttp_request *r, int why)
 }
 #endif
 
+/* Nothing in rx_ (no unparsed bytes either). */
+static void rx_clear(emhttp_client *c)
+{
+    c->rx_len_ = 0;
+#if CONFIG_EMHTTP_PIPELINING
+    c->rx_at_ = 0;
+#endif
+}
+
 /* Close the connection (or cancel the query); the event comes last.  The
  * head's fate is the caller's; requests written behind it are rewound. */
 static void close_conn(emhttp_client *c, int why)
 {
     state was = (state)c->state_;
     c->state_ = ST_IDLE;
-    c->rx_len_ = 0;
+    rx_clear(c);
     c->rx_req_ = NULL;
 #if CONFIG_EMHTTP_PIPELINING
     if (c->queue_ != NULL) {
@@ -1444,12 +1455,15 @@ static void end_redirect(emhttp_client *c, emhttp_request *r)
 
 /* ---- RECEIVING --------------------------------------------------------- */
 
-/* The first @p used bytes of rx_ are parsed: the rest to the front. */
+/* @p used more bytes of rx_ are parsed: the rest moves to the front (the
+ * next receive appends to it). */
 static void drop_front(emhttp_client *c, size_t used)
 {
-    c->rx_len_ -= (uint32_t)used;
-    for (uint32_t i = 0; i < c->rx_len_; i++) {
-        c->rx_[i] = c->rx_[used + i];
+    uint32_t from = RX_AT(c) + (uint32_t)used;
+    uint32_t left = c->rx_len_ - from;
+    rx_clear(c);
+    for (; c->rx_len_ < left; c->rx_len_++) {
+        c->rx_[c->rx_len_] = c->rx_[from + c->rx_len_];
     }
 }
 
@@ -1464,17 +1478,20 @@ static step_result next_response(emhttp_client *c, emhttp_request *r, size_t use
     r->next_ = NULL;
     c->inflight_--;
     c->flags_ |= CF_REUSED;
-    drop_front(c, used);
-    if (c->rx_len_ != 0) {
+    c->rx_at_ += (uint32_t)used; /* (not moved: a pipelined rx_ holds many responses) */
+    bool more = c->rx_at_ != c->rx_len_;
+    if (more) {
         c->pflags_ |= PF_RXLEFT;
+    } else {
+        rx_clear(c);
     }
     emhttp_parser_reset(&c->parser_, (n->flags_ & RQ_HEAD) != 0);
-    if (c->rx_len_ != 0) {
+    if (more) {
         T_FIRST_BYTE(c, n);
     }
     if (n != c->tx_req_ || c->state_ != ST_SENDING) { /* n is all sent */
         c->rx_req_ = n;
-        enter(c, (state)c->state_, c->rx_len_ != 0 ? NO_LIMIT : c->to_[TO_FIRST],
+        enter(c, (state)c->state_, more ? NO_LIMIT : c->to_[TO_FIRST],
               EMHTTP_ERR_TIMEOUT_FIRST_BYTE);
     } else {
         enter(c, ST_SENDING, NO_LIMIT, 0);
@@ -1494,7 +1511,7 @@ static step_result response_done(emhttp_client *c, size_t used)
                          tell where the next request would start */
     }
 #endif
-    bool reuse = keep && used == c->rx_len_;
+    bool reuse = keep && RX_AT(c) + used == c->rx_len_;
     c->rx_req_ = NULL;
 #if CONFIG_EMHTTP_PIPELINING
     if (keep) {
@@ -1508,7 +1525,7 @@ static step_result response_done(emhttp_client *c, size_t used)
 #if CONFIG_EMHTTP_KEEPALIVE_HINT
         c->ka_ms_ = emhttp_parser_keepalive_timeout(&c->parser_) * 1000u;
 #endif
-        c->rx_len_ = 0;
+        rx_clear(c);
         c->t_idle_ = c->now_;
         c->state_ = ST_READY;
     } else {
@@ -1530,7 +1547,7 @@ static step_result received_eof(emhttp_client *c)
     /* (no callback runs: a close-delimited body was handed out as it came) */
     int rc = emhttp_parser_eof(&c->parser_);
     if (rc == EMHTTP_OK) {
-        return response_done(c, c->rx_len_);
+        return response_done(c, c->rx_len_ - RX_AT(c));
     }
     return conn_failed(c, rc); /* CLOSED: nothing arrived, may be re-sent */
 }
@@ -1540,7 +1557,7 @@ static step_result parse(emhttp_client *c)
 {
     emhttp_request *r = c->rx_req_;
     size_t used = 0;
-    int rc = emhttp_parser_feed(&c->parser_, c->rx_, c->rx_len_, &used);
+    int rc = emhttp_parser_feed(&c->parser_, c->rx_ + RX_AT(c), c->rx_len_ - RX_AT(c), &used);
     if (c->rx_req_ != r) {
         return STEP_NEXT; /* a callback cancelled or closed: rx_ is not ours */
     }

@@ -424,7 +424,7 @@ struct emhttp_client {
     const uint8_t *head_;      /* the active request's head: tx_ or prepared */
     uint32_t tx_len_;          /* its length */
     uint32_t sent_;            /* bytes sent: of the head, then of the body */
-    uint32_t rx_len_;          /* unconsumed bytes at the front of rx_ */
+    uint32_t rx_len_;          /* bytes in rx_ (unparsed from RX_AT, client.c) */
     int poll_rc_;              /* first request error of this poll */
     emhttp_parser parser_;
     emhttp_ip_addr addrs_[CONFIG_EMHTTP_DNS_MAX_ADDRS];
@@ -478,6 +478,8 @@ struct emhttp_client {
 #endif
 #if CONFIG_EMHTTP_PIPELINING
     emhttp_request *tx_req_;   /* the last request written (or being written) */
+    uint32_t rx_at_;           /* rx_[rx_at_, rx_len_) is unparsed: the next
+                                  responses that came with the last one */
     uint8_t depth_;            /* max_in_flight, at least 1 */
     uint8_t inflight_;         /* requests at the queue's front on the connection */
     uint8_t pflags_;           /* pipelining flags (client.c) */
