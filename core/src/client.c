@@ -502,7 +502,8 @@ static void fill_head(const emhttp_client *c, const emhttp_request *r, const cha
 static int activate(emhttp_client *c, emhttp_request *r)
 {
     bool prepared = r->head_ != NULL && r->head_body_len_ == r->body_len;
-    unsigned mf = prepared ? r->head_mf_ : emhttp_method_flags(req_method(r));
+    const char *m = req_method(r);
+    unsigned mf = prepared ? r->head_mf_ : emhttp_method_flags(m);
     unsigned rf = r->flags_ | RQ_ACTIVE;
 #if CONFIG_EMHTTP_PIPELINING
     if (rf & RQ_LOST) {
@@ -523,7 +524,7 @@ static int activate(emhttp_client *c, emhttp_request *r)
         c->tx_len_ = r->head_len_;
     } else {
         emhttp_head h;
-        fill_head(c, r, req_method(r), mf, &h);
+        fill_head(c, r, m, mf, &h);
         long n = emhttp_write_head(c->tx_, c->tx_size_, &h);
         if (n < 0) {
             return (int)n;
@@ -1649,7 +1650,8 @@ static bool size_fits(size_t n)
 #endif
 }
 
-static bool config_ok(const emhttp_config *cfg)
+/* (Out of line: EMHTTP_NOINLINE, http_chars.h.) */
+EMHTTP_NOINLINE static bool config_ok(const emhttp_config *cfg)
 {
     return cfg != NULL && cfg->host != NULL && port_ok(cfg->net.ops, cfg->resolve == NULL) &&
            transport_ok(cfg->transport.ops) && scheme_ok(cfg) && cfg->tx_buf != NULL &&

@@ -377,13 +377,17 @@ static bool http_prefix(const uint8_t *s, size_t n)
 static int status_line(emhttp_parser *p, const uint8_t *l, size_t n)
 {
     const uint8_t *reason = l + (n > 12 ? 13 : 12);
-    unsigned st;
+    unsigned st = 0;
 
-    if (n < 12 || !IS_DIGIT(l[7]) || l[8] != ' ' || !IS_DIGIT(l[9]) || !IS_DIGIT(l[10]) ||
-        !IS_DIGIT(l[11]) || (n > 12 && l[12] != ' ')) {
+    if (n < 12 || !IS_DIGIT(l[7]) || l[8] != ' ' || (n > 12 && l[12] != ' ')) {
         return EMHTTP_ERR_PROTOCOL;
     }
-    st = DIGIT(l[9]) * 100 + DIGIT(l[10]) * 10 + DIGIT(l[11]);
+    for (size_t k = 9; k < 12; k++) { /* the three digits of the status code */
+        if (!IS_DIGIT(l[k])) {
+            return EMHTTP_ERR_PROTOCOL;
+        }
+        st = st * 10 + DIGIT(l[k]);
+    }
     if (st < 200) {
         p->state_ = ST_INTERIM; /* 1xx: skipped; 101: the client never upgrades */
 #if CONFIG_EMHTTP_EXPECT
