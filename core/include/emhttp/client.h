@@ -247,7 +247,8 @@ struct emhttp_request {
     uint8_t head_mf_;     /* its method's flags (emhttp_method_flags), found once */
     emhttp_request *next_;
     uint32_t t_start_;    /* when it became the active request */
-    uint8_t flags_;
+    unsigned flags_;      /* (a word, not a byte: at its offset Thumb loads and
+                             stores a word in a 16-bit instruction, a byte not) */
 };
 
 /** Connection events for logging (curl's -v). */
