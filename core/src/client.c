@@ -415,10 +415,12 @@ static step_result release_body(emhttp_client *c);
 
 /* The deadline passed: a connect attempt moves on to the next address; no
  * first byte on a reused connection is a silently dead one (a NAT dropped
- * it: no FIN, no RST), re-sent like a reset one; anything else fails. */
+ * it: no FIN, no RST), re-sent like a reset one; anything else fails.
+ * (due_err_ names the phase: EMHTTP_ERR_CONNECT_TIMEOUT is armed only by
+ * CONNECTING, which every other state arms over.) */
 static step_result timed_out(emhttp_client *c)
 {
-    if (c->state_ == ST_CONNECTING && c->due_err_ == EMHTTP_ERR_CONNECT_TIMEOUT) {
+    if (c->due_err_ == EMHTTP_ERR_CONNECT_TIMEOUT) {
         return next_address(c, EMHTTP_ERR_CONNECT_TIMEOUT);
     }
     if (c->due_err_ == EMHTTP_ERR_TIMEOUT_FIRST_BYTE) {
