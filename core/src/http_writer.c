@@ -190,22 +190,14 @@ long emhttp_write_head(uint8_t *buf, size_t size, const emhttp_head *h)
 #define H EMHTTP_M_HEAD
 
 /* The methods that have flags (EMHTTP_M_*, http_chars.h), the common ones
- * first: X(name, flags), one line each. */
-#define METHODS(X)   \
-    X("GET", I)      \
-    X("POST", C)     \
-    X("PUT", I | C)  \
-    X("HEAD", I | H) \
-    X("DELETE", I)   \
-    X("PATCH", C)    \
-    X("OPTIONS", I)  \
-    X("TRACE", I)
-
-/* Their names, each ended by its NUL, in the list's order; their flags. */
-#define M_NAME(name, flags) name "\0"
-#define M_FLAGS(name, flags) flags,
-static const char method_names[] = METHODS(M_NAME);
-static const uint8_t method_flags[] = {METHODS(M_FLAGS)};
+ * first; a name has at most 7 bytes. */
+static const struct method {
+    char name[8];
+    uint8_t flags;
+} methods[] = {
+    {"GET", I},         {"POST", C},   {"PUT", I | C},     {"HEAD", I | H},
+    {"DELETE", I},      {"PATCH", C},  {"OPTIONS", I},     {"TRACE", I},
+};
 
 #undef I
 #undef C
@@ -215,19 +207,13 @@ static const uint8_t method_flags[] = {METHODS(M_FLAGS)};
  * bytes up to the NUL of both. */
 unsigned emhttp_method_flags(const char *m)
 {
-    const char *name = method_names;
-    for (size_t k = 0; k < sizeof method_flags; k++) {
-        size_t i = 0;
-        while (name[i] != '\0' && m[i] == name[i]) {
-            i++;
+    for (size_t k = 0; k < sizeof methods / sizeof methods[0]; k++) {
+        const char *name = methods[k].name;
+        for (size_t i = 0; i < sizeof methods[k].name && m[i] == name[i]; i++) {
+            if (m[i] == '\0') {
+                return methods[k].flags;
+            }
         }
-        if (m[i] == name[i]) {
-            return method_flags[k];
-        }
-        while (name[i] != '\0') {
-            i++;
-        }
-        name += i + 1; /* the next name */
     }
     return 0;
 }
