@@ -426,10 +426,12 @@ static step_result release_body(emhttp_client *c);
 
 /* The deadline passed: a connect attempt moves on to the next address; no
  * first byte on a reused connection is a silently dead one (a NAT dropped
- * it: no FIN, no RST), re-sent like a reset one; anything else fails. */
+ * it: no FIN, no RST), re-sent like a reset one; anything else fails.
+ * (due_err_ names the phase: EMHTTP_ERR_CONNECT_TIMEOUT is armed only by
+ * CONNECTING, which every other state arms over.) */
 static step_result timed_out(emhttp_client *c)
 {
-    if (c->state_ == ST_CONNECTING && c->due_err_ == EMHTTP_ERR_CONNECT_TIMEOUT) {
+    if (c->due_err_ == EMHTTP_ERR_CONNECT_TIMEOUT) {
         return next_address(c, EMHTTP_ERR_CONNECT_TIMEOUT);
     }
     if (c->due_err_ == EMHTTP_ERR_TIMEOUT_FIRST_BYTE) {
@@ -513,7 +515,8 @@ static void fill_head(const emhttp_client *c, const emhttp_request *r, const cha
 static int activate(emhttp_client *c, emhttp_request *r)
 {
     bool prepared = r->head_ != NULL && r->head_body_len_ == r->body_len;
-    unsigned mf = prepared ? r->head_mf_ : emhttp_method_flags(req_method(r));
+    const char *m = req_method(r);
+    unsigned mf = prepared ? r->head_mf_ : emhttp_method_flags(m);
     unsigned rf = r->flags_ | RQ_ACTIVE;
 #if CONFIG_EMHTTP_PIPELINING
     if (rf & RQ_LOST) {
@@ -534,7 +537,7 @@ static int activate(emhttp_client *c, emhttp_request *r)
         c->tx_len_ = r->head_len_;
     } else {
         emhttp_head h;
-        fill_head(c, r, req_method(r), mf, &h);
+        fill_head(c, r, m, mf, &h);
         long n = emhttp_write_head(c->tx_, c->tx_size_, &h);
         if (n < 0) {
             return (int)n;
@@ -1731,7 +1734,8 @@ static bool size_fits(size_t n)
 #endif
 }
 
-static bool config_ok(const emhttp_config *cfg)
+/* (Out of line: EMHTTP_NOINLINE, http_chars.h.) */
+EMHTTP_NOINLINE static bool config_ok(const emhttp_config *cfg)
 {
     return cfg != NULL && cfg->host != NULL && port_ok(cfg->net.ops, cfg->resolve == NULL) &&
            transport_ok(cfg->transport.ops) && scheme_ok(cfg) && cfg->tx_buf != NULL &&

@@ -26,6 +26,17 @@
  * compile.  name makes the typedef unique (and the error readable). */
 #define EMHTTP_STATIC_ASSERT(cond, name) typedef char emhttp_static_assert_##name[(cond) ? 1 : -1]
 
+/* A function kept out of line where gcc -Os inlines a copy that costs
+ * bytes (measured with tests/footprint), e.g. a chain of checks whose
+ * failures all return one value: out of line they branch to a return
+ * nearby (2-byte branches) instead of to the caller's far one.  Only a
+ * size choice: no result depends on it. */
+#if defined(__GNUC__)
+#define EMHTTP_NOINLINE __attribute__((noinline))
+#else
+#define EMHTTP_NOINLINE
+#endif
+
 /* ---- character classes ----------------------------------------------- */
 
 #define HC_TCHAR 1u   /* tchar: "!#$%&'*+-.^_`|~", DIGIT, ALPHA (RFC 9110 5.6.2) */

@@ -387,14 +387,19 @@ static bool http_prefix(const uint8_t *s, size_t n)
  * st_head()). */
 static int status_line(emhttp_parser *p, const uint8_t *l, size_t n)
 {
-    const uint8_t *reason = l + (n > 12 ? 13 : 12);
-    unsigned st;
+    size_t k;
+    unsigned st = 0;
 
-    if (n < 12 || !IS_DIGIT(l[7]) || l[8] != ' ' || !IS_DIGIT(l[9]) || !IS_DIGIT(l[10]) ||
-        !IS_DIGIT(l[11]) || (n > 12 && l[12] != ' ')) {
+    if (n < 12 || !IS_DIGIT(l[7]) || l[8] != ' ' || (n > 12 && l[12] != ' ')) {
         return EMHTTP_ERR_PROTOCOL;
     }
-    st = DIGIT(l[9]) * 100 + DIGIT(l[10]) * 10 + DIGIT(l[11]);
+    for (k = 9; k < 12; k++) { /* the three digits of the status code */
+        if (!IS_DIGIT(l[k])) {
+            return EMHTTP_ERR_PROTOCOL;
+        }
+        st = st * 10 + DIGIT(l[k]);
+    }
+    k += n > 12; /* the reason phrase, after its SP */
     if (st < 200) {
         p->state_ = ST_INTERIM; /* 1xx: skipped; 101: the client never upgrades */
 #if CONFIG_EMHTTP_EXPECT
@@ -408,7 +413,7 @@ static int status_line(emhttp_parser *p, const uint8_t *l, size_t n)
         p->flags_ |= F_CLOSE; /* HTTP/1.0: no persistent connection */
     }
     if (HAS_CB(p, on_status) &&
-        p->cbs_->on_status(p->user_, (int)st, (const char *)reason, (size_t)(l + n - reason))) {
+        p->cbs_->on_status(p->user_, (int)st, (const char *)l + k, n - k)) {
         return EMHTTP_ERR_ABORTED;
     }
     return NEXT;
@@ -501,20 +506,20 @@ static int st_head(emhttp_parser *p, const uint8_t *d, size_t len, size_t *pos)
     int rc;
 
     do {
-        size_t i = 0, j, n = 0;
+        size_t i = 0, from = 0, to = lim, j, n = 0; /* field bytes: from l[from], before l[to] */
 
         if (p->state_ == ST_STATUS) { /* (the first line of this call) */
             if (!http_prefix(l, avail)) {
                 return EMHTTP_ERR_PROTOCOL; /* fail early on a non-HTTP reply */
             }
-            j = emhttp_field_end(l, 0, lim);
         } else {
             i = emhttp_token_end(l, 0, lim);
-            j = i;
-            if (i != 0 && i < lim && l[i] == ':') {
-                j = emhttp_field_end(l, i + 1, lim);
+            from = i + 1; /* the value, after the colon */
+            if (i == 0 || i == lim || l[i] != ':') {
+                from = to = i; /* none: the scan stops at l[i] */
             }
         }
+        j = emhttp_field_end(l, from, to);
         rc = line_stop(l, j, lim, more, &n);
         if (rc != NEXT) {
             return rc;

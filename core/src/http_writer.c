@@ -95,7 +95,7 @@ static void number(walker *w, uint64_t v)
  * of the framing headers the client owns (Content-Length,
  * Transfer-Encoding) and notes one named Host, which replaces the
  * automatic one in the writing run. */
-static void header(walker *w, const emhttp_header *x)
+EMHTTP_NOINLINE static void header(walker *w, const emhttp_header *x)
 {
     text(w, "\r\n");
     field(w, x->name, x->name_len, HC_TCHAR);

@@ -248,7 +248,8 @@ struct emhttp_request {
     uint8_t head_mf_;     /* its method's flags (emhttp_method_flags), found once */
     emhttp_request *next_;
     uint32_t t_start_;    /* when it became the active request */
-    uint8_t flags_;
+    unsigned flags_;      /* (a word, not a byte: at its offset Thumb loads and
+                             stores a word in a 16-bit instruction, a byte not) */
 };
 
 /** Connection events for logging (curl's -v). */
@@ -396,6 +397,17 @@ typedef struct emhttp_stats {
 
 /** Client state.  Fields are private: use the functions below. */
 struct emhttp_client {
+    /* The small fields first: Thumb's 16-bit loads and stores reach byte
+     * offsets 0-31 and halfword offsets 0-62 only (every access from
+     * client.c is then 2 bytes shorter). */
+    uint8_t state_;
+    uint8_t flags_;
+    int8_t due_err_;           /* what passing the deadline fails the request with */
+    uint8_t naddrs_, addr_idx_;
+    uint8_t host_len_;
+    uint16_t port_;
+    uint16_t host_port_;       /* port_ for the Host header: 0 when the scheme's default */
+    uint16_t gen_;             /* bumped by emhttp_cancel() / _close(): a callback intervened */
     const char *host_;
     emhttp_port net_;
     emhttp_transport tr_;
@@ -432,14 +444,6 @@ struct emhttp_client {
 #if CONFIG_EMHTTP_STATS
     emhttp_stats stats_;
 #endif
-    uint16_t port_;
-    uint16_t host_port_;       /* port_ for the Host header: 0 when the scheme's default */
-    uint16_t gen_;             /* bumped by emhttp_cancel() / _close(): a callback intervened */
-    uint8_t state_;
-    int8_t due_err_;           /* what passing the deadline fails the request with */
-    uint8_t naddrs_, addr_idx_;
-    uint8_t host_len_;
-    uint8_t flags_;
 #if CONFIG_EMHTTP_EXPECT
     uint32_t expect_ms_;       /* the wait for 100 Continue */
 #endif
