@@ -20,6 +20,7 @@ import sys
 # the left of it inside the chart (rotated the other way and left-aligned,
 # the last one ran past the right edge of the image and was cut off).
 # The data's first line is a comment: as a row, it was an empty first slot.
+# The key sits above the plot: inside, the first bars could run under it.
 PLOT = """set terminal png size %d,520
 set output '%s'
 set style data histograms
@@ -27,7 +28,7 @@ set style histogram clustered gap 1
 set style fill solid 0.8 border -1
 set ylabel 'requests/s (median)'
 set title '%s'
-set key top left
+set key outside top center horizontal
 set logscale y
 set xtics rotate by 30 right
 plot '%s' using 2:xtic(1) title '200 B POST', '' using 3 title '16 KB POST'
