@@ -23,7 +23,7 @@ fi
 B=build/bench
 cmake -S . -B $B -DCMAKE_BUILD_TYPE=Release -DEMHTTP_BENCH=ON >/dev/null
 # Only what the benchmarks run (the test suite is not theirs to build).
-TARGETS="emhttp raw_client curl_client emhttp_client telemetry bench_json"
+TARGETS="emhttp raw_client curl_client emhttp_client telemetry bench_json bench_stream_steps"
 if grep -q "^EMHTTP_TLS:BOOL=ON" $B/CMakeCache.txt; then
   TARGETS="$TARGETS tls_driver tls_heap_driver"
 fi

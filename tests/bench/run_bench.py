@@ -44,7 +44,8 @@ Two figures per client, printed side by side and as ratios:
                (Ir(2k) - Ir(k)) / k with k = --cg-n, so start-up cost cancels.
 
 The targets of issue 16 print PASS or MISS with the margin.  --out writes
-the table as markdown (results.md) and a chart (reqs.png, gnuplot).  This is a benchmark, not a test: figures never make
+the table as markdown (results.md) and a chart (reqs.png, gnuplot;
+tests/bench/bench_charts.py redraws the charts from a results.md).  This is a benchmark, not a test: figures never make
 it exit non-zero.  Exit 2 = setup failure (missing binary, nginx did not
 start), 1 = a client failed to run at all, 0 otherwise.
 """
@@ -67,6 +68,7 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "fixtures"))
 sys.path.insert(0, os.path.join(ROOT, "tests", "tls"))
 
 from fixtures import FixtureError, Nginx, run  # noqa: E402
+import bench_charts  # noqa: E402
 import cg_split  # noqa: E402
 
 RUN_TIMEOUT = 300.0
@@ -478,14 +480,6 @@ def report(clients, args, do_cg, cg_note, netem_note):
     return table, tg
 
 
-def gnuplot(script):
-    gp = shutil.which("gnuplot")
-    if gp is None:
-        print("note: gnuplot not found, no chart")
-        return
-    subprocess.run([gp], input=script.encode(), check=False)
-
-
 def write_outputs(out_dir, table, tg, header_lines, netem_note):
     os.makedirs(out_dir, exist_ok=True)
     loop = [r for r in table if r["net"] == "loopback"]
@@ -516,41 +510,7 @@ def write_outputs(out_dir, table, tg, header_lines, netem_note):
     with open(os.path.join(out_dir, "results.md"), "w") as f:
         f.write("\n".join(md))
 
-    def dat(path, rs, label):
-        names = []
-        for r in rs:
-            if label(r) not in names:
-                names.append(label(r))
-        with open(path, "w") as f:
-            f.write("client small large\n")
-            for n in names:
-                a = next((r["rps"] for r in rs if label(r) == n and r["body"] == "200 B"), None)
-                b = next((r["rps"] for r in rs if label(r) == n and r["body"] == "16 KB"), None)
-                f.write("%s %s %s\n" % (n, a or 0, b or 0))
-
-    plot = """set terminal png size %d,520
-set output '%s'
-set style data histograms
-set style histogram clustered gap 1
-set style fill solid 0.8 border -1
-set ylabel 'requests/s (median)'
-set title '%s'
-set key top left
-set logscale y
-set xtics rotate by -30
-plot '%s' using 2:xtic(1) title '200 B POST', '' using 3 title '16 KB POST'
-"""
-    d1 = os.path.join(out_dir, "reqs.dat")
-    dat(d1, loop, lambda r: r["client"] + ("/tls" if r["transport"] == "https" else ""))
-    gnuplot(plot % (1100, os.path.join(out_dir, "reqs.png"),
-                    "one connection to nginx on loopback, one CPU (log scale; /tls: HTTPS)", d1))
-    os.unlink(d1)
-    if netem:
-        d2 = os.path.join(out_dir, "netem.dat")
-        dat(d2, netem, lambda r: r["client"])
-        gnuplot(plot % (900, os.path.join(out_dir, "netem.png"),
-                        "one connection to nginx, 5 ms each way (netem), log scale", d2))
-        os.unlink(d2)
+    bench_charts.write_charts(out_dir, loop, netem)
 
 
 # ---------------------------------------------------------------------------

@@ -52,13 +52,16 @@ typedef struct pd_split {
     int ncuts;
 } pd_split;
 
+/* Appends @p n bytes to hbuf: *off where they start, *len how many were
+ * added (0, and the outcome marked overflow, when they do not fit). */
 static void pd_add(pd_outcome *o, const char *p, size_t n, bool lower, size_t *off, size_t *len)
 {
+    *off = o->hlen;
+    *len = 0;
     if (o->hlen + n > sizeof o->hbuf) {
         o->overflow = true;
         return;
     }
-    *off = o->hlen;
     for (size_t i = 0; i < n; i++) {
         char c = p[i];
         o->hbuf[o->hlen++] = lower ? (char)tolower((unsigned char)c) : c;
