@@ -293,16 +293,7 @@ class Timing(unittest.TestCase):
 
 
 def main():
-    if os.environ.get(netns.INSIDE) != "1":
-        if not os.path.exists(CLI):
-            print("FAILED: no emhttp CLI at %s" % CLI, flush=True)
-            sys.exit(1)
-        problem = netns._privilege_problem(tap=False)
-        if problem and os.environ.get("CI") == "true":
-            print("FAILED (CI=true, must not skip): " + problem, flush=True)
-            sys.exit(1)
-    netns.enter(sys.argv, tap=False)  # exits 77 (skipped) with the reason when it cannot
-    unittest.main(verbosity=2)
+    netns.unittest_main(CLI, "emhttp CLI")
 
 
 if __name__ == "__main__":

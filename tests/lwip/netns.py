@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.environ.get("EMHTTP_SOURCE", os.path.dirname(os.path.dirname(HERE)))
@@ -97,6 +98,24 @@ def enter(argv, tap=True):
     sys.stderr.flush()
     argv = [PYTHON, os.path.abspath(argv[0])] + list(argv[1:])
     os.execvp(UNSHARE[0], UNSHARE + argv)
+
+
+def unittest_main(binary, what):
+    """main() of a unittest module that runs in a network namespace of its
+    own (no tap).  Outside it: FAILED (exit 1) when binary (what, e.g. "the
+    emhttp CLI") is missing or when CI=true and no namespace can be made;
+    then enter() (exit 77, skipped, with the reason when it cannot) and,
+    inside, unittest.main() of the __main__ module."""
+    if os.environ.get(INSIDE) != "1":
+        if not os.path.exists(binary):
+            print("FAILED: no %s at %s" % (what, binary), flush=True)
+            sys.exit(1)
+        problem = _privilege_problem(tap=False)
+        if problem and os.environ.get("CI") == "true":
+            print("FAILED (CI=true, must not skip): " + problem, flush=True)
+            sys.exit(1)
+    enter(sys.argv, tap=False)  # exits 77 (skipped) with the reason when it cannot
+    unittest.main(module="__main__", verbosity=2)
 
 
 def _under(path, base):
