@@ -100,6 +100,29 @@ def enter(argv, tap=True):
     os.execvp(UNSHARE[0], UNSHARE + argv)
 
 
+def private_etc(resolv_conf):
+    """Bind-mount a resolver configuration over the machine's (in this
+    mount namespace only): /etc/resolv.conf with the text resolv_conf,
+    nsswitch.conf "hosts: files dns", /etc/hosts with localhost only.
+    A missing nsswitch.conf or hosts is left missing (glibc's defaults)."""
+    d = tempfile.mkdtemp(prefix="emhttp-etc-")
+    files = {"/etc/resolv.conf": resolv_conf,
+             "/etc/nsswitch.conf": "hosts: files dns\n",
+             "/etc/hosts": "127.0.0.1 localhost\n"}
+    for target, text in files.items():
+        src = os.path.join(d, os.path.basename(target))
+        with open(src, "w") as f:
+            f.write(text)
+        if not os.path.exists(target):
+            if target == "/etc/resolv.conf":
+                raise NetnsError("no %s to mount over" % target)
+            continue  # glibc's defaults then
+        rc = subprocess.run(["mount", "--bind", src, target], capture_output=True, text=True,
+                            timeout=30)
+        if rc.returncode != 0:
+            raise NetnsError("mount --bind %s %s: %s" % (src, target, rc.stderr.strip()))
+
+
 def unittest_main(binary, what):
     """main() of a unittest module that runs in a network namespace of its
     own (no tap).  Outside it: FAILED (exit 1) when binary (what, e.g. "the
