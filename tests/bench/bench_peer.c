@@ -45,6 +45,17 @@ long bench_read_file(const char *prog, const char *path, void *buf, size_t cap)
     return (long)n;
 }
 
+long bench_count(const char *prog, const char *arg)
+{
+    long n = strtol(arg, NULL, 10);
+
+    if (n <= 0) {
+        fprintf(stderr, "%s: N must be > 0\n", prog);
+        return -1;
+    }
+    return n;
+}
+
 int bench_lat_env(void)
 {
     const char *lat_env = getenv("EMHTTP_BENCH_LAT");

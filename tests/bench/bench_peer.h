@@ -28,6 +28,10 @@ typedef struct {
  * stderr, prefixed "prog: ") when it is unreadable or larger than cap. */
 long bench_read_file(const char *prog, const char *path, void *buf, size_t cap);
 
+/* The request count N from arg: > 0, else -1 ("prog: N must be > 0" on
+ * stderr). */
+long bench_count(const char *prog, const char *arg);
+
 /* 1 when EMHTTP_BENCH_LAT=1 is in the environment. */
 int bench_lat_env(void);
 

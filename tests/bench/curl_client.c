@@ -45,11 +45,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: curl_client URL BODYFILE N [CAFILE]\n");
         return 2;
     }
-    n = strtol(argv[3], NULL, 10);
-    if (n <= 0) {
-        fprintf(stderr, "curl_client: N must be > 0\n");
+    n = bench_count("curl_client", argv[3]);
+    if (n <= 0)
         return 2;
-    }
     body_len = bench_read_file("curl_client", argv[2], body, sizeof body);
     if (body_len < 0)
         return 2;

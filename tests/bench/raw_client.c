@@ -168,11 +168,9 @@ int main(int argc, char **argv)
     host = argv[1];
     port = argv[2];
     path = argv[3];
-    n = strtol(argv[5], NULL, 10);
-    if (n <= 0) {
-        fprintf(stderr, "raw_client: N must be > 0\n");
+    n = bench_count("raw_client", argv[5]);
+    if (n <= 0)
         return 2;
-    }
     body_len = bench_read_file("raw_client", argv[4], body, sizeof body);
     if (body_len < 0)
         return 2;
