@@ -96,7 +96,12 @@ endforeach()
 if(EMHTTP_BUILD_EXAMPLES)
   add_executable(emhttp_lwip_example
     ${PROJECT_SOURCE_DIR}/examples/lwip/main.c
-    ${PROJECT_SOURCE_DIR}/examples/lwip/board_tap.c)
+    ${PROJECT_SOURCE_DIR}/examples/lwip/board_tap.c
+    ${PROJECT_SOURCE_DIR}/examples/common/lwip_bringup.c
+    ${PROJECT_SOURCE_DIR}/examples/common/reading.c
+    ${PROJECT_SOURCE_DIR}/examples/common/test_net.c)
+  target_include_directories(emhttp_lwip_example PRIVATE ${PROJECT_SOURCE_DIR}/examples/lwip
+                             ${PROJECT_SOURCE_DIR}/examples/common)
   target_link_libraries(emhttp_lwip_example PRIVATE emhttp_port_lwip_nosys emhttp_lwip_host_nosys)
 endif()
 

@@ -12,12 +12,10 @@
 #include <stdlib.h>
 
 #include "board.h"
-#include "lwip/ip4_addr.h"
-#include "netif/ethernet.h"
 #include "tapif.h"
+#include "test_net.h" /* examples/common: 192.0.2.2/24, gateway and DNS .1 */
 
 static emhttp_tapif tap;
-static ip_addr_t dns_server;
 
 void board_init(void)
 {
@@ -31,20 +29,12 @@ void board_init(void)
 
 void board_netif_add(struct netif *netif)
 {
-    ip4_addr_t ip, mask, gw;
-
-    IP4_ADDR(&ip, 192, 0, 2, 2);
-    IP4_ADDR(&mask, 255, 255, 255, 0);
-    IP4_ADDR(&gw, 192, 0, 2, 1);
-    IP_ADDR4(&dns_server, 192, 0, 2, 1);
-    netif_add(netif, &ip, &mask, &gw, &tap, emhttp_tapif_netif_init, ethernet_input);
-    netif_set_default(netif);
-    netif_set_up(netif);
+    test_net_add(netif, &tap, emhttp_tapif_netif_init);
 }
 
 const ip_addr_t *board_dns_server(void)
 {
-    return &dns_server;
+    return test_net_dns();
 }
 
 void board_netif_poll(struct netif *netif)

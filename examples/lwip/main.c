@@ -20,13 +20,12 @@
 
 #include "board.h"
 #include "emhttp/client.h"
-#include "emhttp/json_writer.h"
 #include "emhttp/outbox.h"
 #include "emhttp/port_lwip.h"
-#include "lwip/dns.h"
-#include "lwip/init.h"
 #include "lwip/sys.h"
 #include "lwip/timeouts.h"
+#include "lwip_bringup.h" /* examples/common: board, lwIP, emhttp's port */
+#include "reading.h"      /* examples/common: the reading and its JSON */
 
 #define API_HOST "api.test"
 #define API_TARGET "/api"
@@ -38,12 +37,6 @@
 #ifndef READING_PERIOD_MS
 #define READING_PERIOD_MS 20
 #endif
-
-typedef struct reading {
-    uint32_t seq;
-    uint32_t t_ms;
-    int32_t temp_centi; /* 21.50 C = 2150 */
-} reading;
 
 static struct netif netif;
 static emhttp_lwip net;
@@ -63,21 +56,7 @@ static const emhttp_header json_headers[] = {
 
 static long encode_reading(void *arg, uint8_t *buf, size_t size)
 {
-    const reading *r = arg;
-    emhttp_jw w;
-
-    emhttp_jw_init(&w, buf, size);
-    emhttp_jw_object(&w);
-    emhttp_jw_key(&w, "device");
-    emhttp_jw_string(&w, "emh-lwip-01");
-    emhttp_jw_key(&w, "seq");
-    emhttp_jw_uint(&w, r->seq);
-    emhttp_jw_key(&w, "uptime_ms");
-    emhttp_jw_uint(&w, r->t_ms);
-    emhttp_jw_key(&w, "temp_c");
-    emhttp_jw_fixed(&w, r->temp_centi, 2);
-    emhttp_jw_object_end(&w);
-    return emhttp_jw_finish(&w);
+    return reading_to_json(arg, "emh-lwip-01", buf, size);
 }
 
 /* ---- network loop: completions ------------------------------------------- */
@@ -108,19 +87,11 @@ static void take_reading(uint32_t now)
         emhttp_outbox_used(&ob) >= N_SLOTS) {
         return;
     }
-    r->seq = queued;
-    r->t_ms = now;
-    r->temp_centi = 2150 + (int32_t)(queued % 7) * 3;
+    *r = reading_take(queued, now);
     if (emhttp_outbox_queue(&ob, &job) == EMHTTP_OK) {
         queued++;
         next_reading_ms = now + READING_PERIOD_MS;
     }
-}
-
-/* The port's wait(): the board sleeps (WFI) until a frame or a timer. */
-static void sleep_hook(void *arg, uint32_t max_ms)
-{
-    board_sleep(arg, max_ms);
 }
 
 /* ---- setup --------------------------------------------------------------- */
@@ -130,14 +101,9 @@ static int setup(void)
     emhttp_config cfg = {.host = API_HOST, .tx_buf = tx, .tx_size = sizeof tx,
                          .rx_buf = rx, .rx_size = sizeof rx};
 
-    board_init();
-    lwip_init();
-    board_netif_add(&netif);
-    dns_setserver(0, board_dns_server());
-    if (emhttp_lwip_init(&net) != EMHTTP_OK) {
+    if (lwip_bringup(&netif, &net) != EMHTTP_OK) {
         return -1;
     }
-    emhttp_lwip_set_idle(&net, sleep_hook, &netif);
     cfg.net = emhttp_lwip_port(&net);
     cfg.transport = emhttp_lwip_tcp(&net);
     for (unsigned i = 0; i < N_SLOTS; i++) {

@@ -10,11 +10,10 @@
 
 #include "board.h"
 #include "lan9118.h"
-#include "lwip/ip4_addr.h"
 #include "lwip/sys.h"
 #include "mps2.h"
-#include "netif/ethernet.h"
 #include "semihost.h"
+#include "test_net.h" /* examples/common: 192.0.2.2/24, gateway and DNS .1 */
 
 #define SYST_CSR (*(volatile uint32_t *)0xe000e010u)
 #define SYST_RVR (*(volatile uint32_t *)0xe000e014u)
@@ -25,7 +24,6 @@
 static volatile uint32_t ms_count;
 static uint64_t idle_ticks;
 static lan9118 eth;
-static ip_addr_t dns_server;
 
 void SysTick_Handler(void);
 void SysTick_Handler(void)
@@ -102,21 +100,13 @@ void board_init(void)
 
 void board_netif_add(struct netif *netif)
 {
-    ip4_addr_t ip, mask, gw;
-
-    IP4_ADDR(&ip, 192, 0, 2, 2);
-    IP4_ADDR(&mask, 255, 255, 255, 0);
-    IP4_ADDR(&gw, 192, 0, 2, 1);
-    IP_ADDR4(&dns_server, 192, 0, 2, 1);
-    netif_add(netif, &ip, &mask, &gw, &eth, lan9118_netif_init, ethernet_input);
-    netif_set_default(netif);
-    netif_set_up(netif);
+    test_net_add(netif, &eth, lan9118_netif_init);
     netif_set_link_up(netif);
 }
 
 const ip_addr_t *board_dns_server(void)
 {
-    return &dns_server;
+    return test_net_dns();
 }
 
 void board_netif_poll(struct netif *netif)

@@ -42,16 +42,15 @@
 
 #include "board.h"
 #include "emhttp/client.h"
-#include "emhttp/json_writer.h"
 #include "emhttp/outbox.h"
 #include "emhttp/port_lwip.h"
-#include "lwip/dns.h"
-#include "lwip/init.h"
 #include "lwip/memp.h"
 #include "lwip/stats.h"
 #include "lwip/sys.h"
 #include "lwip/timeouts.h"
+#include "lwip_bringup.h" /* examples/common: board, lwIP, emhttp's port */
 #include "mps2.h"
+#include "reading.h" /* examples/common: the reading and its JSON */
 #include "semihost.h"
 #if CONFIG_EMHTTP_TLS
 #include "emhttp/tls.h"
@@ -63,12 +62,6 @@
 #define SLOT_BYTES 384 /* body + the prepared request head */
 #define WARMUP 10      /* requests before the steady state is measured */
 #define MAX_HANDSHAKES 16
-
-typedef struct reading {
-    uint32_t seq;
-    uint32_t t_ms;
-    int32_t temp_centi; /* 21.50 C = 2150 */
-} reading;
 
 static struct netif netif;
 static emhttp_lwip net;
@@ -241,21 +234,7 @@ static void pools_print(const char *when, const pool_snap *s)
 
 static long encode_reading(void *arg, uint8_t *buf, size_t size)
 {
-    const reading *r = arg; /* the slot's copy of the record */
-    emhttp_jw w;
-
-    emhttp_jw_init(&w, buf, size);
-    emhttp_jw_object(&w);
-    emhttp_jw_key(&w, "device");
-    emhttp_jw_string(&w, "mps2-an386");
-    emhttp_jw_key(&w, "seq");
-    emhttp_jw_uint(&w, r->seq);
-    emhttp_jw_key(&w, "uptime_ms");
-    emhttp_jw_uint(&w, r->t_ms);
-    emhttp_jw_key(&w, "temp_c");
-    emhttp_jw_fixed(&w, r->temp_centi, 2);
-    emhttp_jw_object_end(&w);
-    return emhttp_jw_finish(&w);
+    return reading_to_json(arg, "mps2-an386", buf, size); /* arg: the slot's copy */
 }
 
 /* ---- network loop: completions --------------------------------------------- */
@@ -287,7 +266,7 @@ static void on_done(void *arg, int result, int status)
 
 static void take_reading(uint32_t now)
 {
-    reading r = {.seq = queued, .t_ms = now, .temp_centi = 2150 + (int32_t)(queued % 7) * 3};
+    reading r = reading_take(queued, now);
     emhttp_outbox_job job = {
         .target = API_TARGET, .headers = json_headers, .header_count = 1,
         .encode = encode_reading, .record = &r, .record_len = sizeof r, .done = on_done,
@@ -297,11 +276,6 @@ static void take_reading(uint32_t now)
         emhttp_outbox_queue(&ob, &job) == EMHTTP_OK) {
         queued++;
     }
-}
-
-static void sleep_hook(void *arg, uint32_t max_ms)
-{
-    board_sleep(arg, max_ms);
 }
 
 /* ---- TLS ------------------------------------------------------------------- */
@@ -375,14 +349,9 @@ int main(void)
         con_printf("usage: http COUNT | https COUNT CA_FILE (COUNT > %d)\n", WARMUP);
         return 64;
     }
-    board_init();
-    lwip_init();
-    board_netif_add(&netif);
-    dns_setserver(0, board_dns_server());
-    if (emhttp_lwip_init(&net) != EMHTTP_OK) {
+    if (lwip_bringup(&netif, &net) != EMHTTP_OK) {
         board_panic("emhttp_lwip_init");
     }
-    emhttp_lwip_set_idle(&net, sleep_hook, &netif);
     cfg.net = emhttp_lwip_port(&net);
     cfg.transport = meter(0, P_TCP, emhttp_lwip_tcp(&net));
     if (https) {

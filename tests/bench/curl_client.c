@@ -21,29 +21,10 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <curl/curl.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <time.h>
 
-#define BODY_MAX 65536
-#define LAT_MAX 1000000
-
-static unsigned lat_us[LAT_MAX];
-
-static int cmp_u(const void *a, const void *b)
-{
-    unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
-    return (x > y) - (x < y);
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#include "bench_peer.h"
 
 static size_t discard(char *ptr, size_t size, size_t nmemb, void *user)
 {
@@ -52,46 +33,22 @@ static size_t discard(char *ptr, size_t size, size_t nmemb, void *user)
     return size * nmemb;
 }
 
-static long read_body(const char *path, char *buf, size_t cap)
-{
-    FILE *f = fopen(path, "rb");
-    size_t n;
-
-    if (f == NULL) {
-        fprintf(stderr, "curl_client: %s: %s\n", path, strerror(errno));
-        return -1;
-    }
-    n = fread(buf, 1, cap, f);
-    if (ferror(f) || !feof(f)) {
-        fprintf(stderr, "curl_client: %s: unreadable or larger than %zu\n",
-                path, cap);
-        fclose(f);
-        return -1;
-    }
-    fclose(f);
-    return (long)n;
-}
-
 int main(int argc, char **argv)
 {
     static char body[BODY_MAX + 1];
     struct curl_slist *hdrs = NULL;
-    long n, i, ok = 0, connects = 0, body_len, timed_from, nlat = 0;
-    double t0, secs;
-    const char *lat_env = getenv("EMHTTP_BENCH_LAT");
-    int lat = lat_env != NULL && strcmp(lat_env, "1") == 0;
+    long n, i, ok = 0, connects = 0, body_len;
+    bench_clock clk;
     CURL *h;
 
     if (argc != 4 && argc != 5) {
         fprintf(stderr, "usage: curl_client URL BODYFILE N [CAFILE]\n");
         return 2;
     }
-    n = strtol(argv[3], NULL, 10);
-    if (n <= 0) {
-        fprintf(stderr, "curl_client: N must be > 0\n");
+    n = bench_count("curl_client", argv[3]);
+    if (n <= 0)
         return 2;
-    }
-    body_len = read_body(argv[2], body, sizeof body);
+    body_len = bench_read_file("curl_client", argv[2], body, sizeof body);
     if (body_len < 0)
         return 2;
 
@@ -113,15 +70,14 @@ int main(int argc, char **argv)
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     if (argc == 5)
         curl_easy_setopt(h, CURLOPT_CAINFO, argv[4]);
-    timed_from = argc == 5 && n > 1; /* TLS: the handshake is not timed */
 
-    t0 = now_s();
+    /* TLS: the handshake is not timed */
+    bench_start(&clk, argc == 5 && n > 1, bench_lat_env());
     for (i = 0; i < n; i++) {
         long code = 0, nc = 0;
-        double t = lat ? now_s() : 0.0;
+        bench_request_start(&clk);
         CURLcode rc = curl_easy_perform(h);
-        if (rc == CURLE_OK && lat && nlat < LAT_MAX && i >= timed_from)
-            lat_us[nlat++] = (unsigned)((now_s() - t) * 1e6);
+        bench_request_done(&clk, i, rc == CURLE_OK);
         if (rc != CURLE_OK) {
             fprintf(stderr, "curl_client: request %ld: %s\n", i + 1,
                     curl_easy_strerror(rc));
@@ -135,18 +91,8 @@ int main(int argc, char **argv)
         else if (ok == i)
             fprintf(stderr, "curl_client: request %ld: status %ld\n", i + 1,
                     code);
-        if (i == 0 && timed_from)
-            t0 = now_s();
     }
-    secs = now_s() - t0;
-    printf("requests=%ld secs=%.6f req_per_s=%.1f ok=%ld connects=%ld", i,
-           secs, (double)(i - timed_from) / secs, ok, connects);
-    if (nlat > 0) {
-        qsort(lat_us, (size_t)nlat, sizeof lat_us[0], cmp_u);
-        printf(" p50_us=%u p99_us=%u", lat_us[nlat / 2],
-               lat_us[(size_t)((double)(nlat - 1) * 0.99 + 0.5)]);
-    }
-    printf("\n");
+    bench_report(&clk, i, ok, (unsigned long)connects);
     curl_slist_free_all(hdrs);
     curl_easy_cleanup(h);
     curl_global_cleanup();

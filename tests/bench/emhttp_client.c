@@ -21,53 +21,15 @@
  * Exit 0 when every response was a 200, 1 otherwise, 2 on usage errors.
  */
 #define _POSIX_C_SOURCE 200809L
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <time.h>
 
+#include "bench_peer.h"
 #include "emhttp/client.h"
 #include "emhttp/port_posix.h"
 #if CONFIG_EMHTTP_TLS
 #include "emhttp/tls.h"
 #endif
-
-#define BODY_MAX 65536
-#define LAT_MAX 1000000
-
-static unsigned lat_us[LAT_MAX];
-
-static int cmp_u(const void *a, const void *b)
-{
-    unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
-    return (x > y) - (x < y);
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static long read_body(const char *path, uint8_t *buf, size_t cap)
-{
-    FILE *f = fopen(path, "rb");
-    size_t n;
-    if (f == NULL) {
-        fprintf(stderr, "emhttp_client: %s: %s\n", path, strerror(errno));
-        return -1;
-    }
-    n = fread(buf, 1, cap, f);
-    if (ferror(f) || !feof(f)) {
-        fprintf(stderr, "emhttp_client: %s: unreadable or larger than %zu\n", path, cap);
-        fclose(f);
-        return -1;
-    }
-    fclose(f);
-    return (long)n;
-}
 
 int main(int argc, char **argv)
 {
@@ -80,11 +42,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: emhttp_client HOST PORT PATH BODYFILE N [CAFILE]\n");
         return 2;
     }
-    long n = strtol(argv[5], NULL, 10), ok = 0, i, nlat = 0;
-    long body_len = read_body(argv[4], body, sizeof body);
-    const char *lat_env = getenv("EMHTTP_BENCH_LAT");
-    int lat = lat_env != NULL && strcmp(lat_env, "1") == 0;
-    long timed_from = argc == 7 && n > 1; /* TLS: the handshake is not timed */
+    long n = strtol(argv[5], NULL, 10), ok = 0, i;
+    long body_len = bench_read_file("emhttp_client", argv[4], body, sizeof body);
     if (n <= 0 || body_len < 0 || emhttp_posix_init(&net) != EMHTTP_OK) {
         return 2;
     }
@@ -95,7 +54,7 @@ int main(int argc, char **argv)
 #if CONFIG_EMHTTP_TLS
         static emhttp_tls tls;
         static uint8_t ca[65536];
-        long ca_len = read_body(argv[6], ca, sizeof ca - 1);
+        long ca_len = bench_read_file("emhttp_client", argv[6], ca, sizeof ca - 1);
         if (ca_len < 0) {
             return 2;
         }
@@ -119,16 +78,12 @@ int main(int argc, char **argv)
         emhttp_request_prepare(&cli, &req, head, sizeof head) != EMHTTP_OK) {
         return 2;
     }
-    double t0 = now_s();
+    bench_clock clk;
+    bench_start(&clk, argc == 7 && n > 1, bench_lat_env()); /* TLS: the handshake is not timed */
     for (i = 0; i < n; i++) {
-        double t = lat ? now_s() : 0.0;
+        bench_request_start(&clk);
         int rc = emhttp_request_sync(&cli, &req); /* no callbacks: the body is discarded */
-        if (rc == EMHTTP_OK && lat && nlat < LAT_MAX && i >= timed_from) {
-            lat_us[nlat++] = (unsigned)((now_s() - t) * 1e6);
-        }
-        if (i == 0 && timed_from) {
-            t0 = now_s();
-        }
+        bench_request_done(&clk, i, rc == EMHTTP_OK);
         if (rc != EMHTTP_OK) {
             fprintf(stderr, "emhttp_client: request %ld: %s\n", i + 1, emhttp_strerror(rc));
             break;
@@ -139,15 +94,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "emhttp_client: request %ld: status %d\n", i + 1, req.status);
         }
     }
-    double secs = now_s() - t0;
-    printf("requests=%ld secs=%.6f req_per_s=%.1f ok=%ld connects=%lu", i, secs,
-           (double)(i - timed_from) / secs, ok, (unsigned long)emhttp_client_stats(&cli)->connects);
-    if (nlat > 0) {
-        qsort(lat_us, (size_t)nlat, sizeof lat_us[0], cmp_u);
-        printf(" p50_us=%u p99_us=%u", lat_us[nlat / 2],
-               lat_us[(size_t)((double)(nlat - 1) * 0.99 + 0.5)]);
-    }
-    printf("\n");
+    bench_report(&clk, i, ok, (unsigned long)emhttp_client_stats(&cli)->connects);
     emhttp_client_close(&cli);
     emhttp_posix_deinit(&net);
     return ok == n ? 0 : 1;

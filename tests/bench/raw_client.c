@@ -23,22 +23,15 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/types.h>
-#include <time.h>
 #include <unistd.h>
 
-#define BODY_MAX 65536
+#include "bench_peer.h"
+
 #define REQ_MAX (BODY_MAX + 1024)
 #define RBUF_SIZE 65536
 
 static char req[REQ_MAX];
 static char rbuf[RBUF_SIZE];
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static int connect_to(const char *host, const char *port)
 {
@@ -159,26 +152,6 @@ static int read_response(int fd, size_t *have)
     return status;
 }
 
-static long read_body(const char *path, char *buf, size_t cap)
-{
-    FILE *f = fopen(path, "rb");
-    size_t n;
-
-    if (f == NULL) {
-        fprintf(stderr, "raw_client: %s: %s\n", path, strerror(errno));
-        return -1;
-    }
-    n = fread(buf, 1, cap, f);
-    if (ferror(f) || !feof(f)) {
-        fprintf(stderr, "raw_client: %s: unreadable or larger than %zu\n",
-                path, cap);
-        fclose(f);
-        return -1;
-    }
-    fclose(f);
-    return (long)n;
-}
-
 int main(int argc, char **argv)
 {
     static char body[BODY_MAX + 1];
@@ -186,7 +159,7 @@ int main(int argc, char **argv)
     long n, i, ok = 0, body_len;
     size_t have = 0;
     int fd, req_len;
-    double t0, secs;
+    bench_clock clk;
 
     if (argc != 6) {
         fprintf(stderr, "usage: raw_client HOST PORT PATH BODYFILE N\n");
@@ -195,12 +168,10 @@ int main(int argc, char **argv)
     host = argv[1];
     port = argv[2];
     path = argv[3];
-    n = strtol(argv[5], NULL, 10);
-    if (n <= 0) {
-        fprintf(stderr, "raw_client: N must be > 0\n");
+    n = bench_count("raw_client", argv[5]);
+    if (n <= 0)
         return 2;
-    }
-    body_len = read_body(argv[4], body, sizeof body);
+    body_len = bench_read_file("raw_client", argv[4], body, sizeof body);
     if (body_len < 0)
         return 2;
     req_len = snprintf(req, sizeof req,
@@ -218,7 +189,7 @@ int main(int argc, char **argv)
     memcpy(req + req_len, body, (size_t)body_len);
     req_len += (int)body_len;
 
-    t0 = now_s();
+    bench_start(&clk, 0, 0); /* the connect is timed; no latencies */
     fd = connect_to(host, port);
     if (fd < 0)
         return 1;
@@ -237,9 +208,7 @@ int main(int argc, char **argv)
         if (status == 200)
             ok++;
     }
-    secs = now_s() - t0;
+    bench_report(&clk, i, ok, 1);
     close(fd);
-    printf("requests=%ld secs=%.6f req_per_s=%.1f ok=%ld connects=1\n", i,
-           secs, (double)i / secs, ok);
     return ok == n ? 0 : 1;
 }

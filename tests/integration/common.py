@@ -3,7 +3,10 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import sys
+import tempfile
+import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.environ.get("EMHTTP_SOURCE", os.path.dirname(os.path.dirname(HERE)))
@@ -46,6 +49,29 @@ def drive(host, port, steps, options=(), timeout=120):
         raise AssertionError("peer_driver failed rc=%d: %s" % (rc, err))
     lines = [json.loads(x) for x in out.splitlines() if x.strip()]
     return lines[:-1], lines[-1]["stats"]
+
+
+class ServerTestCase(unittest.TestCase):
+    """One server for the whole class and a temporary folder (cls.tmp, its
+    name starting TMP_PREFIX): the subclass's start_server() starts the
+    server (a started fixtures.Fixture, kept under the subclass's own name
+    too) and returns it; after the class it is stopped and the folder
+    removed."""
+    TMP_PREFIX = "emhttp-"
+
+    @classmethod
+    def start_server(cls):
+        raise NotImplementedError
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = cls.start_server()
+        cls.tmp = tempfile.mkdtemp(prefix=cls.TMP_PREFIX)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+        shutil.rmtree(cls.tmp, ignore_errors=True)
 
 
 def fnv1a64(data):

@@ -10,12 +10,10 @@ is checked there, not inferred from the client.
 import base64
 import os
 import re
-import shutil
 import subprocess
-import tempfile
 import unittest
 
-from common import CLI, SOURCE, cli, fixtures
+from common import CLI, SOURCE, ServerTestCase, cli, fixtures
 
 CLI_SOURCE = os.path.join(SOURCE, "examples", "cli", "emhttp.c")
 
@@ -78,17 +76,13 @@ class Auth(unittest.TestCase):
             self.assertNotIn("two words", err)
 
 
-class CurlFaithful(unittest.TestCase):
+class CurlFaithful(ServerTestCase):
+    TMP_PREFIX = "emhttp-curl-"
 
     @classmethod
-    def setUpClass(cls):
+    def start_server(cls):
         cls.peer = fixtures.PeerServer().start()
-        cls.tmp = tempfile.mkdtemp(prefix="emhttp-curl-")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.peer.stop()
-        shutil.rmtree(cls.tmp, ignore_errors=True)
+        return cls.peer
 
     def test_include_prints_the_status_line_the_server_sent(self):
         rc, out, err = cli(["-i", self.peer.url("/http10")])

@@ -6,24 +6,18 @@ log: worker pid + $connection identify a TCP connection).
 """
 import json
 import os
-import shutil
 import subprocess
-import tempfile
-import unittest
 
-from common import BODY_JSON, cli, drive, fixtures, parse_stats, sha256
+from common import BODY_JSON, ServerTestCase, cli, drive, fixtures, parse_stats, sha256
 
 
-class CliAgainstNginx(unittest.TestCase):
+class CliAgainstNginx(ServerTestCase):
+    TMP_PREFIX = "emhttp-cli-"
+
     @classmethod
-    def setUpClass(cls):
+    def start_server(cls):
         cls.ng = fixtures.Nginx().start()
-        cls.tmp = tempfile.mkdtemp(prefix="emhttp-cli-")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.ng.stop()
-        shutil.rmtree(cls.tmp, ignore_errors=True)
+        return cls.ng
 
     def test_10000_json_posts_over_one_connection(self):
         mark = self.ng.log_mark()

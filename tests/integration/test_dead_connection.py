@@ -270,16 +270,7 @@ class DeadConnection(unittest.TestCase):
 
 
 def main():
-    if os.environ.get(netns.INSIDE) != "1":
-        if not os.path.exists(DRIVER):
-            print("FAILED: no peer_driver at %s" % DRIVER, flush=True)
-            sys.exit(1)
-        problem = netns._privilege_problem(tap=False)
-        if problem and os.environ.get("CI") == "true":
-            print("FAILED (CI=true, must not skip): " + problem, flush=True)
-            sys.exit(1)
-    netns.enter(sys.argv, tap=False)  # exits 77 (skipped) with the reason when it cannot
-    unittest.main(verbosity=2)
+    netns.unittest_main(DRIVER, "peer_driver")
 
 
 if __name__ == "__main__":

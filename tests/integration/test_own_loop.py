@@ -16,9 +16,7 @@ Needs root (namespaces, mounts): without it the test prints why and exits
 """
 import json
 import os
-import subprocess
 import sys
-import tempfile
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -47,36 +45,13 @@ def own_loop(args, timeout=120):
     return rc, (json.loads(lines[-1]) if lines else None), err
 
 
-def private_etc():
-    """Bind-mount this test's resolver configuration over the machine's
-    (in this mount namespace only)."""
-    d = tempfile.mkdtemp(prefix="emhttp-etc-")
-    files = {
-        "/etc/resolv.conf": "nameserver %s\n" % IP,
-        "/etc/nsswitch.conf": "hosts: files dns\n",
-        "/etc/hosts": "127.0.0.1 localhost\n",
-    }
-    for target, text in files.items():
-        src = os.path.join(d, os.path.basename(target))
-        with open(src, "w") as f:
-            f.write(text)
-        if not os.path.exists(target):
-            if target == "/etc/resolv.conf":
-                raise netns.NetnsError("no %s to mount over" % target)
-            continue  # glibc's defaults then
-        rc = subprocess.run(["mount", "--bind", src, target], capture_output=True, text=True,
-                            timeout=30)
-        if rc.returncode != 0:
-            raise netns.NetnsError("mount --bind %s %s: %s" % (src, target, rc.stderr.strip()))
-
-
 class OwnLoop(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         netns.ip("link", "set", "lo", "up")
         netns.ip("addr", "add", IP + "/32", "dev", "lo")
         netns.private_tmp()
-        private_etc()
+        netns.private_etc("nameserver %s\n" % IP)  # this test's resolver
 
     def test_first_request_to_a_name_wakes_on_the_resolver(self):
         n, tick_ms, every_ms = 20, 100, 50
@@ -127,16 +102,7 @@ class OwnLoop(unittest.TestCase):
 
 
 def main():
-    if os.environ.get(netns.INSIDE) != "1":
-        if not os.path.exists(OWN_LOOP):
-            print("FAILED: no own_loop binary at %s" % OWN_LOOP, flush=True)
-            sys.exit(1)
-        problem = netns._privilege_problem(tap=False)
-        if problem and os.environ.get("CI") == "true":
-            print("FAILED (CI=true, must not skip): " + problem, flush=True)
-            sys.exit(1)
-    netns.enter(sys.argv, tap=False)  # exits 77 (skipped) with the reason when it cannot
-    unittest.main(verbosity=2)
+    netns.unittest_main(OWN_LOOP, "own_loop binary")
 
 
 if __name__ == "__main__":

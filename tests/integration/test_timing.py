@@ -30,9 +30,7 @@ counts match what the peer server and the relay saw.
 import os
 import socket
 import struct
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import unittest
@@ -57,27 +55,6 @@ FIELDS = ["http_code", "time_namelookup", "time_connect", "time_appconnect",
           "time_pretransfer", "time_starttransfer", "time_total", "num_connects",
           "size_upload", "size_download", "size_header"]
 WRITE_OUT = "W " + " ".join("%%{%s}" % f for f in FIELDS) + "\\n"
-
-
-def private_etc():
-    """This test's resolver configuration over the machine's (in this mount
-    namespace only): the name server on 127.0.0.1, files then DNS."""
-    d = tempfile.mkdtemp(prefix="emhttp-etc-")
-    files = {"/etc/resolv.conf": "nameserver 127.0.0.1\noptions attempts:1 timeout:5\n",
-             "/etc/nsswitch.conf": "hosts: files dns\n",
-             "/etc/hosts": "127.0.0.1 localhost\n"}
-    for target, text in files.items():
-        src = os.path.join(d, os.path.basename(target))
-        with open(src, "w") as f:
-            f.write(text)
-        if not os.path.exists(target):
-            if target == "/etc/resolv.conf":
-                raise netns.NetnsError("no %s to mount over" % target)
-            continue
-        rc = subprocess.run(["mount", "--bind", src, target], capture_output=True, text=True,
-                            timeout=30)
-        if rc.returncode != 0:
-            raise netns.NetnsError("mount --bind %s %s: %s" % (src, target, rc.stderr.strip()))
 
 
 class SlowDns:
@@ -238,7 +215,8 @@ class Timing(unittest.TestCase):
     def setUpClass(cls):
         netns.ip("link", "set", "lo", "up")
         netns.private_tmp()
-        private_etc()
+        # the name server on 127.0.0.1, files then DNS
+        netns.private_etc("nameserver 127.0.0.1\noptions attempts:1 timeout:5\n")
 
     def test_each_phase_at_least_its_delay(self):
         with fixtures.PeerServer() as peer, SlowDns(DNS_DELAY) as dns, \
@@ -293,16 +271,7 @@ class Timing(unittest.TestCase):
 
 
 def main():
-    if os.environ.get(netns.INSIDE) != "1":
-        if not os.path.exists(CLI):
-            print("FAILED: no emhttp CLI at %s" % CLI, flush=True)
-            sys.exit(1)
-        problem = netns._privilege_problem(tap=False)
-        if problem and os.environ.get("CI") == "true":
-            print("FAILED (CI=true, must not skip): " + problem, flush=True)
-            sys.exit(1)
-    netns.enter(sys.argv, tap=False)  # exits 77 (skipped) with the reason when it cannot
-    unittest.main(verbosity=2)
+    netns.unittest_main(CLI, "emhttp CLI")
 
 
 if __name__ == "__main__":

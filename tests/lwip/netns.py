@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.environ.get("EMHTTP_SOURCE", os.path.dirname(os.path.dirname(HERE)))
@@ -97,6 +98,47 @@ def enter(argv, tap=True):
     sys.stderr.flush()
     argv = [PYTHON, os.path.abspath(argv[0])] + list(argv[1:])
     os.execvp(UNSHARE[0], UNSHARE + argv)
+
+
+def private_etc(resolv_conf):
+    """Bind-mount a resolver configuration over the machine's (in this
+    mount namespace only): /etc/resolv.conf with the text resolv_conf,
+    nsswitch.conf "hosts: files dns", /etc/hosts with localhost only.
+    A missing nsswitch.conf or hosts is left missing (glibc's defaults)."""
+    d = tempfile.mkdtemp(prefix="emhttp-etc-")
+    files = {"/etc/resolv.conf": resolv_conf,
+             "/etc/nsswitch.conf": "hosts: files dns\n",
+             "/etc/hosts": "127.0.0.1 localhost\n"}
+    for target, text in files.items():
+        src = os.path.join(d, os.path.basename(target))
+        with open(src, "w") as f:
+            f.write(text)
+        if not os.path.exists(target):
+            if target == "/etc/resolv.conf":
+                raise NetnsError("no %s to mount over" % target)
+            continue  # glibc's defaults then
+        rc = subprocess.run(["mount", "--bind", src, target], capture_output=True, text=True,
+                            timeout=30)
+        if rc.returncode != 0:
+            raise NetnsError("mount --bind %s %s: %s" % (src, target, rc.stderr.strip()))
+
+
+def unittest_main(binary, what):
+    """main() of a unittest module that runs in a network namespace of its
+    own (no tap).  Outside it: FAILED (exit 1) when binary (what, e.g. "the
+    emhttp CLI") is missing or when CI=true and no namespace can be made;
+    then enter() (exit 77, skipped, with the reason when it cannot) and,
+    inside, unittest.main() of the __main__ module."""
+    if os.environ.get(INSIDE) != "1":
+        if not os.path.exists(binary):
+            print("FAILED: no %s at %s" % (what, binary), flush=True)
+            sys.exit(1)
+        problem = _privilege_problem(tap=False)
+        if problem and os.environ.get("CI") == "true":
+            print("FAILED (CI=true, must not skip): " + problem, flush=True)
+            sys.exit(1)
+    enter(sys.argv, tap=False)  # exits 77 (skipped) with the reason when it cannot
+    unittest.main(module="__main__", verbosity=2)
 
 
 def _under(path, base):

@@ -33,31 +33,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "body_sum.h"
+#include "driver_steps.h"
 #include "emhttp/client.h"
 #include "emhttp/port_posix.h"
 #include "offload_transport.h"
-
-static int on_body(emhttp_request *req, const uint8_t *d, size_t n)
-{
-    body_sum_add(req->user, d, n);
-    return 0;
-}
-
-static const emhttp_response_cbs cbs = {NULL, NULL, on_body, NULL};
 
 static emhttp_posix net;
 static offload_tls tls;
 static emhttp_client cli;
 static uint8_t tx[1024], rx[16384];
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
 
 /* One request through the application's own poll() loop. */
 static int run_one(emhttp_request *req)
@@ -109,25 +95,11 @@ static void print_result(const char *step, int rc, int status, const body_sum *s
     fflush(stdout);
 }
 
-static void run_request(const char *step)
+static void run_request(const char *step, char *method, char *path, unsigned long n)
 {
-    char method[16], path[512];
-    char *end;
-    unsigned long n = strtoul(step, &end, 10);
-    const char *spec = (*end == '*' && n > 0) ? end + 1 : step;
-    const char *colon = strchr(spec, ':');
-    if (spec == step) {
-        n = 1;
-    }
-    if (colon == NULL || (size_t)(colon - spec) >= sizeof method || strlen(colon) >= sizeof path) {
-        fprintf(stderr, "bad step %s\n", step);
-        exit(2);
-    }
-    memcpy(method, spec, (size_t)(colon - spec));
-    method[colon - spec] = '\0';
-    strcpy(path, colon + 1);
     body_sum sum = BODY_SUM_INIT;
-    emhttp_request req = {.method = method, .target = path, .cbs = &cbs, .user = &sum};
+    emhttp_request req = {.method = method, .target = path, .cbs = &driver_body_cbs,
+                          .user = &sum};
     int rc = EMHTTP_OK;
     for (unsigned long i = 0; i < n && rc == EMHTTP_OK; i++) {
         rc = run_one(&req);
@@ -135,23 +107,12 @@ static void run_request(const char *step)
     print_result(step, rc, req.status, &sum, n);
 }
 
-static void run_step(const char *step)
+static void forget(void)
 {
-    char line[64];
-    if (!strncmp(step, "sleep:", 6)) {
-        sleep_ms(atol(step + 6));
-    } else if (!strcmp(step, "wait")) {
-        if (fgets(line, sizeof line, stdin) == NULL) {
-            exit(3);
-        }
-    } else if (!strcmp(step, "close")) {
-        emhttp_client_close(&cli);
-    } else if (!strcmp(step, "forget")) {
-        offload_tls_forget_session(&tls);
-    } else {
-        run_request(step);
-    }
+    offload_tls_forget_session(&tls);
 }
+
+static const driver_steps steps = {&cli, forget, run_request};
 
 int main(int argc, char **argv)
 {
@@ -212,7 +173,7 @@ int main(int argc, char **argv)
         return 1;
     }
     for (; i < argc; i++) {
-        run_step(argv[i]);
+        driver_run_step(&steps, argv[i]);
     }
     const emhttp_stats *s = emhttp_client_stats(&cli);
     printf("{\"stats\":{\"requests\":%u,\"errors\":%u,\"connects\":%u,\"reuses\":%u,"

@@ -26,9 +26,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "body_sum.h"
+#include "driver_steps.h"
 #include "emhttp/client.h"
 #include "emhttp/port_posix.h"
 #include "emhttp/tls.h"
@@ -199,14 +199,6 @@ static void print_peak_sizes(void)
 
 /* ---- the client ---------------------------------------------------------- */
 
-static int on_body(emhttp_request *req, const uint8_t *d, size_t n)
-{
-    body_sum_add(req->user, d, n);
-    return 0;
-}
-
-static const emhttp_response_cbs cbs = {NULL, NULL, on_body, NULL};
-
 static emhttp_posix net;
 static emhttp_client cli;
 static emhttp_tls tls;
@@ -214,12 +206,6 @@ static uint8_t tx[1024], rx[65536];
 static uint8_t arena[1u << 20];
 static uint8_t *ca_buf;
 static size_t ca_len;
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
 
 static int b64(int ch)
 {
@@ -282,28 +268,14 @@ static void print_result(const char *step, int rc, int status, const body_sum *s
     fflush(stdout);
 }
 
-static void run_request(const char *step)
+static void run_request(const char *step, char *method, char *path, unsigned long n)
 {
     static const uint8_t json[] = "{\"t\":1}";
-    char method[16], path[512];
-    char *end;
-    unsigned long n = strtoul(step, &end, 10);
-    const char *spec = (*end == '*' && n > 0) ? end + 1 : step;
-    const char *colon = strchr(spec, ':');
-    if (spec == step) {
-        n = 1;
-    }
-    if (colon == NULL || (size_t)(colon - spec) >= sizeof method || strlen(colon) >= sizeof path) {
-        fprintf(stderr, "bad step %s\n", step);
-        exit(2);
-    }
-    memcpy(method, spec, (size_t)(colon - spec));
-    method[colon - spec] = '\0';
-    strcpy(path, colon + 1);
     body_sum sum = BODY_SUM_INIT;
     bool post = !strcmp(method, "POST");
-    emhttp_request req = {.method = method, .target = path, .cbs = &cbs, .user = &sum,
-                          .body = post ? json : NULL, .body_len = post ? sizeof json - 1 : 0};
+    emhttp_request req = {.method = method, .target = path, .cbs = &driver_body_cbs,
+                          .user = &sum, .body = post ? json : NULL,
+                          .body_len = post ? sizeof json - 1 : 0};
     int rc = EMHTTP_OK;
     for (unsigned long i = 0; i < n && rc == EMHTTP_OK; i++) {
         rc = emhttp_request_sync(&cli, &req);
@@ -311,23 +283,12 @@ static void run_request(const char *step)
     print_result(step, rc, req.status, &sum, n, &req);
 }
 
-static void run_step(const char *step)
+static void forget(void)
 {
-    char line[64];
-    if (!strncmp(step, "sleep:", 6)) {
-        sleep_ms(atol(step + 6));
-    } else if (!strcmp(step, "wait")) {
-        if (fgets(line, sizeof line, stdin) == NULL) {
-            exit(3);
-        }
-    } else if (!strcmp(step, "close")) {
-        emhttp_client_close(&cli);
-    } else if (!strcmp(step, "forget")) {
-        emhttp_tls_forget_session(&tls);
-    } else {
-        run_request(step);
-    }
+    emhttp_tls_forget_session(&tls);
 }
+
+static const driver_steps steps = {&cli, forget, run_request};
 
 static void print_summary(size_t rx_size)
 {
@@ -444,7 +405,7 @@ int main(int argc, char **argv)
         return rc;
     }
     for (; i < argc; i++) {
-        run_step(argv[i]);
+        driver_run_step(&steps, argv[i]);
     }
     print_summary(o.rx_size);
     if (dumping) {

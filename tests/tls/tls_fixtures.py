@@ -47,7 +47,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "fixtures"))
 
 import fixtures  # noqa: E402
-from fixtures import FixtureError, Nginx  # noqa: E402
+from fixtures import Fixture, FixtureError, Nginx  # noqa: E402
 
 OPENSSL = "/usr/bin/openssl"
 NAMES = "DNS:localhost,IP:127.0.0.1,IP:::1"
@@ -318,7 +318,7 @@ class TlsNginx(Nginx):
 # ---------------------------------------------------------------------------
 # openssl s_server
 
-class SServer:
+class SServer(Fixture):
     """`openssl s_server` on 127.0.0.1 with a Pki certificate.
 
     mode "echo" (default): the decrypted bytes the client sends are written
@@ -340,14 +340,6 @@ class SServer:
         self._out = b""
         self._lock = threading.Lock()
         self._reader = None
-
-    def __enter__(self):
-        self.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()
-        return False
 
     def _command(self):
         cmd = [OPENSSL, "s_server", "-accept", "127.0.0.1:%d" % self.port,
