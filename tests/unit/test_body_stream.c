@@ -1,7 +1,7 @@
 /*
  * Streamed request bodies (CONFIG_EMHTTP_BODY_STREAM) and Expect:
- * 100-continue (CONFIG_EMHTTP_EXPECT) over a mock server inside a mock
- * transport.
+ * 100-continue (CONFIG_EMHTTP_EXPECT) over a mock server inside the shared
+ * mock transport (support/mock_net.h).
  *
  * The mock server parses what the client writes byte by byte, strictly
  * (request head, then a Content-Length body or chunked framing down to the
@@ -29,6 +29,7 @@
 #include "check.h"
 #include "emhttp/client.h"
 #include "emhttp/outbox.h"
+#include "mock_net.h"
 
 #define MAXLOG 64
 
@@ -48,28 +49,20 @@ typedef struct {
 static int ndone; /* requests completed at the client */
 
 typedef struct {
-    uint32_t now;
-    int conn;
-    bool open;
-    /* request parser */
+    /* request parser (MN.connects: connections opened; MN.pending_read: a
+     * 100 Continue due, not yet read by the client) */
     pstate ps;
     char line[4096];
     size_t linelen;
     uint64_t remaining;
-    bool hold_100;      /* 100 Continue due, not yet read by the client */
     bool expect;
     logrec *cur;
-    /* responses */
-    char out[4096];
-    size_t outlen, outoff;
-    bool closing;
+    bool closing;       /* the server closes after its responses (mn_end) */
     /* log */
     logrec log[MAXLOG];
     int nlog;
-    size_t max_send;    /* largest single send */
     int sends;
-    /* faults */
-    size_t write_limit; /* most bytes a send takes (0: all) */
+    /* faults (and MN.accept_max: most bytes a send takes) */
     int storm;          /* every other send would block */
     long reset_after;   /* the connection is reset once this many bytes came (0: never) */
     long received;      /* bytes on this connection */
@@ -87,13 +80,7 @@ static uint64_t fnv(uint64_t h, const uint8_t *p, size_t n)
 }
 #define FNV0 0xcbf29ce484222325ull
 
-static void respond(const char *s)
-{
-    size_t n = strlen(s);
-    CHECK(S.outlen + n <= sizeof S.out);
-    memcpy(S.out + S.outlen, s, n);
-    S.outlen += n;
-}
+static void respond(const char *s) { mn_push_str(s); }
 
 static void request_done(void)
 {
@@ -111,7 +98,7 @@ static void head_done(void)
     CHECK(S.nlog < MAXLOG);
     logrec *l = &S.log[S.nlog++];
     memset(l, 0, sizeof *l);
-    l->conn = S.conn;
+    l->conn = MN.connects;
     l->hash = FNV0;
     l->done_before = ndone;
     S.cur = l;
@@ -132,8 +119,9 @@ static void head_done(void)
     } else if (!strcmp(l->target, "/e413")) {
         respond("HTTP/1.1 413 Content Too Large\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
         S.closing = true;
+        mn_end(EMHTTP_ERR_CLOSED);
     } else if (!strncmp(l->target, "/e100", 5) && (l->chunked || S.remaining > 0)) {
-        S.hold_100 = true; /* delivered at the client's next receive */
+        MN.pending_read = true; /* delivered at the client's next receive */
     } else if (!strcmp(l->target, "/e100")) {
         respond("HTTP/1.1 100 Continue\r\n\r\n");
     }
@@ -148,7 +136,7 @@ static void head_done(void)
 
 static void body_bytes(const uint8_t *p, size_t n)
 {
-    if (S.hold_100 || (S.expect && !strcmp(S.cur->target, "/e417"))) {
+    if (MN.pending_read || (S.expect && !strcmp(S.cur->target, "/e417"))) {
         S.cur->early_body = true;
     }
     S.cur->hash = fnv(S.cur->hash, p, n);
@@ -181,6 +169,7 @@ static void chunk_line(void)
 
 static void serve(const uint8_t *p, size_t n)
 {
+    S.received += (long)n;
     for (size_t i = 0; i < n;) {
         if (S.ps == P_BODY || S.ps == P_CDATA) {
             size_t k = n - i < S.remaining ? n - i : (size_t)S.remaining;
@@ -209,40 +198,9 @@ static void serve(const uint8_t *p, size_t n)
     }
 }
 
-static emhttp_client cli;
-static uint32_t m_now(void *ctx) { (void)ctx; return S.now; }
-static int m_resolve_start(void *ctx, const char *host) { (void)ctx; (void)host; return EMHTTP_PENDING; }
-static int m_resolve_poll(void *ctx, emhttp_ip_addr *out, size_t max, size_t *n)
+/* The server's side of a send (the mock's before_send hook). */
+static long server_send(size_t n)
 {
-    (void)ctx;
-    (void)max;
-    *out = (emhttp_ip_addr){EMHTTP_AF_INET, {192, 0, 2, 1}};
-    *n = 1;
-    return EMHTTP_OK;
-}
-static void m_resolve_cancel(void *ctx) { (void)ctx; }
-static int m_connect(void *ctx, const char *host, const emhttp_ip_addr *a, uint16_t port)
-{
-    (void)ctx;
-    (void)host;
-    (void)a;
-    (void)port;
-    S.conn++;
-    S.open = true;
-    S.ps = P_HEAD;
-    S.linelen = 0;
-    S.outlen = S.outoff = 0;
-    S.closing = S.hold_100 = false;
-    S.received = 0;
-    S.stop_reading = false;
-    return EMHTTP_OK;
-}
-static int m_connect_poll(void *ctx) { (void)ctx; return EMHTTP_OK; }
-static long m_send(void *ctx, const uint8_t *p, size_t n, unsigned flags)
-{
-    (void)ctx;
-    (void)flags;
-    CHECK(S.open);
     if (S.closing) {
         return EMHTTP_ERR_RESET; /* the server closed after its final answer */
     }
@@ -250,77 +208,51 @@ static long m_send(void *ctx, const uint8_t *p, size_t n, unsigned flags)
         return 0; /* its window stays shut */
     }
     S.sends++;
-    if (n > S.max_send) {
-        S.max_send = n;
-    }
     if (S.storm && (S.sends & 1)) {
         return 0; /* would block */
     }
-    if (S.write_limit != 0 && n > S.write_limit) {
-        n = S.write_limit;
+    if (MN.accept_max != 0 && n > MN.accept_max) {
+        n = MN.accept_max;
     }
     if (S.reset_after != 0 && S.received + (long)n >= S.reset_after) {
         S.reset_after = 0;
         return EMHTTP_ERR_RESET;
     }
-    S.received += (long)n;
-    serve(p, n);
-    return (long)n;
+    return 1;
 }
-static long m_recv(void *ctx, uint8_t *p, size_t n)
+/* A receive: the client waits for the 100, now it may have it. */
+static long server_recv(void)
 {
-    (void)ctx;
-    CHECK(S.open);
-    if (S.hold_100) { /* the client waits for it: now it may have it */
-        S.hold_100 = false;
+    if (MN.pending_read) {
+        MN.pending_read = false;
         respond("HTTP/1.1 100 Continue\r\n\r\n");
     }
-    size_t left = S.outlen - S.outoff;
-    if (left == 0) {
-        return S.closing ? EMHTTP_ERR_CLOSED : 0;
-    }
-    size_t k = left < n ? left : n;
-    memcpy(p, S.out + S.outoff, k);
-    S.outoff += k;
-    return (long)k;
+    return 1;
 }
-static void m_close(void *ctx)
+/* A new connection: a fresh parser. */
+static void server_connect(void)
 {
-    (void)ctx;
-    S.open = false;
-}
-static int m_wait(void *ctx, unsigned flags, uint32_t timeout_ms)
-{
-    (void)ctx;
-    if (flags & EMHTTP_WAIT_WRITE) {
-        return EMHTTP_OK;
-    }
-    if ((flags & EMHTTP_WAIT_READ) && (S.outlen > S.outoff || S.closing || S.hold_100)) {
-        return EMHTTP_OK;
-    }
-    S.now += timeout_ms == UINT32_MAX ? 1000 : (timeout_ms > 0 ? timeout_ms : 1);
-    return EMHTTP_OK;
+    S.ps = P_HEAD;
+    S.linelen = 0;
+    S.closing = MN.pending_read = false;
+    S.received = 0;
+    S.stop_reading = false;
 }
 
-static const emhttp_port_ops mock_ops = {.now_ms = m_now,
-                                         .resolve_start = m_resolve_start,
-                                         .resolve_poll = m_resolve_poll,
-                                         .resolve_cancel = m_resolve_cancel,
-                                         .wait = m_wait};
-static const emhttp_transport_ops mock_tcp = {.connect = m_connect,
-                                              .connect_poll = m_connect_poll,
-                                              .send = m_send,
-                                              .recv = m_recv,
-                                              .close = m_close};
-
+static emhttp_client cli;
 static uint8_t tx[512], rx[512];
 
 static void setup(uint8_t depth)
 {
+    CHECK_EQ_INT(MN.misuse, 0); /* the previous run's: no call on a closed connection */
     memset(&S, 0, sizeof S);
-    S.now = 1000;
-    emhttp_config cfg = {.host = "api.test", .port = 8080, .net = {&mock_ops, NULL},
-                         .transport = {&mock_tcp, NULL},
+    mn_reset();
+    MN.server = serve;
+    MN.before_send = server_send;
+    MN.before_recv = server_recv;
+    MN.on_connect = server_connect;
+    emhttp_config cfg = {.host = "api.test", .port = 8080, .net = mn_port,
+                         .transport = mn_transport(&mn_tcp_nogather),
                          .tx_buf = tx, .tx_size = sizeof tx, .rx_buf = rx, .rx_size = sizeof rx,
                          .request_timeout_ms = EMHTTP_TIMEOUT_NONE, .expect_timeout_ms = 700,
                          .max_in_flight = depth};
@@ -425,10 +357,11 @@ static void run(emhttp_request *r, gen *g)
             continue;
         }
         if (!(f & EMHTTP_WAIT_NOW)) {
-            m_wait(NULL, f, emhttp_next_timeout_ms(&cli));
+            mn_wait_default(f, emhttp_next_timeout_ms(&cli));
         }
     }
     CHECK_EQ_INT(ndone, start + 1);
+    CHECK_EQ_INT(MN.misuse, 0); /* no send or recv on a closed connection */
 }
 
 #if CONFIG_EMHTTP_BODY_STREAM
@@ -474,7 +407,7 @@ static void test_stream_ok(size_t declared, int pending_every)
     CHECK_EQ_INT(S.log[0].body_len, 1u << 20);
     CHECK(S.log[0].hash == g.hash);
     CHECK(S.log[0].hash == expected_hash(1u << 20));
-    CHECK(S.max_send <= sizeof tx); /* one piece per send: bounded by the buffer */
+    CHECK(MN.max_offer <= sizeof tx); /* one piece per send: bounded by the buffer */
     if (pending_every != 0) {
         CHECK(g.zero_waits > 0); /* the client said "wait for your own event" */
     }
@@ -493,7 +426,7 @@ static void test_stream_bad(gkind kind, size_t declared)
     if (declared != EMHTTP_BODY_UNKNOWN) {
         CHECK(S.log[0].body_len < declared);
     }
-    CHECK(!S.open); /* closed under it */
+    CHECK(!MN.open); /* closed under it */
     next_ok(2);     /* a fresh connection */
 }
 
@@ -505,7 +438,7 @@ static void test_stream_faults(void)
 {
     for (int k = 0; k < 2; k++) {
         setup(1);
-        S.write_limit = 7;
+        MN.accept_max = 7;
         S.storm = 1;
         gen g = {.kind = G_OK, .total = 20000};
         emhttp_request r = stream_req("/ok", &g, k ? 20000 : EMHTTP_BODY_UNKNOWN, NULL, 0);
@@ -526,7 +459,7 @@ static void test_stream_faults(void)
         CHECK_EQ_INT(last_rc, EMHTTP_ERR_RESET);
         CHECK_EQ_INT(S.nlog, 2);
         CHECK(!S.log[1].complete);
-        CHECK_EQ_INT(S.conn, 1); /* not re-sent */
+        CHECK_EQ_INT(MN.connects, 1); /* not re-sent */
         next_ok(2);
     }
 }
@@ -535,15 +468,15 @@ static void test_stream_small_tx(void)
 {
     static uint8_t tiny[8];
     setup(1);
-    emhttp_config cfg = {.host = "api.test", .net = {&mock_ops, NULL},
-                         .transport = {&mock_tcp, NULL}, .tx_buf = tiny, .tx_size = sizeof tiny,
-                         .rx_buf = rx, .rx_size = sizeof rx};
+    emhttp_config cfg = {.host = "api.test", .net = mn_port,
+                         .transport = mn_transport(&mn_tcp_nogather), .tx_buf = tiny,
+                         .tx_size = sizeof tiny, .rx_buf = rx, .rx_size = sizeof rx};
     CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_OK);
     gen g = {.kind = G_OK, .total = 10};
     emhttp_request r = stream_req("/ok", &g, EMHTTP_BODY_UNKNOWN, NULL, 0);
     run(&r, &g);
     CHECK_EQ_INT(last_rc, EMHTTP_ERR_TX_OVERFLOW);
-    CHECK_EQ_INT(S.conn, 0); /* nothing went out */
+    CHECK_EQ_INT(MN.connects, 0); /* nothing went out */
 }
 
 static void test_stream_empty(void)
@@ -575,7 +508,7 @@ static void test_expect(const char *target, bool streamed, int want_status)
                              .header_count = 1, .body = body, .body_len = sizeof body - 1,
                              .cbs = &cbs};
     }
-    uint32_t t0 = S.now;
+    uint32_t t0 = MN.now;
     run(&r, &g);
     CHECK_EQ_INT(last_rc, EMHTTP_OK);
     CHECK_EQ_INT(r.status, want_status);
@@ -585,14 +518,14 @@ static void test_expect(const char *target, bool streamed, int want_status)
         CHECK(S.log[0].complete);
         CHECK_EQ_INT(S.log[0].body_len, streamed ? 5000 : sizeof body - 1);
         if (!strcmp(target, "/esilent")) {
-            CHECK(S.now - t0 >= 700); /* sent only when the wait was over */
+            CHECK(MN.now - t0 >= 700); /* sent only when the wait was over */
         } else {
-            CHECK(S.now == t0); /* no wait: 100 came at once */
+            CHECK(MN.now == t0); /* no wait: 100 came at once */
         }
         next_ok(1);
     } else {
         CHECK_EQ_INT(S.log[0].body_len, 0); /* not a byte of the body */
-        CHECK(!S.open); /* closed: the server cannot tell where a next request starts */
+        CHECK(!MN.open); /* closed: the server cannot tell where a next request starts */
         if (streamed) {
             CHECK_EQ_INT(g.calls, 0); /* the producer never ran */
         }
@@ -617,13 +550,13 @@ static void test_expect_answer_midway(bool streamed)
 #else
     (void)streamed;
 #endif
-    uint32_t t0 = S.now;
+    uint32_t t0 = MN.now;
     run(&r, &g);
     CHECK_EQ_INT(last_rc, EMHTTP_OK);
     CHECK_EQ_INT(r.status, 413);
-    CHECK(S.now == t0); /* not a timeout: read as soon as it came */
+    CHECK(MN.now == t0); /* not a timeout: read as soon as it came */
     CHECK(!S.log[0].complete);
-    CHECK(!S.open);
+    CHECK(!MN.open);
     next_ok(2);
 }
 
@@ -632,11 +565,11 @@ static void test_expect_no_body(void)
 {
     setup(1);
     emhttp_request r = {.target = "/e100", .headers = expect_hdr, .header_count = 1, .cbs = &cbs};
-    uint32_t t0 = S.now;
+    uint32_t t0 = MN.now;
     run(&r, NULL);
     CHECK_EQ_INT(last_rc, EMHTTP_OK);
     CHECK_EQ_INT(r.status, 200);
-    CHECK(S.now == t0);
+    CHECK(MN.now == t0);
 }
 #endif
 
@@ -657,7 +590,7 @@ static void test_stream_no_pipeline(void)
         (void)emhttp_poll(&cli);
         unsigned f = emhttp_wait_flags(&cli);
         if (!(f & EMHTTP_WAIT_NOW)) {
-            m_wait(NULL, f, emhttp_next_timeout_ms(&cli));
+            mn_wait_default(f, emhttp_next_timeout_ms(&cli));
         }
     }
     CHECK_EQ_INT(ndone, start + 3);
@@ -739,7 +672,7 @@ static void ob_run(int jobs)
         (void)emhttp_poll(&cli);
         unsigned f = emhttp_wait_flags(&cli);
         if (f != 0 && !(f & EMHTTP_WAIT_NOW)) {
-            m_wait(NULL, f, emhttp_next_timeout_ms(&cli));
+            mn_wait_default(f, emhttp_next_timeout_ms(&cli));
         }
     }
     CHECK_EQ_INT(dl.n, jobs);
@@ -903,7 +836,7 @@ static void test_outbox_stream_threads(void)
             (void)sem_timedwait(&wake_sem, &ts);
             wake_sleeps++;
         } else if (dl.n == 0 && !(f & EMHTTP_WAIT_NOW)) {
-            m_wait(NULL, f, emhttp_next_timeout_ms(&cli));
+            mn_wait_default(f, emhttp_next_timeout_ms(&cli));
         }
     }
     __atomic_store_n(&stop_idle, 1, __ATOMIC_RELEASE);

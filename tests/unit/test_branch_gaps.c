@@ -26,9 +26,9 @@
  *    request timeout, an early answer while the next body is sent, a
  *    cancel before and during the first response.
  *
- * The client runs over a small scripted mock port (the shape of
- * test_client_deadlines.c): the clock is the test's, a connection's
- * server bytes arrive when a request head has been written.
+ * The client runs over the scripted mock port (support/mock_net.h): the
+ * clock is the test's, a connection's server bytes arrive when a request
+ * head has been written.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -38,6 +38,7 @@
 #include "emhttp/client.h"
 #include "emhttp/http_parser.h"
 #include "emhttp/url.h"
+#include "mock_net.h"
 
 /* ---- response parser ---------------------------------------------------- */
 
@@ -279,178 +280,13 @@ static void test_url_port_and_fragment(void)
 
 /* ---- client over a mock port ---------------------------------------------- */
 
-typedef struct {
-    uint32_t now;
-    bool open;
-    bool resolve_pending;
-    int connects;
-    int heads;
-    int send_fail;        /* this many sends fail with EMHTTP_ERR_SEND (open conns) */
-    char sent[4096];
-    size_t sent_len, scan;
-    char in[1024];
-    size_t in_rd, in_wr;
-    const char *answer;   /* arrives when a head has been written */
-    const char *answers[4]; /* if set: arrives when head k (0-based) is written */
-    size_t naddrs;        /* addresses resolve_poll gives (EMHTTP_OK even with 0) */
-    bool connect_pending; /* connects never finish */
-    int connect_calls;
-    bool want_now;        /* want(): the transport holds bytes back (until a connect) */
-    int want_from_head;   /* want_now from when this many heads are written */
-    int connect_err;      /* the next connect fails with this (once) */
-    int recv_err;         /* a recv fails with this (once), when recv_err_head */
-    int recv_err_head;    /* heads have been written */
-    int stall_head;       /* once this many heads are out, one send accepts nothing */
-    int bad_connects;     /* this many connects return EMHTTP_ERR_OUTBOX_FULL first */
-} mock;
-
-static mock M;
-
-static uint32_t m_now(void *ctx)
+/* A port whose wait() sleeps a little: up to 10 ms of the clock a call. */
+static int wait_10ms(unsigned flags, uint32_t timeout_ms)
 {
-    (void)ctx;
-    return M.now;
-}
-static int m_resolve_start(void *ctx, const char *host)
-{
-    (void)ctx;
-    (void)host;
-    return EMHTTP_PENDING;
-}
-static int m_resolve_poll(void *ctx, emhttp_ip_addr *out, size_t max, size_t *n)
-{
-    (void)ctx;
-    (void)max;
-    if (M.resolve_pending) {
-        return EMHTTP_PENDING;
-    }
-    for (size_t i = 0; i < M.naddrs && i < max; i++) {
-        out[i] = (emhttp_ip_addr){EMHTTP_AF_INET, {192, 0, 2, (uint8_t)(1 + i)}};
-    }
-    *n = M.naddrs;
-    return EMHTTP_OK;
-}
-static void m_resolve_cancel(void *ctx) { (void)ctx; }
-static int m_wait(void *ctx, unsigned flags, uint32_t timeout_ms)
-{
-    (void)ctx;
     (void)flags;
-    M.now += timeout_ms < 10 ? timeout_ms : 10;
+    MN.now += timeout_ms < 10 ? timeout_ms : 10;
     return EMHTTP_OK;
 }
-static int m_connect(void *ctx, const char *host, const emhttp_ip_addr *a, uint16_t port)
-{
-    (void)ctx;
-    (void)host;
-    (void)a;
-    (void)port;
-    M.connect_calls++;
-    if (M.bad_connects > 0) {
-        M.bad_connects--;
-        return EMHTTP_ERR_OUTBOX_FULL; /* not a code connect() may return */
-    }
-    if (M.connect_err != 0) {
-        int e = M.connect_err;
-        M.connect_err = 0;
-        return e;
-    }
-    if (M.connect_pending) {
-        return EMHTTP_PENDING;
-    }
-    M.open = true;
-    M.want_now = false;
-    M.connects++;
-    M.in_rd = M.in_wr = 0;
-    return EMHTTP_OK;
-}
-static int m_connect_poll(void *ctx)
-{
-    (void)ctx;
-    return EMHTTP_PENDING;
-}
-static long m_send(void *ctx, const uint8_t *p, size_t n, unsigned flags)
-{
-    (void)ctx;
-    (void)flags;
-    if (!M.open) {
-        return EMHTTP_ERR_SEND;
-    }
-    if (M.stall_head != 0 && M.heads >= M.stall_head) {
-        M.stall_head = 0;
-        return 0;
-    }
-    if (M.send_fail > 0) {
-        M.send_fail--;
-        return EMHTTP_ERR_SEND;
-    }
-    if (M.sent_len + n > sizeof M.sent) {
-        return EMHTTP_ERR_SEND;
-    }
-    memcpy(M.sent + M.sent_len, p, n);
-    M.sent_len += n;
-    for (; M.scan + 4 <= M.sent_len; M.scan++) {
-        if (memcmp(M.sent + M.scan, "\r\n\r\n", 4) == 0) {
-            M.scan += 3;
-            const char *a = M.heads < 4 && M.answers[M.heads] ? M.answers[M.heads] : M.answer;
-            M.heads++;
-            if (M.want_from_head != 0 && M.heads >= M.want_from_head) {
-                M.want_now = true;
-            }
-            if (a != NULL) {
-                size_t k = strlen(a);
-                memcpy(M.in + M.in_wr, a, k);
-                M.in_wr += k;
-            }
-        }
-    }
-    return (long)n;
-}
-static long m_recv(void *ctx, uint8_t *p, size_t n)
-{
-    (void)ctx;
-    if (M.recv_err != 0 && M.heads >= M.recv_err_head) {
-        int e = M.recv_err;
-        M.recv_err = 0;
-        return e;
-    }
-    size_t avail = M.in_wr - M.in_rd;
-    size_t k = avail < n ? avail : n;
-    memcpy(p, M.in + M.in_rd, k);
-    M.in_rd += k;
-    return (long)k;
-}
-static void m_close(void *ctx)
-{
-    (void)ctx;
-    M.open = false;
-    M.in_rd = M.in_wr = 0;
-}
-
-static const emhttp_port_ops mock_ops = {.now_ms = m_now,
-                                         .resolve_start = m_resolve_start,
-                                         .resolve_poll = m_resolve_poll,
-                                         .resolve_cancel = m_resolve_cancel,
-                                         .wait = m_wait};
-static const emhttp_port_ops mock_ops_nowait = {.now_ms = m_now,
-                                                .resolve_start = m_resolve_start,
-                                                .resolve_poll = m_resolve_poll,
-                                                .resolve_cancel = m_resolve_cancel};
-static const emhttp_transport_ops mock_tcp = {.connect = m_connect,
-                                              .connect_poll = m_connect_poll,
-                                              .send = m_send,
-                                              .recv = m_recv,
-                                              .close = m_close};
-static unsigned m_want(void *ctx, unsigned dir)
-{
-    (void)ctx;
-    return M.want_now && dir == EMHTTP_WAIT_READ ? EMHTTP_WAIT_NOW : dir;
-}
-static const emhttp_transport_ops mock_tcp_want = {.connect = m_connect,
-                                                   .connect_poll = m_connect_poll,
-                                                   .send = m_send,
-                                                   .recv = m_recv,
-                                                   .close = m_close,
-                                                   .want = m_want};
 
 static emhttp_client cli;
 static uint8_t tx[512], rx[1024];
@@ -468,13 +304,12 @@ static const emhttp_response_cbs cbs = {NULL, NULL, NULL, cb_complete};
  * request's, @p request. */
 static emhttp_config config(const emhttp_port_ops *ops, uint32_t to, uint32_t request)
 {
-    memset(&M, 0, sizeof M);
-    M.now = 1000;
-    M.answer = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
-    M.naddrs = 1;
+    mn_reset();
+    MN.wait = wait_10ms;
+    MN.answer = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
     completions = 0;
     emhttp_config cfg = {.host = "api.test", .port = 8080, .net = {ops, NULL},
-                         .transport = {&mock_tcp, NULL}, .tx_buf = tx, .tx_size = sizeof tx,
+                         .transport = mn_transport(&mn_tcp_nogather), .tx_buf = tx, .tx_size = sizeof tx,
                          .rx_buf = rx, .rx_size = sizeof rx, .connect_timeout_ms = to,
                          .first_byte_timeout_ms = to, .request_timeout_ms = request,
                          .dns_timeout_ms = to};
@@ -494,7 +329,7 @@ static void test_client_argument_checks(void)
     static const uint8_t body[] = "x";
     static uint8_t head[256];
     emhttp_request r = {.target = "/", .cbs = &cbs};
-    CHECK_EQ_INT(setup(&mock_ops, 0), EMHTTP_OK);
+    CHECK_EQ_INT(setup(&mn_port_ops, 0), EMHTTP_OK);
     CHECK_EQ_INT(emhttp_poll(NULL), EMHTTP_ERR_ARG);
     emhttp_client_close(NULL); /* nothing to close: returns */
     CHECK_EQ_INT(emhttp_cancel(NULL, &r), EMHTTP_ERR_ARG);
@@ -524,11 +359,11 @@ static void test_client_argument_checks(void)
     CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
     CHECK_EQ_INT(r.status, 200);
     /* no method and a body: POST (client.h) */
-    CHECK(M.sent_len > 5 && memcmp(M.sent, "POST / HTTP/1.1\r\n", 17) == 0);
+    CHECK(MN.sent_len > 5 && memcmp(MN.sent, "POST / HTTP/1.1\r\n", 17) == 0);
     emhttp_client_close(&cli);
 
     /* a port without wait(): emhttp_request_sync() cannot block */
-    CHECK_EQ_INT(setup(&mock_ops_nowait, 0), EMHTTP_OK);
+    CHECK_EQ_INT(setup(&mn_port_ops_nowait, 0), EMHTTP_OK);
     r = (emhttp_request){.target = "/", .cbs = &cbs};
     CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_ERR_ARG);
     CHECK_EQ_INT(completions, 0);
@@ -541,22 +376,22 @@ static void test_client_resend_after_send_failure(void)
      * write meets the reset): the request goes out again, once, on a
      * fresh connection, and succeeds. */
     emhttp_request r = {.method = "GET", .target = "/a", .cbs = &cbs};
-    CHECK_EQ_INT(setup(&mock_ops, 0), EMHTTP_OK);
+    CHECK_EQ_INT(setup(&mn_port_ops, 0), EMHTTP_OK);
     CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
-    CHECK_EQ_INT(M.connects, 1);
-    M.send_fail = 1;
+    CHECK_EQ_INT(MN.connects, 1);
+    MN.send_fail = 1;
     CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
     CHECK_EQ_INT(r.status, 200);
-    CHECK_EQ_INT(M.connects, 2);
+    CHECK_EQ_INT(MN.connects, 2);
     CHECK_EQ_INT(completions, 2);
 #if CONFIG_EMHTTP_STATS && CONFIG_EMHTTP_RESEND
     CHECK_EQ_INT((int)emhttp_client_stats(&cli)->retries, 1);
 #endif
     /* a send failure on a fresh connection is not retried */
     emhttp_client_close(&cli);
-    M.send_fail = 1;
+    MN.send_fail = 1;
     CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_ERR_SEND);
-    CHECK_EQ_INT(M.connects, 3);
+    CHECK_EQ_INT(MN.connects, 3);
     emhttp_client_close(&cli);
 }
 
@@ -564,8 +399,8 @@ static void test_client_next_timeout(void)
 {
     emhttp_request r = {.method = "GET", .target = "/", .cbs = &cbs};
     /* submitted, not polled yet: progress is possible now */
-    CHECK_EQ_INT(setup_request(&mock_ops, 300, 5000), EMHTTP_OK);
-    M.resolve_pending = true;
+    CHECK_EQ_INT(setup_request(&mn_port_ops, 300, 5000), EMHTTP_OK);
+    MN.dns_rc = EMHTTP_PENDING;
     CHECK_EQ_INT(emhttp_submit(&cli, &r), EMHTTP_OK);
     CHECK(emhttp_wait_flags(&cli) & EMHTTP_WAIT_NOW);
     CHECK_EQ_INT((int)emhttp_next_timeout_ms(&cli), 0);
@@ -573,19 +408,19 @@ static void test_client_next_timeout(void)
      * next poll: 0, then that poll fails the request */
     CHECK_EQ_INT(emhttp_poll(&cli), EMHTTP_PENDING);
     CHECK_EQ_INT((int)emhttp_next_timeout_ms(&cli), 300);
-    M.now += 100;
+    MN.now += 100;
     CHECK_EQ_INT((int)emhttp_next_timeout_ms(&cli), 300); /* from the last poll's clock */
     CHECK_EQ_INT(emhttp_poll(&cli), EMHTTP_PENDING);
     CHECK_EQ_INT((int)emhttp_next_timeout_ms(&cli), 200);
-    M.now += 500;
+    MN.now += 500;
     (void)emhttp_poll(&cli);
     CHECK_EQ_INT(r.result, EMHTTP_ERR_DNS_TIMEOUT);
     CHECK_EQ_INT(completions, 1);
     emhttp_client_close(&cli);
 
     /* every timeout off: no limit while resolving */
-    CHECK_EQ_INT(setup(&mock_ops, EMHTTP_TIMEOUT_NONE), EMHTTP_OK);
-    M.resolve_pending = true;
+    CHECK_EQ_INT(setup(&mn_port_ops, EMHTTP_TIMEOUT_NONE), EMHTTP_OK);
+    MN.dns_rc = EMHTTP_PENDING;
     CHECK_EQ_INT(emhttp_submit(&cli, &r), EMHTTP_OK);
     CHECK_EQ_INT(emhttp_poll(&cli), EMHTTP_PENDING);
     CHECK(emhttp_wait_flags(&cli) & EMHTTP_WAIT_RESOLVE);
@@ -604,18 +439,18 @@ static void test_client_resend_needs_idempotency_key(void)
     static const emhttp_header key = {"Idempotency-Key", 15, "k-1", 3};
     emhttp_request r = {.method = "POST", .target = "/p", .cbs = &cbs, .body = body,
                         .body_len = 2, .headers = &lang, .header_count = 1};
-    CHECK_EQ_INT(setup(&mock_ops, 0), EMHTTP_OK);
+    CHECK_EQ_INT(setup(&mn_port_ops, 0), EMHTTP_OK);
     CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
-    M.send_fail = 1;
+    MN.send_fail = 1;
     CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_ERR_SEND);
-    CHECK_EQ_INT(M.connects, 1);
+    CHECK_EQ_INT(MN.connects, 1);
     CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK); /* a fresh connection */
-    CHECK_EQ_INT(M.connects, 2);
+    CHECK_EQ_INT(MN.connects, 2);
     r.headers = &key;
-    M.send_fail = 1;
+    MN.send_fail = 1;
 #if CONFIG_EMHTTP_RESEND
     CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
-    CHECK_EQ_INT(M.connects, 3);
+    CHECK_EQ_INT(MN.connects, 3);
 #endif
     emhttp_client_close(&cli);
 }
@@ -625,24 +460,24 @@ static void test_client_dns_answers(void)
     emhttp_request r = {.method = "GET", .target = "/", .cbs = &cbs};
     /* a port that answers EMHTTP_OK with no address: EMHTTP_ERR_DNS, no
      * connect attempt */
-    CHECK_EQ_INT(setup(&mock_ops, 0), EMHTTP_OK);
-    M.naddrs = 0;
+    CHECK_EQ_INT(setup(&mn_port_ops, 0), EMHTTP_OK);
+    MN.naddrs = 0;
     CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_ERR_DNS);
-    CHECK_EQ_INT(M.connect_calls, 0);
-    M.naddrs = 1;
+    CHECK_EQ_INT(MN.attempts, 0);
+    MN.naddrs = 1;
     CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
     emhttp_client_close(&cli);
 #if CONFIG_EMHTTP_STATS
     /* EMHTTP_DNS_TTL_FOREVER: one resolution, however long it has been */
-    emhttp_config cfg = config(&mock_ops, 0, 0);
+    emhttp_config cfg = config(&mn_port_ops, 0, 0);
     cfg.dns_ttl_s = EMHTTP_DNS_TTL_FOREVER;
     CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_OK);
     CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
     emhttp_client_close(&cli);
-    M.now += 100u * 24 * 3600 * 1000; /* 100 days */
+    MN.now += 100u * 24 * 3600 * 1000; /* 100 days */
     CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
     CHECK_EQ_INT((int)emhttp_client_stats(&cli)->dns_queries, 1);
-    CHECK_EQ_INT(M.connects, 2);
+    CHECK_EQ_INT(MN.connects, 2);
     emhttp_client_close(&cli);
 #endif
 }
@@ -655,12 +490,12 @@ static void test_client_transport_holds_bytes(void)
      * poll (two requests queued at once). */
     emhttp_request a = {.method = "GET", .target = "/a", .cbs = &cbs};
     emhttp_request b = {.method = "GET", .target = "/b", .cbs = &cbs};
-    emhttp_config cfg = config(&mock_ops, 0, 0);
-    cfg.transport.ops = &mock_tcp_want;
+    emhttp_config cfg = config(&mn_port_ops, 0, 0);
+    cfg.transport.ops = &mn_tcp_want;
     CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_OK);
     CHECK_EQ_INT(emhttp_request_sync(&cli, &a), EMHTTP_OK);
-    M.want_now = true;      /* on connection 1, idle */
-    M.want_from_head = 2;   /* on connection 2, once a's head is out */
+    MN.want_now = true;      /* on connection 1, idle */
+    MN.want_from_head = 2;   /* on connection 2, once a's head is out */
     CHECK_EQ_INT(emhttp_submit(&cli, &a), EMHTTP_OK);
     CHECK_EQ_INT(emhttp_submit(&cli, &b), EMHTTP_OK);
     for (int i = 0; i < 50 && b.result == EMHTTP_PENDING; i++) {
@@ -668,7 +503,7 @@ static void test_client_transport_holds_bytes(void)
     }
     CHECK_EQ_INT(a.result, EMHTTP_OK);
     CHECK_EQ_INT(b.result, EMHTTP_OK);
-    CHECK_EQ_INT(M.connects, 3); /* a fresh connection for each */
+    CHECK_EQ_INT(MN.connects, 3); /* a fresh connection for each */
 #if CONFIG_EMHTTP_STATS
     CHECK_EQ_INT((int)emhttp_client_stats(&cli)->ka_expired, 2);
 #endif
@@ -679,28 +514,28 @@ static void test_client_idle_limits(void)
 {
     emhttp_request r = {.method = "GET", .target = "/", .cbs = &cbs};
     /* no idle limit at all: a connection idle for 10 days is reused */
-    emhttp_config cfg = config(&mock_ops, 0, 0);
+    emhttp_config cfg = config(&mn_port_ops, 0, 0);
     cfg.idle_reuse_ms = EMHTTP_TIMEOUT_NONE;
     CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_OK);
     CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
-    M.now += 10u * 24 * 3600 * 1000;
+    MN.now += 10u * 24 * 3600 * 1000;
     CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
-    CHECK_EQ_INT(M.connects, 1);
+    CHECK_EQ_INT(MN.connects, 1);
     emhttp_client_close(&cli);
 #if CONFIG_EMHTTP_KEEPALIVE_HINT
     /* the server's Keep-Alive timeout longer than the client's idle limit
      * (1 s): the client's limit holds */
-    cfg = config(&mock_ops, 0, 0);
+    cfg = config(&mn_port_ops, 0, 0);
     cfg.idle_reuse_ms = 1000;
-    M.answer = "HTTP/1.1 200 OK\r\nKeep-Alive: timeout=3600\r\nContent-Length: 2\r\n\r\nok";
+    MN.answer = "HTTP/1.1 200 OK\r\nKeep-Alive: timeout=3600\r\nContent-Length: 2\r\n\r\nok";
     CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_OK);
     CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
-    M.now += 999;
+    MN.now += 999;
     CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
-    CHECK_EQ_INT(M.connects, 1);
-    M.now += 1000;
+    CHECK_EQ_INT(MN.connects, 1);
+    MN.now += 1000;
     CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
-    CHECK_EQ_INT(M.connects, 2);
+    CHECK_EQ_INT(MN.connects, 2);
     emhttp_client_close(&cli);
 #endif
 }
@@ -713,14 +548,14 @@ static void test_client_late_poll_between_addresses(void)
      * and the request fails with the request timeout, not a connect
      * timeout. */
     emhttp_request r = {.method = "GET", .target = "/", .cbs = &cbs};
-    emhttp_config cfg = config(&mock_ops, 100, 150);
+    emhttp_config cfg = config(&mn_port_ops, 100, 150);
     CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_OK);
-    M.naddrs = 2;
-    M.connect_pending = true;
+    MN.naddrs = 2;
+    mn_connect_all(EMHTTP_PENDING);
     CHECK_EQ_INT(emhttp_submit(&cli, &r), EMHTTP_OK);
     CHECK_EQ_INT(emhttp_poll(&cli), EMHTTP_PENDING);
-    CHECK_EQ_INT(M.connect_calls, 1);
-    M.now += 200;
+    CHECK_EQ_INT(MN.attempts, 1);
+    MN.now += 200;
     (void)emhttp_poll(&cli);
     if (r.result == EMHTTP_PENDING) { /* connecting to the second, no time left */
         CHECK_EQ_INT((int)emhttp_next_timeout_ms(&cli), 0);
@@ -729,7 +564,7 @@ static void test_client_late_poll_between_addresses(void)
         (void)emhttp_poll(&cli);
     }
     CHECK_EQ_INT(r.result, EMHTTP_ERR_TIMEOUT);
-    CHECK_EQ_INT(M.connect_calls, 2);
+    CHECK_EQ_INT(MN.attempts, 2);
     CHECK_EQ_INT(completions, 1);
     emhttp_client_close(&cli);
 }
@@ -742,13 +577,13 @@ static void test_client_prepared_head_body_changed(void)
     static uint8_t head[256];
     emhttp_request r = {.method = "PUT", .target = "/x", .cbs = &cbs, .body = body,
                         .body_len = 1};
-    CHECK_EQ_INT(setup(&mock_ops, 0), EMHTTP_OK);
+    CHECK_EQ_INT(setup(&mn_port_ops, 0), EMHTTP_OK);
     CHECK_EQ_INT(emhttp_request_prepare(&cli, &r, head, sizeof head), EMHTTP_OK);
     r.body_len = 3;
     CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
-    M.sent[M.sent_len < sizeof M.sent ? M.sent_len : sizeof M.sent - 1] = '\0';
-    CHECK(strstr(M.sent, "Content-Length: 3\r\n") != NULL);
-    CHECK(strstr(M.sent, "\r\n\r\nabc") != NULL);
+    MN.sent[MN.sent_len < sizeof MN.sent ? MN.sent_len : sizeof MN.sent - 1] = '\0';
+    CHECK(strstr(MN.sent, "Content-Length: 3\r\n") != NULL);
+    CHECK(strstr(MN.sent, "\r\n\r\nabc") != NULL);
     emhttp_client_close(&cli);
 }
 
@@ -774,19 +609,19 @@ static void test_client_event_cancels_resend(void)
      * cancels the request: it completes once, cancelled, and is not sent
      * again; the next request works. */
     emhttp_request r = {.method = "GET", .target = "/", .cbs = &cbs};
-    emhttp_config cfg = config(&mock_ops, 0, 0);
+    emhttp_config cfg = config(&mn_port_ops, 0, 0);
     cfg.on_event = ev_cancel;
     CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_OK);
     CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
     cancel_on_close = &r;
     closes = 0;
-    M.send_fail = 1;
+    MN.send_fail = 1;
     CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_ERR_CANCELLED);
     CHECK_EQ_INT(closes, 1);
     CHECK_EQ_INT(completions, 2);
-    CHECK_EQ_INT(M.connects, 1);
+    CHECK_EQ_INT(MN.connects, 1);
     CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
-    CHECK_EQ_INT(M.connects, 2);
+    CHECK_EQ_INT(MN.connects, 2);
     emhttp_client_close(&cli);
 #endif
 }
@@ -804,20 +639,19 @@ static void test_client_pipelined_head_too_large(void)
     emhttp_request b = {.method = "GET", .target = "/b", .cbs = &cbs, .headers = &h,
                         .header_count = 1};
     emhttp_request c = {.method = "GET", .target = "/c", .cbs = &cbs};
-    emhttp_config cfg = config(&mock_ops, 0, 0);
+    emhttp_config cfg = config(&mn_port_ops, 0, 0);
     cfg.max_in_flight = 2;
     CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_OK);
-    M.answer = NULL;
+    MN.answer = NULL;
     CHECK_EQ_INT(emhttp_submit(&cli, &a), EMHTTP_OK);
     CHECK_EQ_INT(emhttp_submit(&cli, &b), EMHTTP_OK);
     CHECK_EQ_INT(emhttp_submit(&cli, &c), EMHTTP_OK);
     for (int i = 0; i < 5; i++) {
         (void)emhttp_poll(&cli);
     }
-    CHECK_EQ_INT(M.heads, 1); /* b could not go ahead; c waits behind it */
-    M.answer = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
-    memcpy(M.in + M.in_wr, M.answer, strlen(M.answer));
-    M.in_wr += strlen(M.answer);
+    CHECK_EQ_INT(MN.heads, 1); /* b could not go ahead; c waits behind it */
+    MN.answer = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    mn_push_str(MN.answer);
     for (int i = 0; i < 50 && c.result == EMHTTP_PENDING; i++) {
         (void)emhttp_poll(&cli);
     }
@@ -837,21 +671,21 @@ static void test_client_pipelined_redo_without_request_timeout(void)
      * request timeout it has all the time it needs. */
     emhttp_request a = {.method = "GET", .target = "/a", .cbs = &cbs};
     emhttp_request b = {.method = "GET", .target = "/b", .cbs = &cbs};
-    emhttp_config cfg = config(&mock_ops, EMHTTP_TIMEOUT_NONE, EMHTTP_TIMEOUT_NONE);
+    emhttp_config cfg = config(&mn_port_ops, EMHTTP_TIMEOUT_NONE, EMHTTP_TIMEOUT_NONE);
     cfg.max_in_flight = 2;
     CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_OK);
-    M.answers[0] = "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok";
-    M.answers[1] = "";
+    MN.on_head[1] = "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok";
+    MN.on_head[2] = "";
     CHECK_EQ_INT(emhttp_submit(&cli, &a), EMHTTP_OK);
     CHECK_EQ_INT(emhttp_submit(&cli, &b), EMHTTP_OK);
     for (int i = 0; i < 50 && b.result == EMHTTP_PENDING; i++) {
         (void)emhttp_poll(&cli);
-        M.now += 1000;
+        MN.now += 1000;
     }
     CHECK_EQ_INT(a.result, EMHTTP_OK);
     CHECK_EQ_INT(b.result, EMHTTP_OK);
-    CHECK_EQ_INT(M.heads, 3);
-    CHECK_EQ_INT(M.connects, 2);
+    CHECK_EQ_INT(MN.heads, 3);
+    CHECK_EQ_INT(MN.connects, 2);
     emhttp_client_close(&cli);
 #endif
 }
@@ -861,11 +695,11 @@ static void test_client_port_and_receive_errors(void)
     emhttp_request r = {.method = "GET", .target = "/", .cbs = &cbs};
     /* the port out of resources at connect: the request fails with it at
      * once (no next address), and the resolved addresses are kept */
-    CHECK_EQ_INT(setup(&mock_ops, 0), EMHTTP_OK);
-    M.naddrs = 2;
-    M.connect_err = EMHTTP_ERR_PORT;
+    CHECK_EQ_INT(setup(&mn_port_ops, 0), EMHTTP_OK);
+    MN.naddrs = 2;
+    MN.connect_rc[MN.attempts] = EMHTTP_ERR_PORT; /* the next connect, once */
     CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_ERR_PORT);
-    CHECK_EQ_INT(M.connect_calls, 1);
+    CHECK_EQ_INT(MN.attempts, 1);
     CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
 #if CONFIG_EMHTTP_STATS
     CHECK_EQ_INT((int)emhttp_client_stats(&cli)->dns_queries, 1);
@@ -874,12 +708,12 @@ static void test_client_port_and_receive_errors(void)
      * TCP keepalive probes, say) on a reused connection before any
      * response byte: a dead connection like a reset one - the request is
      * re-sent once on a fresh connection, which the next one reuses */
-    M.recv_err = EMHTTP_ERR_RECV;
-    M.recv_err_head = M.heads + 1; /* after the probe, once the head is out */
+    MN.recv_err = EMHTTP_ERR_RECV;
+    MN.recv_err_head = MN.heads + 1; /* after the probe, once the head is out */
     CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
-    CHECK_EQ_INT(M.connects, 2);
+    CHECK_EQ_INT(MN.connects, 2);
     CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
-    CHECK_EQ_INT(M.connects, 2);
+    CHECK_EQ_INT(MN.connects, 2);
     CHECK_EQ_INT(completions, 4);
     emhttp_client_close(&cli);
 }
@@ -892,36 +726,35 @@ static void pipelined_cancel(bool a_started)
 #if CONFIG_EMHTTP_PIPELINING
     emhttp_request a = {.method = "GET", .target = "/a", .cbs = &cbs};
     emhttp_request b = {.method = "GET", .target = "/b", .cbs = &cbs};
-    emhttp_config cfg = config(&mock_ops, 0, 0);
+    emhttp_config cfg = config(&mn_port_ops, 0, 0);
     cfg.max_in_flight = 2;
     CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_OK);
-    M.answer = NULL;
+    MN.answer = NULL;
     CHECK_EQ_INT(emhttp_submit(&cli, &a), EMHTTP_OK);
     CHECK_EQ_INT(emhttp_submit(&cli, &b), EMHTTP_OK);
     for (int i = 0; i < 5; i++) {
         (void)emhttp_poll(&cli);
     }
-    CHECK_EQ_INT(M.heads, 2);
+    CHECK_EQ_INT(MN.heads, 2);
     if (a_started) {
         static const char part[] = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nab";
-        memcpy(M.in + M.in_wr, part, sizeof part - 1);
-        M.in_wr += sizeof part - 1;
+        mn_push(part, sizeof part - 1);
         (void)emhttp_poll(&cli);
         CHECK_EQ_INT(a.result, EMHTTP_PENDING);
     }
     CHECK_EQ_INT(emhttp_cancel(&cli, &b), EMHTTP_OK);
     CHECK_EQ_INT(b.result, EMHTTP_ERR_CANCELLED);
-    M.answer = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    MN.answer = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
     for (int i = 0; i < 20 && a.result == EMHTTP_PENDING; i++) {
         (void)emhttp_poll(&cli);
     }
     if (a_started) { /* client.h, Pipelining: not re-sent, EMHTTP_ERR_CLOSED */
         CHECK_EQ_INT(a.result, EMHTTP_ERR_CLOSED);
-        CHECK_EQ_INT(M.connects, 1);
+        CHECK_EQ_INT(MN.connects, 1);
     } else {
         CHECK_EQ_INT(a.result, EMHTTP_OK);
-        CHECK_EQ_INT(M.connects, 2);
-        CHECK_EQ_INT(M.heads, 3);
+        CHECK_EQ_INT(MN.connects, 2);
+        CHECK_EQ_INT(MN.heads, 3);
     }
     CHECK_EQ_INT(completions, 2);
     emhttp_client_close(&cli);
@@ -943,13 +776,13 @@ static void test_client_pipelined_early_answer(void)
     emhttp_request a = {.method = "GET", .target = "/a", .cbs = &cbs};
     emhttp_request b = {.method = "PUT", .target = "/b", .cbs = &cbs, .body = body,
                         .body_len = sizeof body};
-    emhttp_config cfg = config(&mock_ops, 0, 0);
+    emhttp_config cfg = config(&mn_port_ops, 0, 0);
     cfg.max_in_flight = 2;
     CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_OK);
-    M.answers[0] = "";
-    M.answers[1] = "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nA"
+    MN.on_head[1] = "";
+    MN.on_head[2] = "HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nA"
                    "HTTP/1.1 201 Created\r\nContent-Length: 1\r\n\r\nB";
-    M.stall_head = 2;
+    MN.stall_head = 2;
     CHECK_EQ_INT(emhttp_submit(&cli, &a), EMHTTP_OK);
     CHECK_EQ_INT(emhttp_submit(&cli, &b), EMHTTP_OK);
     for (int i = 0; i < 50 && b.result == EMHTTP_PENDING; i++) {
@@ -959,9 +792,9 @@ static void test_client_pipelined_early_answer(void)
     CHECK_EQ_INT(a.status, 200);
     CHECK_EQ_INT(b.result, EMHTTP_OK);
     CHECK_EQ_INT(b.status, 201);
-    CHECK_EQ_INT(M.heads, 2);
-    CHECK_EQ_INT(M.connects, 1);
-    CHECK(M.sent_len > sizeof body && memcmp(M.sent + M.sent_len - sizeof body, body,
+    CHECK_EQ_INT(MN.heads, 2);
+    CHECK_EQ_INT(MN.connects, 1);
+    CHECK(MN.sent_len > sizeof body && memcmp(MN.sent + MN.sent_len - sizeof body, body,
                                              sizeof body) == 0);
     CHECK_EQ_INT(completions, 2);
     emhttp_client_close(&cli);
@@ -974,11 +807,11 @@ static void test_client_connect_code_outside_contract(void)
      * EMHTTP_ERR_OUTBOX_FULL): taken as this address failing, like a
      * refusal - the next address is tried. */
     emhttp_request r = {.method = "GET", .target = "/", .cbs = &cbs};
-    CHECK_EQ_INT(setup(&mock_ops, 0), EMHTTP_OK);
-    M.naddrs = 2;
-    M.bad_connects = 1;
+    CHECK_EQ_INT(setup(&mn_port_ops, 0), EMHTTP_OK);
+    MN.naddrs = 2;
+    MN.connect_rc[MN.attempts] = EMHTTP_ERR_OUTBOX_FULL; /* not a code connect() may return */
     CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
-    CHECK_EQ_INT(M.connect_calls, 2);
+    CHECK_EQ_INT(MN.attempts, 2);
     emhttp_client_close(&cli);
 }
 

@@ -7,9 +7,9 @@
  * tests/integration/test_deadlines.py; the whole client under random
  * bytes, splits, clocks and faults is tests/fuzz/fuzz_client.c.
  *
- * The mock is a server stream per connection: bytes "arrive" (are pushed)
- * at chosen moments, and recv() returns what has arrived, up to the size
- * asked (fewer only when nothing more is there, as transport.h promises).
+ * The mock (support/mock_net.h) is a server stream per connection: bytes
+ * "arrive" (are pushed) at chosen moments, and recv() returns what has
+ * arrived, up to the size asked (fewer only when nothing more is there, as transport.h promises).
  * A response can be queued to arrive the moment a request head has been
  * written completely.  The clock is the test's: it moves only between
  * polls, by the amount each test says.
@@ -20,140 +20,9 @@
 
 #include "check.h"
 #include "emhttp/client.h"
+#include "mock_net.h"
 
-#define STREAM_MAX 40000
-
-typedef struct {
-    uint32_t now;
-    bool open;
-    bool connect_pending; /* connect never finishes */
-    int connect_fail;     /* this many connects are refused first */
-    bool resolve_pending; /* resolution never finishes */
-    int connects;         /* connections established */
-    /* what the client sent, all connections */
-    char sent[8192];
-    size_t sent_len;
-    size_t scan;          /* where the search for the next head end goes on */
-    int heads;            /* request heads written completely */
-    int head_conn[16];    /* connection (1-based) each head went out on */
-    size_t send_max;      /* bytes accepted per send call, 0 = all */
-    int send_zero;        /* this many send calls accept nothing (no room) */
-    /* the server's bytes on the open connection: arrived, not yet read */
-    uint8_t in[STREAM_MAX];
-    size_t in_rd, in_wr;
-    /* the responses that arrive when head k (1-based) is written */
-    const char *on_head[16];
-    size_t on_head_len[16];
-} mock;
-
-static mock M;
-
-static void push(const void *p, size_t n)
-{
-    if (M.in_wr + n > sizeof M.in) { /* the test's own bug: stop loudly */
-        fprintf(stderr, "mock stream full\n");
-        n = sizeof M.in - M.in_wr;
-    }
-    memcpy(M.in + M.in_wr, p, n);
-    M.in_wr += n;
-}
-static void push_str(const char *s) { push(s, strlen(s)); }
-
-static uint32_t m_now(void *ctx) { (void)ctx; return M.now; }
-static int m_resolve_start(void *ctx, const char *host)
-{
-    (void)ctx;
-    (void)host;
-    return EMHTTP_PENDING;
-}
-static int m_resolve_poll(void *ctx, emhttp_ip_addr *out, size_t max, size_t *n)
-{
-    (void)ctx;
-    (void)max;
-    if (M.resolve_pending) {
-        return EMHTTP_PENDING;
-    }
-    out[0] = (emhttp_ip_addr){EMHTTP_AF_INET, {192, 0, 2, 1}};
-    *n = 1;
-    return EMHTTP_OK;
-}
-static void m_resolve_cancel(void *ctx) { (void)ctx; }
-static int m_connect(void *ctx, const char *host, const emhttp_ip_addr *a, uint16_t port)
-{
-    (void)ctx;
-    (void)host;
-    (void)a;
-    (void)port;
-    if (M.connect_fail > 0) {
-        M.connect_fail--;
-        return EMHTTP_ERR_CONNECT;
-    }
-    if (M.connect_pending) {
-        return EMHTTP_PENDING;
-    }
-    M.open = true;
-    M.connects++;
-    M.in_rd = M.in_wr = 0; /* a fresh stream */
-    return EMHTTP_OK;
-}
-static int m_connect_poll(void *ctx) { (void)ctx; return EMHTTP_PENDING; }
-static long m_send(void *ctx, const uint8_t *p, size_t n, unsigned flags)
-{
-    (void)ctx;
-    (void)flags;
-    if (!M.open) {
-        return EMHTTP_ERR_SEND;
-    }
-    if (M.send_zero > 0) {
-        M.send_zero--;
-        return 0;
-    }
-    if (M.send_max != 0 && n > M.send_max) {
-        n = M.send_max;
-    }
-    if (M.sent_len + n > sizeof M.sent) {
-        return EMHTTP_ERR_SEND;
-    }
-    memcpy(M.sent + M.sent_len, p, n);
-    M.sent_len += n;
-    /* GET heads only (no bodies): each CRLFCRLF ends one */
-    for (; M.scan + 4 <= M.sent_len; M.scan++) {
-        if (memcmp(M.sent + M.scan, "\r\n\r\n", 4) == 0) {
-            M.scan += 3;
-            M.head_conn[M.heads < 15 ? M.heads : 15] = M.connects;
-            M.heads++;
-            if (M.heads < 16 && M.on_head[M.heads] != NULL) {
-                push(M.on_head[M.heads], M.on_head_len[M.heads]);
-            }
-        }
-    }
-    return (long)n;
-}
-static long m_recv(void *ctx, uint8_t *p, size_t n)
-{
-    (void)ctx;
-    size_t avail = M.in_wr - M.in_rd;
-    size_t k = avail < n ? avail : n;
-    memcpy(p, M.in + M.in_rd, k);
-    M.in_rd += k;
-    return (long)k;
-}
-static void m_close(void *ctx)
-{
-    (void)ctx;
-    M.open = false;
-    M.in_rd = M.in_wr = 0; /* what was not read dies with the connection */
-}
-
-static const emhttp_port_ops mock_ops = {.now_ms = m_now,
-                                         .resolve_start = m_resolve_start,
-                                         .resolve_poll = m_resolve_poll,
-                                         .resolve_cancel = m_resolve_cancel};
-static const emhttp_transport_ops mock_tcp = {.connect = m_connect,
-                                              .connect_poll = m_connect_poll,
-                                              .send = m_send,
-                                              .recv = m_recv,
-                                              .close = m_close};
+#define STREAM_MAX MN_STREAM
 
 #if CONFIG_EMHTTP_STATS
 #define CHECK_STAT(field, v) CHECK_EQ_INT(emhttp_client_stats(&cli)->field, (v))
@@ -187,7 +56,7 @@ static void cb_complete(emhttp_request *r, int result)
     (void)result;
     seen *s = r->user;
     s->completions++;
-    s->done_at = M.now;
+    s->done_at = MN.now;
     if (s->submit_next != NULL) {
         CHECK_EQ_INT(emhttp_submit(&cli, s->submit_next), EMHTTP_OK);
     }
@@ -213,10 +82,10 @@ typedef struct {
 
 static int setup(uint32_t start, size_t rx_size, timeouts to)
 {
-    memset(&M, 0, sizeof M);
-    M.now = start;
-    emhttp_config cfg = {.host = "api.test", .port = 8080, .net = {&mock_ops, NULL},
-                         .transport = {&mock_tcp, NULL},
+    mn_reset();
+    MN.now = start;
+    emhttp_config cfg = {.host = "api.test", .port = 8080, .net = {&mn_port_ops_nowait, NULL},
+                         .transport = mn_transport(&mn_tcp_nogather),
                          .tx_buf = tx, .tx_size = sizeof tx, .rx_buf = rx, .rx_size = rx_size,
                          .connect_timeout_ms = to.connect, .first_byte_timeout_ms = to.first,
                          .request_timeout_ms = to.request, .dns_timeout_ms = to.dns};
@@ -233,11 +102,11 @@ static void trickle(const char *what, const char *prefix, const char *pattern, u
 {
     const uint32_t T = 1000; /* under the 4,096-byte header limit at 1 byte/ms */
     CHECK_EQ_INT(setup(start, 512, (timeouts){1000, 300, T, 1000}), EMHTTP_OK);
-    M.on_head[1] = prefix;
-    M.on_head_len[1] = strlen(prefix);
+    MN.on_head[1] = prefix;
+    MN.on_head_len[1] = strlen(prefix);
     new_req(&req1, &seen1, "/trickle");
     CHECK_EQ_INT(emhttp_submit(&cli, &req1), EMHTTP_OK);
-    uint32_t t0 = M.now;
+    uint32_t t0 = MN.now;
     size_t plen = strlen(pattern), pos = 0;
     int polls = 0;
     while (req1.result == EMHTTP_PENDING && polls < 20000) {
@@ -246,9 +115,9 @@ static void trickle(const char *what, const char *prefix, const char *pattern, u
         if (req1.result != EMHTTP_PENDING) {
             break;
         }
-        M.now++;
-        if (M.heads > 0) {
-            push(pattern + pos, 1);
+        MN.now++;
+        if (MN.heads > 0) {
+            mn_push(pattern + pos, 1);
             pos = (pos + 1) % plen;
         }
     }
@@ -261,16 +130,16 @@ static void trickle(const char *what, const char *prefix, const char *pattern, u
     CHECK_EQ_INT(req1.result, EMHTTP_ERR_TIMEOUT);
     CHECK(took >= T && took <= T + 1);
     CHECK_EQ_INT(seen1.completions, 1);
-    CHECK(!M.open); /* the connection's state is unknown: dropped */
+    CHECK(!MN.open); /* the connection's state is unknown: dropped */
 
     /* and the client goes on: the next request gets its answer */
-    M.on_head[2] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
-    M.on_head_len[2] = strlen(M.on_head[2]);
+    MN.on_head[2] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    MN.on_head_len[2] = strlen(MN.on_head[2]);
     new_req(&req2, &seen2, "/next");
     CHECK_EQ_INT(emhttp_submit(&cli, &req2), EMHTTP_OK);
     for (int i = 0; i < 10 && req2.result == EMHTTP_PENDING; i++) {
         (void)emhttp_poll(&cli);
-        M.now++;
+        MN.now++;
     }
     CHECK_EQ_INT(req2.result, EMHTTP_OK);
     CHECK_EQ_MEM(seen2.body, seen2.body_len, "ok", 2);
@@ -301,11 +170,11 @@ static void test_first_byte_timeout_exact(void)
         CHECK_EQ_INT(setup(starts[s], 256, (timeouts){1000, F, 5000, 1000}), EMHTTP_OK);
         new_req(&req1, &seen1, "/silent");
         CHECK_EQ_INT(emhttp_submit(&cli, &req1), EMHTTP_OK);
-        uint32_t t0 = M.now;
+        uint32_t t0 = MN.now;
         for (int i = 0; i < 2000 && req1.result == EMHTTP_PENDING; i++) {
             (void)emhttp_poll(&cli);
             if (req1.result == EMHTTP_PENDING) {
-                M.now++;
+                MN.now++;
             }
         }
         CHECK_EQ_INT(req1.result, EMHTTP_ERR_TIMEOUT_FIRST_BYTE);
@@ -321,17 +190,17 @@ static void test_slow_reader_does_not_extend_deadline(void)
     memset(big, 'b', sizeof big);
     const uint32_t T = 200;
     CHECK_EQ_INT(setup(1000, 256, (timeouts){1000, 300, T, 1000}), EMHTTP_OK);
-    M.send_max = 1;
+    MN.accept_max = 1;
     new_req(&req1, &seen1, "/upload");
     req1.method = "PUT";
     req1.body = big;
     req1.body_len = sizeof big;
     CHECK_EQ_INT(emhttp_submit(&cli, &req1), EMHTTP_OK);
-    uint32_t t0 = M.now;
+    uint32_t t0 = MN.now;
     for (int i = 0; i < 5000 && req1.result == EMHTTP_PENDING; i++) {
         (void)emhttp_poll(&cli);
         if (req1.result == EMHTTP_PENDING) {
-            M.now++;
+            MN.now++;
         }
     }
     CHECK_EQ_INT(req1.result, EMHTTP_ERR_TIMEOUT);
@@ -349,20 +218,20 @@ static void test_deadline_checked_between_connections(void)
     CHECK_EQ_INT(setup(0xFFFFFFFFu - 4, 256, (timeouts){EMHTTP_TIMEOUT_NONE, EMHTTP_TIMEOUT_NONE,
                                                         T, EMHTTP_TIMEOUT_NONE}),
                  EMHTTP_OK);
-    M.connect_fail = 2;
-    M.connect_pending = true;
+    mn_connect_all(EMHTTP_PENDING);
+    MN.connect_rc[0] = MN.connect_rc[1] = EMHTTP_ERR_CONNECT;
     static emhttp_request r[3];
     static seen s[3];
     for (int i = 0; i < 3; i++) {
         new_req(&r[i], &s[i], "/x");
         CHECK_EQ_INT(emhttp_submit(&cli, &r[i]), EMHTTP_OK);
     }
-    uint32_t t0 = M.now;
+    uint32_t t0 = MN.now;
     (void)emhttp_poll(&cli);
     CHECK_EQ_INT(r[0].result, EMHTTP_ERR_CONNECT);
     CHECK_EQ_INT(r[1].result, EMHTTP_ERR_CONNECT);
     CHECK_EQ_INT(r[2].result, EMHTTP_PENDING);
-    M.now = t0 + T;
+    MN.now = t0 + T;
     (void)emhttp_poll(&cli);
     CHECK_EQ_INT(r[2].result, EMHTTP_ERR_TIMEOUT);
     CHECK_EQ_INT(s[2].done_at - t0, T);
@@ -387,17 +256,17 @@ static void large_timeout(int f, uint32_t v, int err)
         return;
     }
     CHECK_EQ_INT(rc, EMHTTP_OK);
-    M.connect_pending = f == F_CONNECT;
-    M.resolve_pending = f == F_DNS;
+    mn_connect_all(f == F_CONNECT ? EMHTTP_PENDING : EMHTTP_OK);
+    MN.dns_rc = f == F_DNS ? EMHTTP_PENDING : EMHTTP_OK;
     new_req(&req1, &seen1, "/long");
     CHECK_EQ_INT(emhttp_submit(&cli, &req1), EMHTTP_OK);
-    uint32_t t0 = M.now;
+    uint32_t t0 = MN.now;
     if (v == EMHTTP_TIMEOUT_NONE) {
         /* never fires: 2^31 - 1 ms steps, three times round the clock */
         for (int i = 0; i < 7; i++) {
             (void)emhttp_poll(&cli);
             CHECK_EQ_INT(req1.result, EMHTTP_PENDING);
-            M.now += EMHTTP_TIMEOUT_MAX_MS;
+            MN.now += EMHTTP_TIMEOUT_MAX_MS;
         }
         emhttp_client_close(&cli);
         CHECK_EQ_INT(req1.result, EMHTTP_ERR_CANCELLED);
@@ -405,7 +274,7 @@ static void large_timeout(int f, uint32_t v, int err)
     }
     const uint32_t at[] = {0, 1, v / 2, v - 1};
     for (size_t i = 0; i < 4; i++) {
-        M.now = t0 + at[i];
+        MN.now = t0 + at[i];
         (void)emhttp_poll(&cli);
         if (req1.result != EMHTTP_PENDING) {
             fprintf(stderr, "  timeout field %d = %u: fired at +%u ms\n", f, (unsigned)v,
@@ -413,7 +282,7 @@ static void large_timeout(int f, uint32_t v, int err)
         }
         CHECK_EQ_INT(req1.result, EMHTTP_PENDING);
     }
-    M.now = t0 + v;
+    MN.now = t0 + v;
     (void)emhttp_poll(&cli);
     CHECK_EQ_INT(req1.result, err);
     CHECK_EQ_INT(seen1.completions, 1);
@@ -472,12 +341,12 @@ static void stale(size_t rx_size, size_t len, int submit, int when, uint32_t dt)
         memcpy(burst + blen, EVIL, strlen(EVIL));
         blen += strlen(EVIL);
     }
-    M.on_head[1] = burst;
-    M.on_head_len[1] = blen;
-    M.on_head[2] = GOOD; /* the answer to request 2, wherever it goes out */
-    M.on_head_len[2] = strlen(GOOD);
-    M.on_head[3] = GOOD; /* (should it go out twice: not expected) */
-    M.on_head_len[3] = strlen(GOOD);
+    MN.on_head[1] = burst;
+    MN.on_head_len[1] = blen;
+    MN.on_head[2] = GOOD; /* the answer to request 2, wherever it goes out */
+    MN.on_head_len[2] = strlen(GOOD);
+    MN.on_head[3] = GOOD; /* (should it go out twice: not expected) */
+    MN.on_head_len[3] = strlen(GOOD);
     new_req(&req1, &seen1, "/one");
     new_req(&req2, &seen2, "/two");
     if (submit == FROM_COMPLETE) {
@@ -488,42 +357,42 @@ static void stale(size_t rx_size, size_t len, int submit, int when, uint32_t dt)
     for (; polls < 200 && req1.result == EMHTTP_PENDING; polls++) {
         (void)emhttp_poll(&cli);
         if (req1.result == EMHTTP_PENDING) {
-            M.now += dt;
+            MN.now += dt;
         }
     }
     CHECK_EQ_INT(req1.result, EMHTTP_OK);
     CHECK_EQ_INT(seen1.body_len, body);
-    if (when == EVIL_AFTER_RESPONSE && M.open) {
-        push_str(EVIL); /* arrives while the connection is idle */
+    if (when == EVIL_AFTER_RESPONSE && MN.open) {
+        mn_push_str(EVIL); /* arrives while the connection is idle */
     }
-    M.now += dt;
+    MN.now += dt;
     if (submit == BETWEEN_POLLS) {
         CHECK_EQ_INT(emhttp_submit(&cli, &req2), EMHTTP_OK);
     }
     for (polls = 0; polls < 200 && req2.result == EMHTTP_PENDING; polls++) {
         (void)emhttp_poll(&cli);
         if (req2.result == EMHTTP_PENDING) {
-            M.now += dt;
+            MN.now += dt;
         }
     }
     bool evil = seen2.body_len == 4 && memcmp(seen2.body, "EVIL", 4) == 0;
-    if (evil || req2.result != EMHTTP_OK || M.connects != 2) {
+    if (evil || req2.result != EMHTTP_OK || MN.connects != 2) {
         fprintf(stderr,
                 "  rx %zu, response %zu, %s, EVIL %s, +%u ms: request 2 result %d, body "
                 "'%.*s', %d connections\n",
                 rx_size, len, submit == FROM_COMPLETE ? "from on_complete" : "between polls",
                 when == EVIL_WITH_RESPONSE ? "with the response" : "after it", (unsigned)dt,
                 req2.result, (int)(seen2.body_len < 16 ? seen2.body_len : 16), seen2.body,
-                M.connects);
+                MN.connects);
     }
     CHECK(!evil);
     CHECK_EQ_INT(req2.result, EMHTTP_OK);
     CHECK_EQ_INT(req2.status, 200);
     CHECK_EQ_MEM(seen2.body, seen2.body_len, "GOOD", 4);
     CHECK_EQ_INT(seen2.completions, 1);
-    CHECK_EQ_INT(M.connects, 2);     /* the connection was replaced ... */
-    CHECK_EQ_INT(M.heads, 2);        /* ... before request 2 went out, */
-    CHECK_EQ_INT(M.head_conn[1], 2); /* on the fresh one */
+    CHECK_EQ_INT(MN.connects, 2);     /* the connection was replaced ... */
+    CHECK_EQ_INT(MN.heads, 2);        /* ... before request 2 went out, */
+    CHECK_EQ_INT(MN.head_conn[1], 2); /* on the fresh one */
 }
 
 static void test_stale_bytes_never_answer_the_next_request(void)
@@ -549,10 +418,10 @@ static void test_stale_bytes_while_head_waits(void)
 {
     for (uint32_t dt = 0; dt <= 1; dt++) {
         CHECK_EQ_INT(setup(0xFFFFFFFFu, 256, (timeouts){1000, 1000, 5000, 1000}), EMHTTP_OK);
-        M.on_head[1] = GOOD;
-        M.on_head_len[1] = strlen(GOOD);
-        M.on_head[2] = GOOD;
-        M.on_head_len[2] = strlen(GOOD);
+        MN.on_head[1] = GOOD;
+        MN.on_head_len[1] = strlen(GOOD);
+        MN.on_head[2] = GOOD;
+        MN.on_head_len[2] = strlen(GOOD);
         new_req(&req1, &seen1, "/one");
         new_req(&req2, &seen2, "/two");
         CHECK_EQ_INT(emhttp_submit(&cli, &req1), EMHTTP_OK);
@@ -561,55 +430,51 @@ static void test_stale_bytes_while_head_waits(void)
         }
         CHECK_EQ_INT(req1.result, EMHTTP_OK);
         CHECK_EQ_INT(emhttp_submit(&cli, &req2), EMHTTP_OK);
-        M.send_zero = 1;
+        MN.send_zero = 1;
         (void)emhttp_poll(&cli); /* probed (empty), reused; the head waits */
-        CHECK_EQ_INT(M.heads, 1);
-        push_str(EVIL);
-        M.now += dt;
+        CHECK_EQ_INT(MN.heads, 1);
+        mn_push_str(EVIL);
+        MN.now += dt;
         for (int i = 0; i < 20 && req2.result == EMHTTP_PENDING; i++) {
             (void)emhttp_poll(&cli);
-            M.now += dt;
+            MN.now += dt;
         }
         CHECK_EQ_INT(req2.result, EMHTTP_OK);
         CHECK_EQ_MEM(seen2.body, seen2.body_len, "GOOD", 4);
-        CHECK_EQ_INT(M.connects, 2);
-        CHECK_EQ_INT(M.head_conn[1], 2);
+        CHECK_EQ_INT(MN.connects, 2);
+        CHECK_EQ_INT(MN.head_conn[1], 2);
     }
 }
 
 /* The probe's other findings: EOF and a reset waiting on the idle
  * connection also replace it (counted in ka_expired). */
 static bool eof_next, reset_next;
-static long m_recv_fault(void *ctx, uint8_t *p, size_t n)
+static long recv_fault(void)
 {
-    if (M.in_rd == M.in_wr && M.heads == 1 && (eof_next || reset_next)) {
+    if (MN.in_rd == MN.in_wr && MN.heads == 1 && (eof_next || reset_next)) {
         int rc = eof_next ? EMHTTP_ERR_CLOSED : EMHTTP_ERR_RESET;
         eof_next = reset_next = false; /* the old connection's end, reported once */
         return rc;
     }
-    return m_recv(ctx, p, n);
+    return 1;
 }
-static const emhttp_transport_ops fault_tcp = {.connect = m_connect,
-                                               .connect_poll = m_connect_poll,
-                                               .send = m_send,
-                                               .recv = m_recv_fault,
-                                               .close = m_close};
 
 static void test_probe_eof_and_reset(void)
 {
     for (int k = 0; k < 2; k++) {
-        memset(&M, 0, sizeof M);
-        M.now = 5;
-        emhttp_config cfg = {.host = "api.test", .net = {&mock_ops, NULL},
-                             .transport = {&fault_tcp, NULL},
+        mn_reset();
+        MN.now = 5;
+        MN.before_recv = recv_fault;
+        emhttp_config cfg = {.host = "api.test", .net = {&mn_port_ops_nowait, NULL},
+                             .transport = mn_transport(&mn_tcp_nogather),
                              .tx_buf = tx, .tx_size = sizeof tx, .rx_buf = rx, .rx_size = 256};
         CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_OK);
         eof_next = k == 0;
         reset_next = k == 1;
-        M.on_head[1] = GOOD;
-        M.on_head_len[1] = strlen(GOOD);
-        M.on_head[2] = GOOD;
-        M.on_head_len[2] = strlen(GOOD);
+        MN.on_head[1] = GOOD;
+        MN.on_head_len[1] = strlen(GOOD);
+        MN.on_head[2] = GOOD;
+        MN.on_head_len[2] = strlen(GOOD);
         new_req(&req1, &seen1, "/one");
         new_req(&req2, &seen2, "/two");
         CHECK_EQ_INT(emhttp_submit(&cli, &req1), EMHTTP_OK);
@@ -624,7 +489,7 @@ static void test_probe_eof_and_reset(void)
         eof_next = reset_next = false;
         CHECK_EQ_INT(req2.result, EMHTTP_OK);
         CHECK_EQ_MEM(seen2.body, seen2.body_len, "GOOD", 4);
-        CHECK_EQ_INT(M.connects, 2);
+        CHECK_EQ_INT(MN.connects, 2);
         CHECK_STAT(ka_expired, 1);
         CHECK_STAT(retries, 0);
     }

@@ -1,5 +1,6 @@
 /*
- * Fault injection: the client state machine over a scripted mock port.
+ * Fault injection: the client state machine over the scripted mock port
+ * (support/mock_net.h).
  *
  * The mock is only for faults no real peer produces on demand (a clock that
  * jumps, a connect that never finishes, a reset at an exact moment); the
@@ -9,207 +10,12 @@
  * has sent at least `gate` request heads (so a response never arrives
  * before its request, and the idle-connection probe sees nothing).
  */
-#define _GNU_SOURCE /* memmem */
 #include <stdint.h>
 #include <string.h>
 
 #include "check.h"
 #include "emhttp/client.h"
-
-enum { A_DATA, A_CLOSED, A_RESET };
-
-typedef struct {
-    int type;
-    int gate; /* request heads sent before it is delivered */
-    const char *data;
-} action;
-
-typedef struct {
-    uint32_t now;
-    /* dns */
-    int dns_rc;             /* resolve_poll result */
-    int resolve_start_rc;   /* resolve_start result, 0 = EMHTTP_PENDING */
-    int hs_rc;              /* handshake result (the "secure" transport) */
-    int handshakes;         /* handshake calls */
-    emhttp_ip_addr dns_addrs[2];
-    size_t dns_n;
-    int resolves;
-    /* connect */
-    int connect_rc[8];      /* per attempt; EMHTTP_PENDING = never finishes */
-    int connects;           /* attempts */
-    int established;        /* attempts that succeeded */
-    emhttp_ip_addr last_addr;
-    uint16_t last_port;
-    bool open;
-    /* send */
-    char sent[8192];
-    size_t sent_len;
-    int heads;
-    int send_fail_at_head;  /* fail the send of this head (1-based), 0 = never */
-    size_t accept_max;      /* bytes accepted per send call, 0 = all */
-    int send_calls;
-    /* recv */
-    action script[16];
-    int nscript, next;
-    size_t off;             /* within the current data action */
-} mock;
-
-static mock M;
-
-static uint32_t m_now(void *ctx) { (void)ctx; return M.now; }
-static int m_resolve_start(void *ctx, const char *host)
-{
-    (void)ctx;
-    (void)host;
-    M.resolves++;
-    return M.resolve_start_rc != 0 ? M.resolve_start_rc : EMHTTP_PENDING;
-}
-static int m_resolve_poll(void *ctx, emhttp_ip_addr *out, size_t max, size_t *n)
-{
-    (void)ctx;
-    if (M.dns_rc != EMHTTP_OK) {
-        return M.dns_rc;
-    }
-    *n = M.dns_n < max ? M.dns_n : max;
-    memcpy(out, M.dns_addrs, *n * sizeof *out);
-    return EMHTTP_OK;
-}
-static void m_resolve_cancel(void *ctx) { (void)ctx; }
-static int m_connect(void *ctx, const char *host, const emhttp_ip_addr *a, uint16_t port)
-{
-    (void)ctx;
-    (void)host;
-    M.last_port = port;
-    M.last_addr = *a;
-    int rc = M.connect_rc[M.connects < 8 ? M.connects : 7];
-    M.connects++;
-    M.open = rc == EMHTTP_OK;
-    M.established += M.open;
-    return rc; /* EMHTTP_ERR_CONNECT, or what an offloaded TLS socket reports */
-}
-static int m_connect_poll(void *ctx) { (void)ctx; return EMHTTP_PENDING; }
-static int count_heads(void)
-{
-    int n = 0;
-    for (const char *p = M.sent; (p = memmem(p, M.sent_len - (size_t)(p - M.sent),
-                                             " HTTP/1.1\r\n", 11)) != NULL; p++) {
-        n++;
-    }
-    return n;
-}
-
-/* Accepts at most M.accept_max bytes a call (0 = all). */
-static long m_gather(const emhttp_iov *iov, size_t cnt)
-{
-    size_t before = M.sent_len;
-    size_t room = M.accept_max ? M.accept_max : SIZE_MAX;
-    for (size_t i = 0; i < cnt && room > 0; i++) {
-        size_t k = iov[i].len < room ? iov[i].len : room;
-        if (M.sent_len + k > sizeof M.sent) {
-            return EMHTTP_ERR_SEND;
-        }
-        memcpy(M.sent + M.sent_len, iov[i].base, k);
-        M.sent_len += k;
-        room -= k;
-    }
-    int heads = count_heads();
-    bool fail = M.send_fail_at_head > M.heads && heads >= M.send_fail_at_head;
-    M.heads = heads; /* a failed head stays recorded: it was attempted */
-    if (fail) {
-        return EMHTTP_ERR_RESET;
-    }
-    M.send_calls++;
-    return (long)(M.sent_len - before);
-}
-static long m_send(void *ctx, const uint8_t *p, size_t n, unsigned flags)
-{
-    (void)ctx;
-    (void)flags;
-    emhttp_iov one = {p, n};
-    return m_gather(&one, 1);
-}
-static long m_sendv(void *ctx, const emhttp_iov *iov, size_t cnt)
-{
-    (void)ctx;
-    return m_gather(iov, cnt);
-}
-static long m_recv(void *ctx, uint8_t *p, size_t n)
-{
-    (void)ctx;
-    if (M.next >= M.nscript || M.script[M.next].gate > M.heads) {
-        return 0;
-    }
-    action *a = &M.script[M.next];
-    if (a->type != A_DATA) {
-        M.next++;
-        return a->type == A_CLOSED ? EMHTTP_ERR_CLOSED : EMHTTP_ERR_RESET;
-    }
-    size_t left = strlen(a->data) - M.off;
-    size_t k = left < n ? left : n;
-    memcpy(p, a->data + M.off, k);
-    M.off += k;
-    if (M.off == strlen(a->data)) {
-        M.next++;
-        M.off = 0;
-    }
-    return (long)k;
-}
-static void m_close(void *ctx)
-{
-    (void)ctx;
-    M.open = false;
-    if (M.off > 0) { /* the rest of a half-read response dies with the connection */
-        M.next++;
-        M.off = 0;
-    }
-}
-static int m_wait(void *ctx, unsigned flags, uint32_t timeout_ms)
-{
-    (void)ctx;
-    if ((flags & EMHTTP_WAIT_WRITE) && M.connect_rc[0] != EMHTTP_PENDING) {
-        return EMHTTP_OK; /* the mock's send side is always writable */
-    }
-    if (M.next < M.nscript && M.script[M.next].gate <= M.heads) {
-        return EMHTTP_OK; /* readable now */
-    }
-    /* Simulated time: nothing else can happen, so jump to the deadline. */
-    M.now += timeout_ms == UINT32_MAX ? 1000 : (timeout_ms > 0 ? timeout_ms : 1);
-    return EMHTTP_OK;
-}
-
-static const emhttp_port_ops mock_ops = {.now_ms = m_now,
-                                         .resolve_start = m_resolve_start,
-                                         .resolve_poll = m_resolve_poll,
-                                         .resolve_cancel = m_resolve_cancel,
-                                         .wait = m_wait};
-static const emhttp_transport_ops mock_tcp = {.connect = m_connect,
-                                              .connect_poll = m_connect_poll,
-                                              .send = m_send,
-                                              .sendv = m_sendv,
-                                              .recv = m_recv,
-                                              .close = m_close};
-
-/* A "secure" transport: the same connection plus a handshake step that
- * returns M.hs_rc (EMHTTP_PENDING: it never finishes). */
-static int m_handshake(void *ctx)
-{
-    (void)ctx;
-    M.handshakes++;
-    return M.hs_rc;
-}
-static unsigned m_want(void *ctx, unsigned dir)
-{
-    (void)ctx;
-    return dir != 0 ? dir : EMHTTP_WAIT_READ; /* the handshake waits for the server */
-}
-static const emhttp_transport_ops mock_secure = {.flags = EMHTTP_TRANSPORT_SECURE,
-                                                 .connect = m_connect,
-                                                 .connect_poll = m_connect_poll,
-                                                 .handshake = m_handshake,
-                                                 .send = m_send,
-                                                 .recv = m_recv,
-                                                 .close = m_close,
-                                                 .want = m_want};
+#include "mock_net.h"
 
 static emhttp_client cli;
 static uint8_t tx[512], rx[512];
@@ -246,15 +52,10 @@ static const emhttp_response_cbs abort_cbs = {cb_abort, NULL, NULL, NULL};
 
 static void setup(emhttp_config *over)
 {
-    memset(&M, 0, sizeof M);
-    M.now = 1000;
-    M.dns_rc = EMHTTP_OK;
-    M.dns_n = 1;
-    M.dns_addrs[0] = (emhttp_ip_addr){EMHTTP_AF_INET, {192, 0, 2, 1}};
-    M.dns_addrs[1] = (emhttp_ip_addr){EMHTTP_AF_INET, {192, 0, 2, 2}};
+    mn_reset();
     body_len = 0;
-    emhttp_config cfg = {.host = "api.test", .port = 8080, .net = {&mock_ops, NULL},
-                         .transport = {&mock_tcp, NULL},
+    emhttp_config cfg = {.host = "api.test", .port = 8080, .net = mn_port,
+                         .transport = mn_transport(&mn_tcp),
                          .tx_buf = tx, .tx_size = sizeof tx, .rx_buf = rx, .rx_size = sizeof rx,
                          .connect_timeout_ms = 1000, .first_byte_timeout_ms = 2000,
                          .request_timeout_ms = 5000, .dns_timeout_ms = 700};
@@ -267,11 +68,6 @@ static void setup(emhttp_config *over)
         }
     }
     CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_OK);
-}
-
-static void script(int type, int gate, const char *data)
-{
-    M.script[M.nscript++] = (action){type, gate, data};
 }
 
 static int get(const char *method)
@@ -287,18 +83,18 @@ static int get(const char *method)
 static void test_request_bytes_and_reuse(void)
 {
     setup(NULL);
-    script(A_DATA, 1, OK200);
-    script(A_DATA, 2, OK200);
+    mn_script(MN_DATA, 1, OK200);
+    mn_script(MN_DATA, 2, OK200);
     CHECK_EQ_INT(get("GET"), EMHTTP_OK);
     const char *want = "GET /api HTTP/1.1\r\nHost: api.test:8080\r\n\r\n";
-    CHECK_EQ_MEM(M.sent, M.sent_len, want, strlen(want));
+    CHECK_EQ_MEM(MN.sent, MN.sent_len, want, strlen(want));
     CHECK_EQ_MEM(body, body_len, "ok", 2);
     CHECK_EQ_INT(get("GET"), EMHTTP_OK);
-    CHECK_EQ_INT(M.established, 1);
+    CHECK_EQ_INT(MN.connects, 1);
     CHECK_STAT(connects, 1);
     CHECK_STAT(reuses, 1);
     CHECK_STAT(dns_queries, 1);
-    CHECK_EQ_INT(M.resolves, 1);
+    CHECK_EQ_INT(MN.resolves, 1);
 }
 
 /* Head and body leave in one gather call; a port that takes a few bytes at
@@ -309,13 +105,13 @@ static void test_gather_and_partial_sends(void)
     const char *want = "POST /api HTTP/1.1\r\nHost: api.test:8080\r\nContent-Length: 7\r\n\r\n{\"a\":1}";
     for (size_t accept = 0; accept < 12; accept++) {
         setup(NULL);
-        M.accept_max = accept;
-        script(A_DATA, 1, OK200);
+        MN.accept_max = accept;
+        mn_script(MN_DATA, 1, OK200);
         emhttp_request req = {.method = "POST", .target = "/api", .body = json, .body_len = 7};
         CHECK_EQ_INT(emhttp_request_sync(&cli, &req), EMHTTP_OK);
-        CHECK_EQ_MEM(M.sent, M.sent_len, want, strlen(want));
+        CHECK_EQ_MEM(MN.sent, MN.sent_len, want, strlen(want));
         if (accept == 0) {
-            CHECK_EQ_INT(M.send_calls, 1);
+            CHECK_EQ_INT(MN.send_calls, 1);
         }
     }
 }
@@ -324,39 +120,39 @@ static void test_dns_cached_across_connections(void)
 {
     setup(NULL);
     for (int i = 1; i <= 3; i++) {
-        script(A_DATA, i, OK200_CLOSE);
+        mn_script(MN_DATA, i, OK200_CLOSE);
     }
     for (int i = 0; i < 3; i++) {
         CHECK_EQ_INT(get("GET"), EMHTTP_OK);
     }
-    CHECK_EQ_INT(M.established, 3);
-    CHECK_EQ_INT(M.resolves, 1);
+    CHECK_EQ_INT(MN.connects, 3);
+    CHECK_EQ_INT(MN.resolves, 1);
 }
 
 static void test_dns_ttl_expiry(void)
 {
     emhttp_config over = {.dns_ttl_s = 10};
     setup(&over);
-    script(A_DATA, 1, OK200_CLOSE);
-    script(A_DATA, 2, OK200_CLOSE);
-    script(A_DATA, 3, OK200_CLOSE);
+    mn_script(MN_DATA, 1, OK200_CLOSE);
+    mn_script(MN_DATA, 2, OK200_CLOSE);
+    mn_script(MN_DATA, 3, OK200_CLOSE);
     CHECK_EQ_INT(get("GET"), EMHTTP_OK);
-    M.now += 9000;
+    MN.now += 9000;
     CHECK_EQ_INT(get("GET"), EMHTTP_OK);
-    CHECK_EQ_INT(M.resolves, 1);
-    M.now += 2000;
+    CHECK_EQ_INT(MN.resolves, 1);
+    MN.now += 2000;
     CHECK_EQ_INT(get("GET"), EMHTTP_OK);
-    CHECK_EQ_INT(M.resolves, 2);
+    CHECK_EQ_INT(MN.resolves, 2);
 }
 
 static void test_connect_failure_forgets_address(void)
 {
     setup(NULL);
-    M.connect_rc[0] = EMHTTP_ERR_CONNECT;
-    script(A_DATA, 1, OK200);
+    MN.connect_rc[0] = EMHTTP_ERR_CONNECT;
+    mn_script(MN_DATA, 1, OK200);
     CHECK_EQ_INT(get("GET"), EMHTTP_ERR_CONNECT);
     CHECK_EQ_INT(get("GET"), EMHTTP_OK); /* usable again, and resolved again */
-    CHECK_EQ_INT(M.resolves, 2);
+    CHECK_EQ_INT(MN.resolves, 2);
 }
 
 /* A transport that secures inside its connect (an offloaded TLS socket)
@@ -369,14 +165,14 @@ static void test_tls_failure_in_connect_is_final(void)
                                 EMHTTP_ERR_TLS_HANDSHAKE, EMHTTP_ERR_TLS_CERT};
     for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
         setup(NULL);
-        M.dns_n = 2;
-        M.connect_rc[0] = codes[i];
-        script(A_DATA, 1, OK200);
+        MN.naddrs = 2;
+        MN.connect_rc[0] = codes[i];
+        mn_script(MN_DATA, 1, OK200);
         CHECK_EQ_INT(get("GET"), codes[i]);
-        CHECK_EQ_INT(M.connects, 1);
+        CHECK_EQ_INT(MN.attempts, 1);
         CHECK_EQ_INT(get("GET"), EMHTTP_OK);
-        CHECK_EQ_INT(M.resolves, 1);
-        CHECK_EQ_INT(M.last_addr.bytes[3], 1);
+        CHECK_EQ_INT(MN.resolves, 1);
+        CHECK_EQ_INT(MN.last_addr.bytes[3], 1);
     }
 }
 
@@ -384,17 +180,17 @@ static void test_tls_failure_in_connect_is_final(void)
 static void test_second_address_used_and_remembered(void)
 {
     setup(NULL);
-    M.dns_n = 2;
-    M.connect_rc[0] = EMHTTP_ERR_CONNECT;
-    script(A_DATA, 1, OK200_CLOSE);
-    script(A_DATA, 2, OK200_CLOSE);
+    MN.naddrs = 2;
+    MN.connect_rc[0] = EMHTTP_ERR_CONNECT;
+    mn_script(MN_DATA, 1, OK200_CLOSE);
+    mn_script(MN_DATA, 2, OK200_CLOSE);
     CHECK_EQ_INT(get("GET"), EMHTTP_OK);
-    CHECK_EQ_INT(M.last_addr.bytes[3], 2);
-    CHECK_EQ_INT(M.established, 1);
+    CHECK_EQ_INT(MN.last_addr.bytes[3], 2);
+    CHECK_EQ_INT(MN.connects, 1);
     CHECK_EQ_INT(get("GET"), EMHTTP_OK);
-    CHECK_EQ_INT(M.connects, 3); /* straight to the address that worked */
-    CHECK_EQ_INT(M.last_addr.bytes[3], 2);
-    CHECK_EQ_INT(M.resolves, 1);
+    CHECK_EQ_INT(MN.attempts, 3); /* straight to the address that worked */
+    CHECK_EQ_INT(MN.last_addr.bytes[3], 2);
+    CHECK_EQ_INT(MN.resolves, 1);
 }
 #else
 /* One cached address: a failed connect fails the request and the next
@@ -402,30 +198,30 @@ static void test_second_address_used_and_remembered(void)
 static void test_one_address_kept(void)
 {
     setup(NULL);
-    M.dns_n = 2;
-    M.connect_rc[0] = EMHTTP_ERR_CONNECT;
-    script(A_DATA, 1, OK200);
+    MN.naddrs = 2;
+    MN.connect_rc[0] = EMHTTP_ERR_CONNECT;
+    mn_script(MN_DATA, 1, OK200);
     CHECK_EQ_INT(get("GET"), EMHTTP_ERR_CONNECT);
-    CHECK_EQ_INT(M.connects, 1);
+    CHECK_EQ_INT(MN.attempts, 1);
     CHECK_EQ_INT(get("GET"), EMHTTP_OK);
-    CHECK_EQ_INT(M.last_addr.bytes[3], 1);
-    CHECK_EQ_INT(M.resolves, 2);
+    CHECK_EQ_INT(MN.last_addr.bytes[3], 1);
+    CHECK_EQ_INT(MN.resolves, 2);
 }
 #endif
 
 static void test_dns_errors(void)
 {
     setup(NULL);
-    M.dns_rc = EMHTTP_ERR_DNS;
+    MN.dns_rc = EMHTTP_ERR_DNS;
     CHECK_EQ_INT(get("GET"), EMHTTP_ERR_DNS);
-    M.dns_rc = EMHTTP_PENDING;
-    uint32_t t0 = M.now;
+    MN.dns_rc = EMHTTP_PENDING;
+    uint32_t t0 = MN.now;
     CHECK_EQ_INT(get("GET"), EMHTTP_ERR_DNS_TIMEOUT);
-    CHECK(M.now - t0 >= 700 && M.now - t0 < 1000);
-    M.dns_rc = EMHTTP_OK;
-    script(A_DATA, 1, OK200);
+    CHECK(MN.now - t0 >= 700 && MN.now - t0 < 1000);
+    MN.dns_rc = EMHTTP_OK;
+    mn_script(MN_DATA, 1, OK200);
     CHECK_EQ_INT(get("GET"), EMHTTP_OK);
-    CHECK_EQ_INT(M.resolves, 3);
+    CHECK_EQ_INT(MN.resolves, 3);
 }
 
 /* Dead connections: one idle past the idle-reuse limit (default 30 s) is
@@ -435,40 +231,40 @@ static void test_dns_errors(void)
 static void test_dead_connections(void)
 {
     setup(NULL);
-    script(A_DATA, 1, OK200);
-    script(A_DATA, 2, OK200);
+    mn_script(MN_DATA, 1, OK200);
+    mn_script(MN_DATA, 2, OK200);
     CHECK_EQ_INT(get("GET"), EMHTTP_OK);
-    M.now += 29999;
+    MN.now += 29999;
     CHECK_EQ_INT(get("GET"), EMHTTP_OK); /* within the limit: reused */
-    CHECK_EQ_INT(M.established, 1);
-    script(A_DATA, 3, OK200);
-    M.now += 30000;
+    CHECK_EQ_INT(MN.connects, 1);
+    mn_script(MN_DATA, 3, OK200);
+    MN.now += 30000;
     CHECK_EQ_INT(get("GET"), EMHTTP_OK); /* idle too long: a fresh connection */
-    CHECK_EQ_INT(M.established, 2);
+    CHECK_EQ_INT(MN.connects, 2);
     CHECK_STAT(ka_expired, 1);
 
 #if CONFIG_EMHTTP_RESEND
     setup(NULL);
-    script(A_DATA, 1, OK200);
-    script(A_DATA, 3, OK200); /* nothing ever answers the second head */
+    mn_script(MN_DATA, 1, OK200);
+    mn_script(MN_DATA, 3, OK200); /* nothing ever answers the second head */
     CHECK_EQ_INT(get("GET"), EMHTTP_OK);
-    uint32_t t0 = M.now;
+    uint32_t t0 = MN.now;
     CHECK_EQ_INT(get("GET"), EMHTTP_OK);
-    CHECK(M.now - t0 >= 2000 && M.now - t0 < 2100); /* the first-byte timeout, once */
-    CHECK_EQ_INT(M.established, 2);
-    CHECK_EQ_INT(M.heads, 3);
+    CHECK(MN.now - t0 >= 2000 && MN.now - t0 < 2100); /* the first-byte timeout, once */
+    CHECK_EQ_INT(MN.connects, 2);
+    CHECK_EQ_INT(MN.lines, 3);
     CHECK_STAT(retries, 1);
 
     setup(NULL); /* a POST is not re-sent: it may have been processed */
-    script(A_DATA, 1, OK200);
-    script(A_DATA, 3, OK200);
+    mn_script(MN_DATA, 1, OK200);
+    mn_script(MN_DATA, 3, OK200);
     CHECK_EQ_INT(get("GET"), EMHTTP_OK);
     CHECK_EQ_INT(get("POST"), EMHTTP_ERR_TIMEOUT_FIRST_BYTE);
     CHECK_EQ_INT(get("POST"), EMHTTP_OK);
 #endif
     setup(NULL); /* a fresh connection's silence is not retried */
     CHECK_EQ_INT(get("GET"), EMHTTP_ERR_TIMEOUT_FIRST_BYTE);
-    CHECK_EQ_INT(M.heads, 1);
+    CHECK_EQ_INT(MN.lines, 1);
 }
 
 /* A new connection that speaks before the request was written is not an
@@ -477,13 +273,13 @@ static void test_dead_connections(void)
 static void test_fresh_connection_speaks_first(void)
 {
     setup(NULL);
-    script(A_DATA, 0, "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nEVIL");
-    script(A_DATA, 1, OK200);
+    mn_script(MN_DATA, 0, "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nEVIL");
+    mn_script(MN_DATA, 1, OK200);
     CHECK_EQ_INT(get("GET"), EMHTTP_ERR_PROTOCOL);
-    CHECK_EQ_INT(M.sent_len, 0);
+    CHECK_EQ_INT(MN.sent_len, 0);
     CHECK_EQ_INT(get("GET"), EMHTTP_OK);
     CHECK_EQ_MEM(body, body_len, "ok", 2);
-    CHECK_EQ_INT(M.connects, 2);
+    CHECK_EQ_INT(MN.attempts, 2);
 }
 
 /* Errors keep their cause: a port out of resources is not a refused
@@ -493,40 +289,40 @@ static void test_fresh_connection_speaks_first(void)
 static void test_error_causes(void)
 {
     setup(NULL);
-    M.connect_rc[0] = EMHTTP_ERR_PORT;
-    script(A_DATA, 1, OK200);
+    MN.connect_rc[0] = EMHTTP_ERR_PORT;
+    mn_script(MN_DATA, 1, OK200);
     CHECK_EQ_INT(get("GET"), EMHTTP_ERR_PORT);
-    CHECK_EQ_INT(M.connects, 1); /* no second address tried for it */
+    CHECK_EQ_INT(MN.attempts, 1); /* no second address tried for it */
     CHECK_EQ_INT(get("GET"), EMHTTP_OK);
-    CHECK_EQ_INT(M.resolves, 1); /* the DNS cache survived */
+    CHECK_EQ_INT(MN.resolves, 1); /* the DNS cache survived */
 
     setup(NULL);
-    M.resolve_start_rc = EMHTTP_ERR_RESOLVER;
+    MN.resolve_start_rc = EMHTTP_ERR_RESOLVER;
     CHECK_EQ_INT(get("GET"), EMHTTP_ERR_RESOLVER);
-    CHECK_EQ_INT(M.connects, 0);
-    M.resolve_start_rc = 0;
-    script(A_DATA, 1, OK200);
+    CHECK_EQ_INT(MN.attempts, 0);
+    MN.resolve_start_rc = EMHTTP_PENDING;
+    mn_script(MN_DATA, 1, OK200);
     CHECK_EQ_INT(get("GET"), EMHTTP_OK);
 
-    emhttp_config over = {.scheme = EMHTTP_SCHEME_HTTPS, .transport = {&mock_secure, NULL}};
+    emhttp_config over = {.scheme = EMHTTP_SCHEME_HTTPS, .transport = mn_transport(&mn_secure)};
     setup(&over);
-    M.hs_rc = EMHTTP_PENDING;
-    uint32_t t0 = M.now;
+    MN.handshake_rc = EMHTTP_PENDING;
+    uint32_t t0 = MN.now;
     CHECK_EQ_INT(get("GET"), EMHTTP_ERR_TLS_TIMEOUT);
-    CHECK(M.now - t0 >= 1000 && M.now - t0 < 1100); /* the connect timeout, not the request's */
-    CHECK(M.handshakes > 0);
-    CHECK_EQ_INT(M.sent_len, 0); /* nothing sent before the handshake completes */
-    M.hs_rc = EMHTTP_OK;
-    script(A_DATA, 1, OK200);
+    CHECK(MN.now - t0 >= 1000 && MN.now - t0 < 1100); /* the connect timeout, not the request's */
+    CHECK(MN.handshakes > 0);
+    CHECK_EQ_INT(MN.sent_len, 0); /* nothing sent before the handshake completes */
+    MN.handshake_rc = EMHTTP_OK;
+    mn_script(MN_DATA, 1, OK200);
     CHECK_EQ_INT(get("GET"), EMHTTP_OK);
-    CHECK_EQ_INT(M.resolves, 1); /* kept across the handshake failure */
+    CHECK_EQ_INT(MN.resolves, 1); /* kept across the handshake failure */
     CHECK_STAT(tls_handshakes, 1);
     const char *want = "GET /api HTTP/1.1\r\nHost: api.test:8080\r\n\r\n";
-    CHECK_EQ_MEM(M.sent, M.sent_len, want, strlen(want));
-    M.hs_rc = EMHTTP_ERR_TLS_CERT_UNTRUSTED; /* a handshake failure is final, cache kept */
+    CHECK_EQ_MEM(MN.sent, MN.sent_len, want, strlen(want));
+    MN.handshake_rc = EMHTTP_ERR_TLS_CERT_UNTRUSTED; /* a handshake failure is final, cache kept */
     emhttp_client_close(&cli);
     CHECK_EQ_INT(get("GET"), EMHTTP_ERR_TLS_CERT_UNTRUSTED);
-    CHECK_EQ_INT(M.resolves, 1);
+    CHECK_EQ_INT(MN.resolves, 1);
 }
 
 /* A transport that secures the connection itself (an offloaded TLS socket)
@@ -535,17 +331,17 @@ static void test_secure_transport_defaults(void)
 {
     static const emhttp_ip_addr fixed = {EMHTTP_AF_INET, {192, 0, 2, 7}};
     emhttp_config cfg = {.host = "api.test", .scheme = EMHTTP_SCHEME_HTTPS,
-                         .net = {&mock_ops, NULL}, .transport = {&mock_secure, NULL},
+                         .net = mn_port, .transport = mn_transport(&mn_secure),
                          .resolve = &fixed, .tx_buf = tx, .tx_size = sizeof tx,
                          .rx_buf = rx, .rx_size = sizeof rx};
-    memset(&M, 0, sizeof M);
+    mn_reset();
     CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_OK);
-    script(A_DATA, 1, OK200);
+    mn_script(MN_DATA, 1, OK200);
     CHECK_EQ_INT(get("GET"), EMHTTP_OK);
-    CHECK_EQ_INT(M.last_port, 443);
+    CHECK_EQ_INT(MN.last_port, 443);
     const char *want = "GET /api HTTP/1.1\r\nHost: api.test\r\n\r\n";
-    CHECK_EQ_MEM(M.sent, M.sent_len, want, strlen(want));
-    CHECK_EQ_INT(M.resolves, 0);
+    CHECK_EQ_MEM(MN.sent, MN.sent_len, want, strlen(want));
+    CHECK_EQ_INT(MN.resolves, 0);
 }
 
 #if CONFIG_EMHTTP_RESEND
@@ -554,39 +350,39 @@ static void test_secure_transport_defaults(void)
 static void test_dead_reuse_retry_policy(void)
 {
     setup(NULL);
-    script(A_DATA, 1, OK200);
-    script(A_CLOSED, 2, NULL);
-    script(A_DATA, 3, OK200);
+    mn_script(MN_DATA, 1, OK200);
+    mn_script(MN_CLOSED, 2, NULL);
+    mn_script(MN_DATA, 3, OK200);
     CHECK_EQ_INT(get("GET"), EMHTTP_OK);
     CHECK_EQ_INT(get("GET"), EMHTTP_OK);
     CHECK_STAT(retries, 1);
-    CHECK_EQ_INT(M.established, 2);
+    CHECK_EQ_INT(MN.connects, 2);
 
     setup(NULL);
-    script(A_DATA, 1, OK200);
-    script(A_CLOSED, 2, NULL);
-    script(A_DATA, 3, OK200);
+    mn_script(MN_DATA, 1, OK200);
+    mn_script(MN_CLOSED, 2, NULL);
+    mn_script(MN_DATA, 3, OK200);
     CHECK_EQ_INT(get("GET"), EMHTTP_OK);
     CHECK_EQ_INT(get("POST"), EMHTTP_ERR_CLOSED); /* not idempotent: not re-sent */
     CHECK_EQ_INT(get("POST"), EMHTTP_OK);         /* the client carries on */
 
     emhttp_config over = {.retry_all_methods = true};
     setup(&over);
-    script(A_DATA, 1, OK200);
-    script(A_RESET, 2, NULL);
-    script(A_DATA, 3, OK200);
+    mn_script(MN_DATA, 1, OK200);
+    mn_script(MN_RESET, 2, NULL);
+    mn_script(MN_DATA, 3, OK200);
     CHECK_EQ_INT(get("GET"), EMHTTP_OK);
     CHECK_EQ_INT(get("POST"), EMHTTP_OK);
 
     setup(NULL); /* only once: a second death fails the request */
-    script(A_DATA, 1, OK200);
-    script(A_CLOSED, 2, NULL);
-    script(A_CLOSED, 3, NULL);
+    mn_script(MN_DATA, 1, OK200);
+    mn_script(MN_CLOSED, 2, NULL);
+    mn_script(MN_CLOSED, 3, NULL);
     CHECK_EQ_INT(get("GET"), EMHTTP_OK);
     CHECK_EQ_INT(get("GET"), EMHTTP_ERR_CLOSED);
 
     setup(NULL); /* a fresh connection is never retried */
-    script(A_CLOSED, 1, NULL);
+    mn_script(MN_CLOSED, 1, NULL);
     CHECK_EQ_INT(get("GET"), EMHTTP_ERR_CLOSED);
     CHECK_STAT(retries, 0);
 }
@@ -594,9 +390,9 @@ static void test_dead_reuse_retry_policy(void)
 static void test_idempotency_key_retried(void)
 {
     setup(NULL);
-    script(A_DATA, 1, OK200);
-    script(A_DATA, 3, OK200);
-    M.send_fail_at_head = 2;
+    mn_script(MN_DATA, 1, OK200);
+    mn_script(MN_DATA, 3, OK200);
+    MN.send_fail_at_line = 2;
     CHECK_EQ_INT(get("GET"), EMHTTP_OK);
     emhttp_header h[] = {EMHTTP_HEADER("Idempotency-Key", "abc")};
     emhttp_request req = {.method = "POST", .target = "/", .headers = h, .header_count = 1};
@@ -611,54 +407,54 @@ static void test_idempotency_key_retried(void)
 static void test_dead_reuse_fails_without_resend(void)
 {
     setup(NULL);
-    script(A_DATA, 1, OK200);
-    script(A_CLOSED, 2, NULL);
-    script(A_DATA, 3, OK200);
+    mn_script(MN_DATA, 1, OK200);
+    mn_script(MN_CLOSED, 2, NULL);
+    mn_script(MN_DATA, 3, OK200);
     CHECK_EQ_INT(get("GET"), EMHTTP_OK);
     CHECK_EQ_INT(get("GET"), EMHTTP_ERR_CLOSED);
-    CHECK_EQ_INT(M.heads, 2);
-    CHECK(!M.open);
+    CHECK_EQ_INT(MN.lines, 2);
+    CHECK(!MN.open);
     CHECK_EQ_INT(get("GET"), EMHTTP_OK);
-    CHECK_EQ_INT(M.established, 2);
+    CHECK_EQ_INT(MN.connects, 2);
 
     emhttp_config over = {.retry_all_methods = true}; /* ignored */
     setup(&over);
-    script(A_DATA, 1, OK200);
-    script(A_RESET, 2, NULL);
+    mn_script(MN_DATA, 1, OK200);
+    mn_script(MN_RESET, 2, NULL);
     CHECK_EQ_INT(get("GET"), EMHTTP_OK);
     CHECK_EQ_INT(get("POST"), EMHTTP_ERR_RESET);
-    CHECK_EQ_INT(M.heads, 2);
+    CHECK_EQ_INT(MN.lines, 2);
 }
 #endif
 
 static void test_idle_probe_reconnects_before_send(void)
 {
     setup(NULL);
-    script(A_DATA, 1, OK200);
-    script(A_CLOSED, 0, NULL); /* the server closed the idle connection */
-    script(A_DATA, 2, OK200);
+    mn_script(MN_DATA, 1, OK200);
+    mn_script(MN_CLOSED, 0, NULL); /* the server closed the idle connection */
+    mn_script(MN_DATA, 2, OK200);
     CHECK_EQ_INT(get("POST"), EMHTTP_OK);
-    M.now += 5; /* idle for a while */
+    MN.now += 5; /* idle for a while */
     CHECK_EQ_INT(get("POST"), EMHTTP_OK); /* no retry needed: caught before sending */
     CHECK_STAT(retries, 0);
-    CHECK_EQ_INT(M.established, 2);
-    CHECK_EQ_INT(M.heads, 2);
+    CHECK_EQ_INT(MN.connects, 2);
+    CHECK_EQ_INT(MN.lines, 2);
 }
 
 #if CONFIG_EMHTTP_KEEPALIVE_HINT
 static void test_keepalive_timeout_honoured(void)
 {
     setup(NULL);
-    script(A_DATA, 1, "HTTP/1.1 200 OK\r\nKeep-Alive: timeout=2\r\nContent-Length: 0\r\n\r\n");
-    script(A_DATA, 2, "HTTP/1.1 200 OK\r\nKeep-Alive: timeout=2\r\nContent-Length: 0\r\n\r\n");
-    script(A_DATA, 3, OK200);
+    mn_script(MN_DATA, 1, "HTTP/1.1 200 OK\r\nKeep-Alive: timeout=2\r\nContent-Length: 0\r\n\r\n");
+    mn_script(MN_DATA, 2, "HTTP/1.1 200 OK\r\nKeep-Alive: timeout=2\r\nContent-Length: 0\r\n\r\n");
+    mn_script(MN_DATA, 3, OK200);
     CHECK_EQ_INT(get("GET"), EMHTTP_OK);
-    M.now += 1000; /* within 2 s - margin: reused */
+    MN.now += 1000; /* within 2 s - margin: reused */
     CHECK_EQ_INT(get("GET"), EMHTTP_OK);
-    CHECK_EQ_INT(M.established, 1);
-    M.now += 1600; /* past 2 s - margin: replaced before use */
+    CHECK_EQ_INT(MN.connects, 1);
+    MN.now += 1600; /* past 2 s - margin: replaced before use */
     CHECK_EQ_INT(get("GET"), EMHTTP_OK);
-    CHECK_EQ_INT(M.established, 2);
+    CHECK_EQ_INT(MN.connects, 2);
     CHECK_STAT(ka_expired, 1);
 }
 #else
@@ -667,12 +463,12 @@ static void test_keepalive_timeout_honoured(void)
 static void test_keepalive_timeout_honoured(void)
 {
     setup(NULL);
-    script(A_DATA, 1, "HTTP/1.1 200 OK\r\nKeep-Alive: timeout=2\r\nContent-Length: 0\r\n\r\n");
-    script(A_DATA, 2, OK200);
+    mn_script(MN_DATA, 1, "HTTP/1.1 200 OK\r\nKeep-Alive: timeout=2\r\nContent-Length: 0\r\n\r\n");
+    mn_script(MN_DATA, 2, OK200);
     CHECK_EQ_INT(get("GET"), EMHTTP_OK);
-    M.now += 2600;
+    MN.now += 2600;
     CHECK_EQ_INT(get("GET"), EMHTTP_OK);
-    CHECK_EQ_INT(M.established, 1);
+    CHECK_EQ_INT(MN.connects, 1);
 }
 #endif
 
@@ -681,43 +477,43 @@ static void test_keepalive_timeout_honoured(void)
 static void test_chunked_response(void)
 {
     setup(NULL);
-    script(A_DATA, 1, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n");
-    script(A_DATA, 2, OK200);
+    mn_script(MN_DATA, 1, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n");
+    mn_script(MN_DATA, 2, OK200);
 #if CONFIG_EMHTTP_CHUNKED
     CHECK_EQ_INT(get("GET"), EMHTTP_OK);
     CHECK_EQ_MEM(body, body_len, "ok", 2);
-    CHECK(M.open);
+    CHECK(MN.open);
     CHECK_EQ_INT(get("GET"), EMHTTP_OK);
-    CHECK_EQ_INT(M.established, 1);
+    CHECK_EQ_INT(MN.connects, 1);
 #else
     CHECK_EQ_INT(get("GET"), EMHTTP_ERR_UNSUPPORTED);
-    CHECK(!M.open);
+    CHECK(!MN.open);
     CHECK_EQ_INT(body_len, 0);
     CHECK_EQ_INT(get("GET"), EMHTTP_OK);
-    CHECK_EQ_INT(M.established, 2);
+    CHECK_EQ_INT(MN.connects, 2);
 #endif
 }
 
 static void test_timeouts(void)
 {
     setup(NULL);
-    M.connect_rc[0] = EMHTTP_PENDING;
-    uint32_t t0 = M.now;
+    MN.connect_rc[0] = EMHTTP_PENDING;
+    uint32_t t0 = MN.now;
     CHECK_EQ_INT(get("GET"), EMHTTP_ERR_CONNECT_TIMEOUT);
-    CHECK(M.now - t0 >= 1000 && M.now - t0 < 1500);
+    CHECK(MN.now - t0 >= 1000 && MN.now - t0 < 1500);
 
     setup(NULL);
-    t0 = M.now;
+    t0 = MN.now;
     CHECK_EQ_INT(get("GET"), EMHTTP_ERR_TIMEOUT_FIRST_BYTE);
-    CHECK(M.now - t0 >= 2000 && M.now - t0 < 2500);
+    CHECK(MN.now - t0 >= 2000 && MN.now - t0 < 2500);
 
     setup(NULL);
-    script(A_DATA, 1, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc");
-    t0 = M.now;
+    mn_script(MN_DATA, 1, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc");
+    t0 = MN.now;
     CHECK_EQ_INT(get("GET"), EMHTTP_ERR_TIMEOUT);
-    CHECK(M.now - t0 >= 5000 && M.now - t0 < 5500);
-    CHECK(!M.open);
-    script(A_DATA, 2, OK200);
+    CHECK(MN.now - t0 >= 5000 && MN.now - t0 < 5500);
+    CHECK(!MN.open);
+    mn_script(MN_DATA, 2, OK200);
     CHECK_EQ_INT(get("GET"), EMHTTP_OK);
 }
 
@@ -727,25 +523,25 @@ static void test_bad_request_sends_nothing(void)
     emhttp_header h[] = {{"X-Bad", 5, "a\r\nInjected: 1", 14}};
     emhttp_request req = {.target = "/", .headers = h, .header_count = 1};
     CHECK_EQ_INT(emhttp_request_sync(&cli, &req), EMHTTP_ERR_BAD_REQUEST);
-    CHECK_EQ_INT(M.sent_len, 0);
-    CHECK_EQ_INT(M.connects, 0);
+    CHECK_EQ_INT(MN.sent_len, 0);
+    CHECK_EQ_INT(MN.attempts, 0);
     emhttp_request req2 = {.target = "/a b"};
     CHECK_EQ_INT(emhttp_request_sync(&cli, &req2), EMHTTP_ERR_BAD_REQUEST);
-    script(A_DATA, 1, OK200);
+    mn_script(MN_DATA, 1, OK200);
     CHECK_EQ_INT(get("GET"), EMHTTP_OK);
 }
 
 static void test_protocol_errors_close_and_recover(void)
 {
     setup(NULL);
-    script(A_DATA, 1, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nok");
-    script(A_DATA, 2, "garbage\r\n\r\n");
-    script(A_DATA, 3, OK200);
+    mn_script(MN_DATA, 1, "HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nok");
+    mn_script(MN_DATA, 2, "garbage\r\n\r\n");
+    mn_script(MN_DATA, 3, OK200);
     CHECK_EQ_INT(get("GET"), EMHTTP_ERR_BAD_LENGTH);
-    CHECK(!M.open);
+    CHECK(!MN.open);
     CHECK_EQ_INT(get("GET"), EMHTTP_ERR_PROTOCOL);
     CHECK_EQ_INT(get("GET"), EMHTTP_OK);
-    CHECK_EQ_INT(M.established, 3);
+    CHECK_EQ_INT(MN.connects, 3);
 }
 
 static void test_header_line_longer_than_buffer(void)
@@ -754,19 +550,19 @@ static void test_header_line_longer_than_buffer(void)
     setup(NULL);
     strcpy(big, "HTTP/1.1 200 OK\r\nX-Long: ");
     memset(big + strlen(big), 'a', 700);
-    script(A_DATA, 1, big);
+    mn_script(MN_DATA, 1, big);
     CHECK_EQ_INT(get("GET"), EMHTTP_ERR_HEADER_TOO_LARGE);
-    script(A_DATA, 2, OK200);
+    mn_script(MN_DATA, 2, OK200);
     CHECK_EQ_INT(get("GET"), EMHTTP_OK);
 }
 
 static void test_callback_abort(void)
 {
     setup(NULL);
-    script(A_DATA, 1, OK200);
+    mn_script(MN_DATA, 1, OK200);
     emhttp_request req = {.target = "/", .cbs = &abort_cbs};
     CHECK_EQ_INT(emhttp_request_sync(&cli, &req), EMHTTP_ERR_ABORTED);
-    CHECK(!M.open);
+    CHECK(!MN.open);
 }
 
 static int completed[4], ncompleted;
@@ -784,8 +580,8 @@ static void test_queue_order_and_close(void)
                            {.target = "/3", .cbs = &cbs, .user = (void *)3}};
     setup(NULL);
     ncompleted = 0;
-    script(A_DATA, 1, OK200);
-    script(A_DATA, 2, OK200);
+    mn_script(MN_DATA, 1, OK200);
+    mn_script(MN_DATA, 2, OK200);
     for (int i = 0; i < 3; i++) {
         CHECK_EQ_INT(emhttp_submit(&cli, &r[i]), EMHTTP_OK);
     }
@@ -806,8 +602,8 @@ static void test_queue_order_and_close(void)
  * EMHTTP_ERR_URL for the host name. */
 static void test_init_rejects(void)
 {
-    const emhttp_config good = {.host = "api.test", .net = {&mock_ops, NULL},
-                                .transport = {&mock_tcp, NULL}, .tx_buf = tx,
+    const emhttp_config good = {.host = "api.test", .net = mn_port,
+                                .transport = mn_transport(&mn_tcp), .tx_buf = tx,
                                 .tx_size = sizeof tx, .rx_buf = rx, .rx_size = sizeof rx};
     emhttp_config cfg = good;
     CHECK_EQ_INT(emhttp_client_init(NULL, &cfg), EMHTTP_ERR_ARG);
@@ -832,7 +628,7 @@ static void test_init_rejects(void)
     REJECT(tx_size, (size_t)UINT32_MAX + 1u, EMHTTP_ERR_ARG);
 #endif
     /* the scheme must match the transport: https only over a secure one */
-    emhttp_transport_ops secure = mock_tcp;
+    emhttp_transport_ops secure = mn_tcp;
     secure.flags = EMHTTP_TRANSPORT_SECURE;
     REJECT(scheme, EMHTTP_SCHEME_HTTPS, EMHTTP_ERR_ARG); /* HTTPS over plain TCP */
     REJECT(scheme, (emhttp_scheme)2, EMHTTP_ERR_ARG);
@@ -865,7 +661,7 @@ static void test_init_rejects(void)
     cfg.net.ops = &ops;
 #define REJECT_OP(op)                                                       \
     do {                                                                    \
-        ops = mock_ops;                                                     \
+        ops = mn_port_ops;                                                  \
         ops.op = NULL;                                                      \
         CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_ERR_ARG);       \
     } while (0)
@@ -873,11 +669,11 @@ static void test_init_rejects(void)
     REJECT_OP(resolve_start);
     REJECT_OP(resolve_poll);
     REJECT_OP(resolve_cancel);
-    ops = mock_ops;
+    ops = mn_port_ops;
     ops.wait = NULL;
     CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_OK);
     static const emhttp_ip_addr fixed = {EMHTTP_AF_INET, {192, 0, 2, 9}};
-    ops = mock_ops;
+    ops = mn_port_ops;
     ops.resolve_start = NULL;
     ops.resolve_poll = NULL;
     ops.resolve_cancel = NULL;
@@ -890,7 +686,7 @@ static void test_init_rejects(void)
     cfg.transport.ops = &tops;
 #define REJECT_TOP(op)                                                      \
     do {                                                                    \
-        tops = mock_tcp;                                                    \
+        tops = mn_tcp;                                                      \
         tops.op = NULL;                                                     \
         CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_ERR_ARG);       \
     } while (0)
@@ -899,7 +695,7 @@ static void test_init_rejects(void)
     REJECT_TOP(send);
     REJECT_TOP(recv);
     REJECT_TOP(close);
-    tops = mock_tcp;
+    tops = mn_tcp;
     tops.sendv = NULL;
     CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_OK);
 #undef REJECT_TOP
@@ -929,8 +725,8 @@ static void test_init_rejects(void)
 
 static void test_init_validation(void)
 {
-    emhttp_config cfg = {.host = "api.test", .net = {&mock_ops, NULL},
-                         .transport = {&mock_tcp, NULL}, .tx_buf = tx,
+    emhttp_config cfg = {.host = "api.test", .net = mn_port,
+                         .transport = mn_transport(&mn_tcp), .tx_buf = tx,
                          .tx_size = sizeof tx, .rx_buf = rx, .rx_size = 255};
     CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_ERR_ARG);
     cfg.rx_size = sizeof rx;
@@ -945,11 +741,11 @@ static void test_init_validation(void)
     static const emhttp_ip_addr fixed = {EMHTTP_AF_INET, {192, 0, 2, 9}};
     cfg.resolve = &fixed; /* a configured address: never resolved */
     CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_OK);
-    memset(&M, 0, sizeof M);
-    script(A_DATA, 1, OK200);
+    mn_reset();
+    mn_script(MN_DATA, 1, OK200);
     CHECK_EQ_INT(get("GET"), EMHTTP_OK);
-    CHECK_EQ_INT(M.resolves, 0);
-    CHECK_EQ_INT(M.last_addr.bytes[3], 9);
+    CHECK_EQ_INT(MN.resolves, 0);
+    CHECK_EQ_INT(MN.last_addr.bytes[3], 9);
     CHECK_STAT(dns_queries, 0);
 }
 

@@ -1,6 +1,6 @@
 /*
  * Pipelining (CONFIG_EMHTTP_PIPELINING, emhttp_config.max_in_flight) over a
- * mock server inside a mock transport.
+ * mock server inside the shared mock transport (support/mock_net.h).
  *
  * The mock parses the request heads the client writes and answers them in
  * order, one response per request (its body is the request's target), with
@@ -13,6 +13,7 @@
  * every request completed once, in submission order, and what it says.
  * The real servers are in tests/integration/test_pipeline.py.
  */
+#define _GNU_SOURCE /* memmem */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,11 +21,11 @@
 
 #include "check.h"
 #include "emhttp/client.h"
+#include "mock_net.h"
 
 #define MAXREQ 64
 
 typedef struct {
-    uint32_t now;
     /* policy */
     int close_after;  /* close the connection after this many responses (0 = never) */
     bool announce;    /* ... with Connection: close on the last one */
@@ -32,16 +33,11 @@ typedef struct {
     int http10_target;  /* answer this target as HTTP/1.0 (-1 = none) */
     int stall_target;   /* never answer this target (-1 = none) */
     int stall_times;    /* how many times to stall it (0 = always) */
-    size_t window;      /* stop reading requests while this much output is unread (0 = never) */
-    /* the connection */
-    int conn;           /* connections opened */
-    bool open;
-    char in[32768];
-    size_t inlen, inoff; /* request bytes; parsed up to inoff */
-    char out[32768];
-    size_t outlen, outoff;
+    /* the connection (MN.connects: connections opened; its requests in
+     * MN.sent from inoff, parsed up to there) */
+    size_t inoff;
     int answered;       /* responses on this connection */
-    bool closing;       /* the server ends the connection after out is read */
+    bool closing;       /* the server ends the connection after its responses are read */
     bool stalled;       /* a stalled request: nothing more is answered here */
     /* log: requests received */
     int log_conn[4 * MAXREQ], log_target[4 * MAXREQ];
@@ -60,23 +56,28 @@ static void answer(int target)
 {
     bool last = S.close_after != 0 && S.answered + 1 == S.close_after;
     bool v10 = target == S.http10_target;
-    char tgt[16];
-    int tl = snprintf(tgt, sizeof tgt, "%d", target);
-    S.outlen += (size_t)snprintf(S.out + S.outlen, sizeof S.out - S.outlen,
-                                 "HTTP/1.%d 200 OK\r\nContent-Length: %d\r\n%s\r\n%s", v10 ? 0 : 1,
-                                 tl, last && S.announce ? "Connection: close\r\n" : "", tgt);
+    char out[128];
+    int tl = snprintf(out, sizeof out, "%d", target);
+    snprintf(out, sizeof out, "HTTP/1.%d 200 OK\r\nContent-Length: %d\r\n%s\r\n%d", v10 ? 0 : 1,
+             tl, last && S.announce ? "Connection: close\r\n" : "", target);
+    mn_push_str(out);
     S.answered++;
     if (last || v10) {
         S.closing = true;
+        mn_end(S.reset ? EMHTTP_ERR_RESET : EMHTTP_ERR_CLOSED);
     }
 }
 
-/* Parse complete requests from in[], log and answer them. */
-static void serve(void)
+/* Parse the complete requests of this connection, log and answer them
+ * (the mock's server hook: MN.sent has the bytes). */
+static void serve(const uint8_t *p, size_t n)
 {
+    (void)p;
+    (void)n;
+    CHECK(MN.sent_len == MN.sent_total); /* all of it logged */
     for (;;) {
-        char *start = S.in + S.inoff;
-        size_t left = S.inlen - S.inoff;
+        char *start = MN.sent + S.inoff;
+        size_t left = MN.sent_len - S.inoff;
         char *end = NULL;
         for (size_t i = 0; i + 4 <= left; i++) {
             if (memcmp(start + i, "\r\n\r\n", 4) == 0) {
@@ -88,8 +89,8 @@ static void serve(void)
             return;
         }
         size_t clen = 0;
-        char *cl = strstr(start, "Content-Length: ");
-        if (cl != NULL && cl < end) {
+        char *cl = memmem(start, (size_t)(end - start), "Content-Length: ", 16);
+        if (cl != NULL) {
             clen = strtoul(cl + 16, NULL, 10);
         }
         if ((size_t)(end - start) + clen > left) {
@@ -102,7 +103,7 @@ static void serve(void)
             continue; /* read and ignored: not processed */
         }
         CHECK(S.nlog < 4 * MAXREQ);
-        S.log_conn[S.nlog] = S.conn;
+        S.log_conn[S.nlog] = MN.connects;
         S.log_target[S.nlog++] = target;
         if (S.nlog - ncompleted > max_unanswered) {
             max_unanswered = S.nlog - ncompleted;
@@ -116,99 +117,13 @@ static void serve(void)
     }
 }
 
-static uint32_t m_now(void *ctx) { (void)ctx; return S.now; }
-static int m_resolve_start(void *ctx, const char *host) { (void)ctx; (void)host; return EMHTTP_PENDING; }
-static int m_resolve_poll(void *ctx, emhttp_ip_addr *out, size_t max, size_t *n)
+/* A new connection: a fresh server. */
+static void server_connect(void)
 {
-    (void)ctx;
-    (void)max;
-    *out = (emhttp_ip_addr){EMHTTP_AF_INET, {192, 0, 2, 1}};
-    *n = 1;
-    return EMHTTP_OK;
-}
-static void m_resolve_cancel(void *ctx) { (void)ctx; }
-static int m_connect(void *ctx, const char *host, const emhttp_ip_addr *a, uint16_t port)
-{
-    (void)ctx;
-    (void)host;
-    (void)a;
-    (void)port;
-    S.conn++;
-    S.open = true;
-    S.inlen = S.inoff = S.outlen = S.outoff = 0;
+    S.inoff = MN.sent_len;
     S.answered = 0;
     S.closing = S.stalled = false;
-    return EMHTTP_OK;
 }
-static int m_connect_poll(void *ctx) { (void)ctx; return EMHTTP_OK; }
-static bool writable(void) { return S.window == 0 || S.outlen - S.outoff < S.window; }
-static long m_sendv(void *ctx, const emhttp_iov *iov, size_t cnt)
-{
-    (void)ctx;
-    CHECK(S.open);
-    if (!writable()) {
-        return 0; /* the server stopped reading: its responses are not read */
-    }
-    size_t before = S.inlen;
-    for (size_t i = 0; i < cnt; i++) {
-        CHECK(S.inlen + iov[i].len <= sizeof S.in);
-        memcpy(S.in + S.inlen, iov[i].base, iov[i].len);
-        S.inlen += iov[i].len;
-        if (S.window != 0) {
-            break; /* with a window: a little at a time */
-        }
-    }
-    serve();
-    return (long)(S.inlen - before);
-}
-static long m_send(void *ctx, const uint8_t *p, size_t n, unsigned flags)
-{
-    (void)flags;
-    emhttp_iov one = {p, n};
-    return m_sendv(ctx, &one, 1);
-}
-static long m_recv(void *ctx, uint8_t *p, size_t n)
-{
-    (void)ctx;
-    CHECK(S.open);
-    size_t left = S.outlen - S.outoff;
-    if (left == 0) {
-        if (S.closing) {
-            return S.reset ? EMHTTP_ERR_RESET : EMHTTP_ERR_CLOSED;
-        }
-        return 0;
-    }
-    size_t k = left < n ? left : n;
-    memcpy(p, S.out + S.outoff, k);
-    S.outoff += k;
-    serve(); /* room again: the server reads on */
-    return (long)k;
-}
-static void m_close(void *ctx) { (void)ctx; S.open = false; }
-static int m_wait(void *ctx, unsigned flags, uint32_t timeout_ms)
-{
-    (void)ctx;
-    if ((flags & EMHTTP_WAIT_WRITE) && writable()) {
-        return EMHTTP_OK;
-    }
-    if ((flags & EMHTTP_WAIT_READ) && (S.outlen > S.outoff || S.closing)) {
-        return EMHTTP_OK;
-    }
-    S.now += timeout_ms == UINT32_MAX ? 1000 : (timeout_ms > 0 ? timeout_ms : 1);
-    return EMHTTP_OK;
-}
-
-static const emhttp_port_ops mock_ops = {.now_ms = m_now,
-                                         .resolve_start = m_resolve_start,
-                                         .resolve_poll = m_resolve_poll,
-                                         .resolve_cancel = m_resolve_cancel,
-                                         .wait = m_wait};
-static const emhttp_transport_ops mock_tcp = {.connect = m_connect,
-                                              .connect_poll = m_connect_poll,
-                                              .send = m_send,
-                                              .sendv = m_sendv,
-                                              .recv = m_recv,
-                                              .close = m_close};
 
 static emhttp_client cli;
 static uint8_t tx[512], rx[512];
@@ -236,7 +151,7 @@ static void cb_complete(emhttp_request *r, int rc)
     item *it = r->user;
     completed_order[ncompleted] = it->idx;
     completed_rc[ncompleted] = rc;
-    completed_at[ncompleted++] = S.now;
+    completed_at[ncompleted++] = MN.now;
 }
 static const emhttp_response_cbs cbs = {NULL, NULL, cb_body, cb_complete};
 
@@ -245,11 +160,13 @@ static uint32_t request_timeout = 3000;
 static void setup(uint8_t depth, bool all_methods)
 {
     memset(&S, 0, sizeof S);
-    S.now = 1000;
+    mn_reset();
+    MN.server = serve;
+    MN.on_connect = server_connect;
     S.http10_target = S.stall_target = -1;
     ncompleted = max_unanswered = 0;
-    emhttp_config cfg = {.host = "api.test", .port = 8080, .net = {&mock_ops, NULL},
-                         .transport = {&mock_tcp, NULL},
+    emhttp_config cfg = {.host = "api.test", .port = 8080, .net = mn_port,
+                         .transport = mn_transport(&mn_tcp),
                          .tx_buf = tx, .tx_size = sizeof tx, .rx_buf = rx, .rx_size = sizeof rx,
                          .connect_timeout_ms = 1000, .first_byte_timeout_ms = 2000,
                          .request_timeout_ms = request_timeout, .max_in_flight = depth,
@@ -288,10 +205,11 @@ static void run(int n)
         (void)emhttp_poll(&cli);
         unsigned f = emhttp_wait_flags(&cli);
         if (!(f & EMHTTP_WAIT_NOW)) {
-            m_wait(NULL, f, emhttp_next_timeout_ms(&cli));
+            mn_wait_default(f, emhttp_next_timeout_ms(&cli));
         }
     }
     CHECK_EQ_INT(ncompleted, n);
+    CHECK_EQ_INT(MN.misuse, 0); /* no send or recv on a closed connection */
 }
 
 /* Every request completed once, in order; none reached a connection twice;
@@ -350,7 +268,7 @@ static void test_order(void)
     run(12);
     check_common(12);
     CHECK_EQ_INT(count_rc(EMHTTP_OK), 12);
-    CHECK_EQ_INT(S.conn, 1);
+    CHECK_EQ_INT(MN.connects, 1);
     CHECK_EQ_INT(max_unanswered, 4);
     CHECK_EQ_INT(S.nlog, 12);
     CHECK(STAT(retries) <= 0);
@@ -366,7 +284,7 @@ static void test_off(void)
         run(5);
         check_common(5);
         CHECK_EQ_INT(max_unanswered, 1);
-        CHECK_EQ_INT(S.conn, 1);
+        CHECK_EQ_INT(MN.connects, 1);
     }
 }
 
@@ -382,7 +300,7 @@ static void drop_resend(bool reset)
     run(10);
     check_common(10);
     CHECK_EQ_INT(count_rc(EMHTTP_OK), 10);
-    CHECK(S.conn >= 4);
+    CHECK(MN.connects >= 4);
     for (int i = 0; i < 10; i++) {
         CHECK(times_received(i) <= 2); /* at most once more, on a fresh connection */
     }
@@ -407,7 +325,7 @@ static void test_drop_deep(void)
         CHECK(S.written[i] <= 2);
     }
     fprintf(stderr, "  depth 16, close after 3 unannounced: %d of 40 OK over %d connections\n",
-            count_rc(EMHTTP_OK), S.conn);
+            count_rc(EMHTTP_OK), MN.connects);
 }
 static void test_drop_resend_reset(void) { drop_resend(true); }
 
@@ -459,7 +377,7 @@ static void test_http10(void)
     run(8);
     check_common(8);
     CHECK_EQ_INT(count_rc(EMHTTP_OK), 8);
-    CHECK_EQ_INT(S.conn, 2);
+    CHECK_EQ_INT(MN.connects, 2);
     CHECK(STAT(retries) <= 0);
     CHECK_EQ_INT(S.written[3], 2); /* written behind /2 on the first, again on the second */
     CHECK_EQ_INT(times_received(3), 1); /* processed once */
@@ -523,7 +441,7 @@ static void test_stall(void)
 {
     setup(4, false);
     S.stall_target = 1;
-    uint32_t t0 = S.now;
+    uint32_t t0 = MN.now;
     submit_n(4, NULL, NULL, 0);
     run(4);
     check_common(4);
@@ -535,7 +453,7 @@ static void test_stall(void)
     CHECK_EQ_INT(completed_rc[3], EMHTTP_ERR_TIMEOUT);
     CHECK_EQ_INT(S.written[1], 2);
     CHECK_EQ_INT(S.written[2], 1); /* its time was up: not sent again */
-    CHECK_EQ_INT(S.conn, 2);
+    CHECK_EQ_INT(MN.connects, 2);
 
     /* With a longer request timeout: the re-sent /1 stalls again and fails
      * by its first-byte timeout on the fresh connection (2000 + 2000 ms);
@@ -544,7 +462,7 @@ static void test_stall(void)
     setup(4, false);
     request_timeout = 3000;
     S.stall_target = 1;
-    t0 = S.now;
+    t0 = MN.now;
     submit_n(4, NULL, NULL, 0);
     run(4);
     check_common(4);
@@ -569,12 +487,12 @@ static void test_stall(void)
 static void test_no_deadlock(void)
 {
     setup(8, false);
-    S.window = 40; /* about one response */
+    MN.window = 40; /* about one response */
     submit_n(16, "POST", key_hdr, 1);
     run(16);
     check_common(16);
     CHECK_EQ_INT(count_rc(EMHTTP_OK), 16);
-    CHECK_EQ_INT(S.conn, 1);
+    CHECK_EQ_INT(MN.connects, 1);
     CHECK(max_unanswered > 1);
 }
 
@@ -612,7 +530,7 @@ static void test_cancel_behind(void)
     CHECK_EQ_INT(completed_rc[2], EMHTTP_OK);
     CHECK_EQ_INT(completed_order[3], 3);
     CHECK_EQ_INT(completed_rc[3], EMHTTP_OK);
-    CHECK_EQ_INT(S.conn, 2);
+    CHECK_EQ_INT(MN.connects, 2);
 }
 
 #else
