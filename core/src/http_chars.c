@@ -48,10 +48,7 @@ EMHTTP_STATIC_ASSERT(CLASS(0x80) == HC_NON_ASCII && CLASS(0xff) == HC_NON_ASCII,
 
 size_t emhttp_class_end(const uint8_t *s, size_t i, size_t n, unsigned cls)
 {
-    while (i < n && (HC(s[i]) & cls)) {
-        i++;
-    }
-    return i;
+    return emhttp_class_scan(s, i, n, cls);
 }
 
 /* ---- numbers --------------------------------------------------------- */
