@@ -46,6 +46,11 @@ const uint8_t emhttp_http_chars[128] = {
 /* HC_NON_ASCII is what CLASS() gives every byte 0x80..0xFF. */
 EMHTTP_STATIC_ASSERT(CLASS(0x80) == HC_NON_ASCII && CLASS(0xff) == HC_NON_ASCII, non_ascii_class);
 
+size_t emhttp_class_end(const uint8_t *s, size_t i, size_t n, unsigned cls)
+{
+    return emhttp_class_scan(s, i, n, cls);
+}
+
 /* ---- numbers --------------------------------------------------------- */
 
 /* x / 10 for any 32-bit x without a divide instruction (Cortex-M0+ has

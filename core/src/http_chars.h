@@ -138,40 +138,56 @@ static inline size_t emhttp_skip_letter_words(const uint8_t *s, size_t i, size_t
 }
 #endif
 
-/* Index of the first byte of s[i..n) that is not a field-value byte (a
- * CTL other than HTAB, or DEL), n if there is none.  The parser finds the
- * end of status, header and chunk-size lines with it, the writer checks
- * header values with it.  One byte at a time; with CONFIG_EMHTTP_FAST_SCAN
- * the plain words at the start are skipped first (a value with HTAB or
- * obs-text in it then goes on byte by byte from there: slower, the same
- * result).  Inline: the parser calls it for every line. */
-static inline size_t emhttp_field_end(const uint8_t *s, size_t i, size_t n)
+/* Index of the first byte of s[i..n) that does not have the class cls
+ * (HC_* bits), n if there is none: the one byte loop of the scans below
+ * and of the writer's checks. */
+static inline size_t emhttp_class_scan(const uint8_t *s, size_t i, size_t n, unsigned cls)
 {
-#if CONFIG_EMHTTP_FAST_SCAN
-    i = emhttp_skip_plain_words(s, i, n);
-#endif
-    while (i < n && (HC(s[i]) & HC_FIELD)) {
+    while (i < n && (HC(s[i]) & cls)) {
         i++;
     }
     return i;
 }
 
+/* emhttp_class_scan() out of line (http_chars.c): one copy for all its
+ * callers, where a copy in each costs more bytes than the call.  The
+ * parser's line scans take the inline one with CONFIG_EMHTTP_FAST_SCAN
+ * (speed), this one without (size). */
+size_t emhttp_class_end(const uint8_t *s, size_t i, size_t n, unsigned cls);
+
+/* Index of the first byte of s[i..n) that is not a field-value byte (a
+ * CTL other than HTAB, or DEL), n if there is none.  The parser finds the
+ * end of status, header and chunk-size lines with it.  With
+ * CONFIG_EMHTTP_FAST_SCAN the plain words at the start are skipped first
+ * (a value with HTAB or obs-text in it then goes on byte by byte from
+ * there: slower, the same result). */
+static inline size_t emhttp_field_end(const uint8_t *s, size_t i, size_t n)
+{
+#if CONFIG_EMHTTP_FAST_SCAN
+    return emhttp_class_scan(s, emhttp_skip_plain_words(s, i, n), n, HC_FIELD);
+#else
+    return emhttp_class_end(s, i, n, HC_FIELD);
+#endif
+}
+
 /* Index of the first byte of s[i..n) that is no tchar (RFC 9110 5.6.2), n
- * if there is none: the end of a header name.  One byte at a time; with
+ * if there is none: the end of a header name.  With
  * CONFIG_EMHTTP_FAST_SCAN runs of letters are skipped a word at a time
  * (the byte loop takes each other tchar, such as '-', then the words go
  * on). */
 static inline size_t emhttp_token_end(const uint8_t *s, size_t i, size_t n)
 {
-    for (;;) {
 #if CONFIG_EMHTTP_FAST_SCAN
+    for (;;) {
         i = emhttp_skip_letter_words(s, i, n);
-#endif
         if (i == n || !(HC(s[i]) & HC_TCHAR)) {
             return i;
         }
         i++;
     }
+#else
+    return emhttp_class_end(s, i, n, HC_TCHAR);
+#endif
 }
 
 /* ---- header names ---------------------------------------------------- */

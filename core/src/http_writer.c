@@ -36,9 +36,11 @@ static void put(walker *w, const char *s, size_t n)
         w->p = NULL;
         return;
     }
+    uint8_t *d = w->p;
     for (size_t i = 0; i < n; i++) {
-        *w->p++ = (uint8_t)s[i];
+        d[i] = (uint8_t)s[i];
     }
+    w->p = d + n;
 }
 
 /* Fixed text: a string literal. */
@@ -49,22 +51,9 @@ static void put(walker *w, const char *s, size_t n)
  * value or the host).  Checking: s may be NULL only when n is 0. */
 static void field(walker *w, const char *s, size_t n, unsigned cls)
 {
-    if (w->end == NULL) {
-        size_t i = 0;
-        if (s == NULL && n != 0) {
-            w->bad = true;
-            return;
-        }
-        if (cls == HC_FIELD) {
-            i = emhttp_field_end((const uint8_t *)s, 0, n);
-        } else {
-            while (i < n && (HC(s[i]) & cls)) {
-                i++;
-            }
-        }
-        if (i != n || (n == 0 && cls != HC_FIELD)) {
-            w->bad = true;
-        }
+    if (w->end == NULL && ((s == NULL && n != 0) || (n == 0 && cls != HC_FIELD) ||
+                           emhttp_class_end((const uint8_t *)s, 0, n, cls) != n)) {
+        w->bad = true;
     }
     put(w, s, n);
 }
@@ -74,11 +63,7 @@ static void field(walker *w, const char *s, size_t n, unsigned cls)
  * nor HC_TARGET). */
 static size_t class_len(const char *s, unsigned cls)
 {
-    size_t n = 0;
-    while (HC(s[n]) & cls) {
-        n++;
-    }
-    return n;
+    return emhttp_class_end((const uint8_t *)s, 0, SIZE_MAX, cls);
 }
 
 /* v in decimal (no check needed). */

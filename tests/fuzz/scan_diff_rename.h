@@ -30,6 +30,7 @@
 #define emhttp_lower_eq EMHTTP_DIFF_NAME(emhttp_lower_eq)
 #define emhttp_dec_back EMHTTP_DIFF_NAME(emhttp_dec_back)
 #define emhttp_header_id EMHTTP_DIFF_NAME(emhttp_header_id)
+#define emhttp_class_end EMHTTP_DIFF_NAME(emhttp_class_end)
 #define scan_diff_run EMHTTP_DIFF_NAME(scan_diff_run)
 
 #endif
