@@ -826,11 +826,15 @@ static const char *origin_seen;
 static uint16_t origin_port;
 static emhttp_transport origin_tr; /* what on_origin hands back (ops NULL: keep) */
 static bool origin_by_scheme;       /* ... or the mock's transport for the scheme */
+static bool origin_refuses;         /* on_origin says no */
 static int on_origin(void *arg, const emhttp_origin *o, emhttp_transport *tr)
 {
     (void)arg;
     origin_seen = o->host;
     origin_port = o->port;
+    if (origin_refuses) {
+        return 1;
+    }
     if (origin_by_scheme) {
         *tr = mn_transport(o->scheme == EMHTTP_SCHEME_HTTPS ? &mn_secure : &mn_tcp);
     } else if (origin_tr.ops != NULL) {
@@ -853,6 +857,7 @@ static emhttp_config redirect_config(bool other, bool ask)
     origin_port = 0;
     origin_tr = (emhttp_transport){NULL, NULL};
     origin_by_scheme = false;
+    origin_refuses = false;
     return cfg;
 }
 
@@ -985,6 +990,12 @@ static void test_redirect_streamed_body_307(void)
     CHECK_EQ_INT(r.status, 307);
     CHECK(r.body_fn == produce_once);
     CHECK_EQ_INT(MN.lines, 1);
+    /* a declared empty stream is a producer all the same: not run again */
+    r = (emhttp_request){.method = "PUT", .target = "/s", .cbs = &cbs, .body_len = 0,
+                         .body_fn = produce_once, .user = NULL};
+    MN.on_head[2] = "HTTP/1.1 307 T\r\nLocation: /t\r\nContent-Length: 0\r\n\r\n";
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_ERR_REDIRECT_BODY);
+    CHECK_EQ_INT(MN.lines, 2);
     emhttp_client_close(&cli);
 #endif
 }
@@ -1010,6 +1021,30 @@ static void test_redirect_other_origins(void)
                                "Content-Length: 0\r\n\r\n"),
                  EMHTTP_OK);
     CHECK(sent_has("GET /n HTTP/1.1\r\n"));
+    CHECK_EQ_INT(MN.connects, 1);
+    emhttp_client_close(&cli);
+
+    /* no on_origin: another scheme is refused too (no transport for it) */
+    cfg = redirect_config(true, false);
+    CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_OK);
+    CHECK_EQ_INT(redirect_once(&r, "GET", "/",
+                               "HTTP/1.1 301 M\r\nLocation: https://api.test:8080/\r\n"
+                               "Content-Length: 0\r\n\r\n"),
+                 EMHTTP_ERR_REDIRECT);
+    CHECK_EQ_INT(MN.connects, 1);
+    emhttp_client_close(&cli);
+
+    /* on_origin refuses: the request completes with the 3xx */
+    cfg = redirect_config(true, true);
+    CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_OK);
+    origin_refuses = true;
+    CHECK_EQ_INT(redirect_once(&r, "GET", "/",
+                               "HTTP/1.1 308 P\r\nLocation: http://o1.test:8080/\r\n"
+                               "Content-Length: 0\r\n\r\n"),
+                 EMHTTP_ERR_REDIRECT);
+    CHECK(origin_seen != NULL && strcmp(origin_seen, "o1.test") == 0);
+    CHECK_EQ_INT(origin_port, 8080);
+    CHECK_EQ_INT(r.status, 308);
     CHECK_EQ_INT(MN.connects, 1);
     emhttp_client_close(&cli);
 
@@ -1121,6 +1156,16 @@ static void test_set_origin_checks(void)
     CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
     CHECK_EQ_INT(busy_rc, EMHTTP_ERR_BUSY);
     CHECK(sent_has("Host: api.test:8080\r\n"));
+    /* from a completion emhttp_client_close() runs, with another request
+     * still to complete: busy as well */
+    emhttp_request r2 = {.method = "GET", .target = "/", .cbs = &cbs};
+    r = (emhttp_request){.method = "GET", .target = "/", .cbs = &in_cb};
+    CHECK_EQ_INT(emhttp_submit(&cli, &r), EMHTTP_OK);
+    CHECK_EQ_INT(emhttp_submit(&cli, &r2), EMHTTP_OK);
+    busy_rc = 0;
+    emhttp_client_close(&cli);
+    CHECK_EQ_INT(busy_rc, EMHTTP_ERR_BUSY);
+    CHECK_EQ_INT(r2.result, EMHTTP_ERR_CANCELLED);
     /* https with a secure transport, no port: 443, no port in Host */
     o.scheme = EMHTTP_SCHEME_HTTPS;
     o.transport = mn_transport(&mn_secure);
