@@ -820,6 +820,18 @@ static void test_client_pipelined_cancel_during_response(void) { pipelined_cance
 
 /* ---- redirects (CONFIG_EMHTTP_REDIRECTS) -------------------------------- */
 
+/* Is @p s in what the client sent? */
+static bool sent_has(const char *s)
+{
+    size_t n = strlen(s);
+    for (size_t i = 0; i + n <= MN.sent_len; i++) {
+        if (memcmp(MN.sent + i, s, n) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 #if CONFIG_EMHTTP_REDIRECTS
 static char rbuf[256];
 static const char *origin_seen;
@@ -859,18 +871,6 @@ static emhttp_config redirect_config(bool other, bool ask)
     origin_by_scheme = false;
     origin_refuses = false;
     return cfg;
-}
-
-/* Is @p s in what the client sent? */
-static bool sent_has(const char *s)
-{
-    size_t n = strlen(s);
-    for (size_t i = 0; i + n <= MN.sent_len; i++) {
-        if (memcmp(MN.sent + i, s, n) == 0) {
-            return true;
-        }
-    }
-    return false;
 }
 
 /* @p method @p target answered by @p first (a 3xx head), then 200: the
@@ -1213,6 +1213,171 @@ static void test_client_config_checks(void)
     (void)cfg;
 }
 
+static void test_client_first_byte_timeout_on_reuse(void)
+{
+    /* A reused connection on which the answer never starts (a NAT forgot
+     * it: no FIN, no RST): at the first-byte timeout the request goes out
+     * again on a fresh connection, once. */
+    emhttp_request r = {.method = "GET", .target = "/", .cbs = &cbs};
+    CHECK_EQ_INT(setup_request(&mn_port_ops, 300, EMHTTP_TIMEOUT_NONE), EMHTTP_OK);
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
+    MN.answer = NULL;
+    MN.on_head[3] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
+    CHECK_EQ_INT(MN.connects, 2);
+    CHECK_EQ_INT(MN.head_conn[1], 1);
+    CHECK_EQ_INT(MN.head_conn[2], 2);
+    CHECK_EQ_INT(completions, 2);
+    emhttp_client_close(&cli);
+}
+
+#if CONFIG_EMHTTP_EXPECT
+static void poll_n(int n)
+{
+    for (int i = 0; i < n; i++) {
+        (void)emhttp_poll(&cli);
+    }
+}
+
+static void test_expect_edges(void)
+{
+    static const uint8_t body[] = "BODYBYTES";
+    static const emhttp_header other12 = {"Expect", 6, "100-continuX", 12};
+    static const emhttp_header other = {"expect", 6, "foo", 3};
+    static const emhttp_header cont = {"Expect", 6, "100-Continue", 12};
+    emhttp_request r = {.method = "PUT", .target = "/e", .cbs = &cbs, .body = body,
+                        .body_len = 9, .headers = &other12, .header_count = 1};
+    /* an Expect other than 100-continue holds nothing back: the body
+     * follows the head before any answer */
+    CHECK_EQ_INT(setup(&mn_port_ops, 0), EMHTTP_OK);
+    MN.answer = NULL;
+    CHECK_EQ_INT(emhttp_submit(&cli, &r), EMHTTP_OK);
+    poll_n(5);
+    CHECK(sent_has("\r\n\r\nBODYBYTES"));
+    mn_push_str("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+    poll_n(3);
+    CHECK_EQ_INT(r.result, EMHTTP_OK);
+    r.headers = &other;
+    r.result = 0;
+    MN.sent_len = 0;
+    memset(MN.sent, 0, sizeof MN.sent);
+    CHECK_EQ_INT(emhttp_submit(&cli, &r), EMHTTP_OK);
+    poll_n(5);
+    CHECK(sent_has("\r\n\r\nBODYBYTES"));
+    mn_push_str("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+    poll_n(3);
+    CHECK_EQ_INT(r.result, EMHTTP_OK);
+    emhttp_client_close(&cli);
+
+    /* 100-continue: the 100 arrives in pieces, then a final status right
+     * behind it, in the same read: the server answered without the body,
+     * which never leaves */
+    CHECK_EQ_INT(setup(&mn_port_ops, 0), EMHTTP_OK);
+    MN.answer = NULL;
+    r.headers = &cont;
+    r.result = 0;
+    CHECK_EQ_INT(emhttp_submit(&cli, &r), EMHTTP_OK);
+    poll_n(5);
+    CHECK(sent_has("100-Continue\r\n"));
+    CHECK(!sent_has("BODYBYTES"));
+    mn_push_str("HTTP/1.1 10");
+    poll_n(2);
+    CHECK_EQ_INT(r.result, EMHTTP_PENDING);
+    CHECK(!sent_has("BODYBYTES"));
+    mn_push_str("0 Continue\r\n\r\nHTTP/1.1 200 OK\r\n");
+    poll_n(2);
+    CHECK(!sent_has("BODYBYTES"));
+    mn_push_str("Content-Length: 0\r\n\r\n");
+    poll_n(3);
+    CHECK_EQ_INT(r.result, EMHTTP_OK);
+    CHECK_EQ_INT(r.status, 200);
+    CHECK(!sent_has("BODYBYTES"));
+    emhttp_client_close(&cli);
+}
+#endif
+
+#if CONFIG_EMHTTP_BODY_STREAM
+/* A producer by script: gives "ab" pieces of what it is asked, up to its
+ * declared length; then its answer to the confirmation. */
+static int prod_mode;   /* 0 normal, 1 fails at the confirmation, 2 over room, 3 pending once */
+static size_t prod_asked; /* the room of the first call */
+static int prod_pending;
+static int producer(emhttp_request *req, uint8_t *buf, size_t size, size_t *len)
+{
+    size_t *left = req->user;
+    if (prod_asked == 0) {
+        prod_asked = size;
+    }
+    if (prod_mode == 3 && prod_pending-- > 0) {
+        return EMHTTP_PENDING;
+    }
+    if (prod_mode == 2) {
+        *len = size + 1;
+        return EMHTTP_OK;
+    }
+    if (*left == 0) {
+        *len = 0;
+        return prod_mode == 1 ? EMHTTP_ERR_BODY : EMHTTP_OK;
+    }
+    size_t n = *left < size ? *left : size;
+    memset(buf, 'z', n);
+    *left -= n;
+    *len = n;
+    return EMHTTP_OK;
+}
+
+static void test_stream_producer_edges(void)
+{
+    static uint8_t big_tx[20000];
+    size_t left;
+    emhttp_request r = {.method = "PUT", .target = "/u", .cbs = &cbs, .body_fn = producer,
+                        .user = &left};
+    /* a transmit buffer over CONFIG_EMHTTP_SEND_CHUNK: the producer is
+     * asked for at most that many bytes at once */
+    emhttp_config cfg = config(&mn_port_ops, 0, 0);
+    cfg.tx_buf = big_tx;
+    cfg.tx_size = sizeof big_tx;
+    CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_OK);
+    prod_mode = 0;
+    prod_asked = 0;
+    left = 18000;
+    r.body_len = 18000;
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
+    CHECK_EQ_INT((long long)prod_asked, (long long)CONFIG_EMHTTP_SEND_CHUNK);
+    CHECK(MN.sent_total > 18000);
+    emhttp_client_close(&cli);
+
+    CHECK_EQ_INT(setup(&mn_port_ops, 0), EMHTTP_OK);
+    /* the producer fails when asked to confirm the end: the last piece
+     * never leaves, the request fails */
+    prod_mode = 1;
+    left = 4;
+    r.body_len = 4;
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_ERR_BODY);
+    CHECK(!sent_has("zzzz"));
+    emhttp_client_close(&cli);
+    /* a producer that claims more bytes than it was given room for */
+    CHECK_EQ_INT(setup(&mn_port_ops, 0), EMHTTP_OK);
+    prod_mode = 2;
+    r.body_len = EMHTTP_BODY_UNKNOWN;
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_ERR_BODY);
+    /* emhttp_request_sync() with a producer waiting for another task:
+     * it asks again (without blocking in wait()) until it gives */
+    emhttp_client_close(&cli);
+    CHECK_EQ_INT(setup(&mn_port_ops, 0), EMHTTP_OK);
+    prod_mode = 3;
+    prod_pending = 3;
+    left = 5;
+    r.body_len = 5;
+    MN.sent_len = 0;
+    memset(MN.sent, 0, sizeof MN.sent);
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
+    CHECK(prod_pending < 0);
+    CHECK(sent_has("\r\n\r\nzzzzz"));
+    emhttp_client_close(&cli);
+}
+#endif
+
 int main(void)
 {
     RUN(test_parser_long_header_name);
@@ -1253,5 +1418,12 @@ int main(void)
     RUN(test_set_origin_checks);
 #endif
     RUN(test_client_config_checks);
+    RUN(test_client_first_byte_timeout_on_reuse);
+#if CONFIG_EMHTTP_EXPECT
+    RUN(test_expect_edges);
+#endif
+#if CONFIG_EMHTTP_BODY_STREAM
+    RUN(test_stream_producer_edges);
+#endif
     return check_summary();
 }
