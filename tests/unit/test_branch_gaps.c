@@ -1228,6 +1228,16 @@ static void test_client_first_byte_timeout_on_reuse(void)
     CHECK_EQ_INT(MN.head_conn[1], 1);
     CHECK_EQ_INT(MN.head_conn[2], 2);
     CHECK_EQ_INT(completions, 2);
+    /* an error other than a dead connection's (a TLS record error) on a
+     * reused connection: not re-sent, the request fails with it */
+    MN.answer = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    MN.recv_err = EMHTTP_ERR_TLS;
+    MN.recv_err_head = MN.heads + 1;
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_ERR_TLS);
+    CHECK_EQ_INT(MN.connects, 2);
+    CHECK_EQ_INT(completions, 3);
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK); /* usable: a fresh connection */
+    CHECK_EQ_INT(MN.connects, 3);
     emhttp_client_close(&cli);
 }
 
@@ -1271,8 +1281,9 @@ static void test_expect_edges(void)
 
     /* 100-continue: the 100 arrives in pieces, then a final status right
      * behind it, in the same read: the server answered without the body,
-     * which never leaves */
-    CHECK_EQ_INT(setup(&mn_port_ops, 0), EMHTTP_OK);
+     * which never leaves.  Without a request timeout: once an answer
+     * began, the body waits for it, not for the end of the expect wait */
+    CHECK_EQ_INT(setup_request(&mn_port_ops, 0, EMHTTP_TIMEOUT_NONE), EMHTTP_OK);
     MN.answer = NULL;
     r.headers = &cont;
     r.result = 0;
@@ -1281,6 +1292,8 @@ static void test_expect_edges(void)
     CHECK(sent_has("100-Continue\r\n"));
     CHECK(!sent_has("BODYBYTES"));
     mn_push_str("HTTP/1.1 10");
+    poll_n(2);
+    MN.now += 5 * CONFIG_EMHTTP_EXPECT_TIMEOUT_MS;
     poll_n(2);
     CHECK_EQ_INT(r.result, EMHTTP_PENDING);
     CHECK(!sent_has("BODYBYTES"));
