@@ -1118,6 +1118,39 @@ static void test_redirect_configured_address(void)
     emhttp_client_close(&cli);
 }
 
+static void test_redirect_drops_credentials(void)
+{
+    /* To another origin the hop goes without Authorization and Cookie;
+     * headers of their lengths with other names stay. */
+    static const emhttp_header hs[] = {{"Authorization", 13, "Basic eDp5", 10},
+                                       {"X-Request-Tag", 13, "t1", 2},
+                                       {"COOKIE", 6, "s=1", 3},
+                                       {"X-Auth", 6, "a2", 2},
+                                       {"Accept", 6, "*/*", 3}};
+    emhttp_config cfg = redirect_config(true, false);
+    CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_OK);
+    emhttp_request r = {.method = "GET", .target = "/c", .cbs = &cbs, .headers = hs,
+                        .header_count = 5};
+    MN.on_head[1] = "HTTP/1.1 302 F\r\nLocation: http://o3.test:8080/d\r\nContent-Length: 0\r\n\r\n";
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
+    const char *hop = NULL;
+    for (size_t i = 0; i + 6 <= MN.sent_len; i++) {
+        if (memcmp(MN.sent + i, "GET /d", 6) == 0) {
+            hop = MN.sent + i;
+        }
+    }
+    CHECK(hop != NULL);
+    if (hop != NULL) {
+        CHECK(strstr(hop, "X-Request-Tag: t1\r\n") != NULL);
+        CHECK(strstr(hop, "X-Auth: a2\r\n") != NULL);
+        CHECK(strstr(hop, "Accept: */*\r\n") != NULL);
+        CHECK(strstr(hop, "Authorization") == NULL);
+        CHECK(strstr(hop, "COOKIE") == NULL);
+    }
+    CHECK(sent_has("GET /c HTTP/1.1\r\n") && sent_has("Authorization: Basic eDp5\r\n"));
+    emhttp_client_close(&cli);
+}
+
 static int busy_rc;
 static void cb_set_origin(emhttp_request *r, int result)
 {
@@ -1428,6 +1461,7 @@ int main(void)
     RUN(test_redirect_streamed_body_307);
     RUN(test_redirect_other_origins);
     RUN(test_redirect_configured_address);
+    RUN(test_redirect_drops_credentials);
     RUN(test_set_origin_checks);
 #endif
     RUN(test_client_config_checks);
