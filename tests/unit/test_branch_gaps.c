@@ -24,7 +24,13 @@
  *    cancels the re-sent request, a connect code outside transport.h;
  *    pipelining: a head too large to go ahead, a re-send without a
  *    request timeout, an early answer while the next body is sent, a
- *    cancel before and during the first response.
+ *    cancel before and during the first response; a first-byte timeout
+ *    and a TLS error on a reused connection, Expect values other than
+ *    100-continue and a final status behind a 100, producer edges;
+ *  - redirects: Location forms (query, relative, not a scheme), two or
+ *    empty Locations, methods kept, streamed bodies on 307, other origins
+ *    (refused, on_origin, https, back home, credentials dropped), and
+ *    emhttp_client_set_origin()'s checks.
  *
  * The client runs over the scripted mock port (support/mock_net.h): the
  * clock is the test's, a connection's server bytes arrive when a request
