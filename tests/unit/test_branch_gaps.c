@@ -24,7 +24,13 @@
  *    cancels the re-sent request, a connect code outside transport.h;
  *    pipelining: a head too large to go ahead, a re-send without a
  *    request timeout, an early answer while the next body is sent, a
- *    cancel before and during the first response.
+ *    cancel before and during the first response; a first-byte timeout
+ *    and a TLS error on a reused connection, Expect values other than
+ *    100-continue and a final status behind a 100, producer edges;
+ *  - redirects: Location forms (query, relative, not a scheme), two or
+ *    empty Locations, methods kept, streamed bodies on 307, other origins
+ *    (refused, on_origin, https, back home, credentials dropped), and
+ *    emhttp_client_set_origin()'s checks.
  *
  * The client runs over the scripted mock port (support/mock_net.h): the
  * clock is the test's, a connection's server bytes arrive when a request
@@ -818,6 +824,612 @@ static void test_client_connect_code_outside_contract(void)
 static void test_client_pipelined_cancel_before_response(void) { pipelined_cancel(false); }
 static void test_client_pipelined_cancel_during_response(void) { pipelined_cancel(true); }
 
+/* ---- redirects (CONFIG_EMHTTP_REDIRECTS) -------------------------------- */
+
+/* Is @p s in what the client sent? */
+static bool sent_has(const char *s)
+{
+    size_t n = strlen(s);
+    for (size_t i = 0; i + n <= MN.sent_len; i++) {
+        if (memcmp(MN.sent + i, s, n) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+#if CONFIG_EMHTTP_REDIRECTS
+static char rbuf[256];
+static const char *origin_seen;
+static uint16_t origin_port;
+static emhttp_transport origin_tr; /* what on_origin hands back (ops NULL: keep) */
+static bool origin_by_scheme;       /* ... or the mock's transport for the scheme */
+static bool origin_refuses;         /* on_origin says no */
+static int on_origin(void *arg, const emhttp_origin *o, emhttp_transport *tr)
+{
+    (void)arg;
+    origin_seen = o->host;
+    origin_port = o->port;
+    if (origin_refuses) {
+        return 1;
+    }
+    if (origin_by_scheme) {
+        *tr = mn_transport(o->scheme == EMHTTP_SCHEME_HTTPS ? &mn_secure : &mn_tcp);
+    } else if (origin_tr.ops != NULL) {
+        *tr = origin_tr;
+    }
+    return 0;
+}
+
+/* A client that follows up to 3 redirects (@p other: to other origins,
+ * through on_origin when @p ask). */
+static emhttp_config redirect_config(bool other, bool ask)
+{
+    emhttp_config cfg = config(&mn_port_ops, 0, 0);
+    cfg.max_redirects = 3;
+    cfg.redirect_buf = rbuf;
+    cfg.redirect_size = sizeof rbuf;
+    cfg.redirect_other_origins = other;
+    cfg.on_origin = ask ? on_origin : NULL;
+    origin_seen = NULL;
+    origin_port = 0;
+    origin_tr = (emhttp_transport){NULL, NULL};
+    origin_by_scheme = false;
+    origin_refuses = false;
+    return cfg;
+}
+
+/* @p method @p target answered by @p first (a 3xx head), then 200: the
+ * request's result. */
+static int redirect_once(emhttp_request *r, const char *method, const char *target,
+                         const char *first)
+{
+    *r = (emhttp_request){.method = method, .target = target, .cbs = &cbs};
+    MN.on_head[MN.heads + 1] = first;
+    return emhttp_request_sync(&cli, r);
+}
+
+static void test_redirect_location_forms(void)
+{
+    emhttp_request r;
+    emhttp_config cfg = redirect_config(false, false);
+    CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_OK);
+    /* "?query": the current path, all of it, with the new query */
+    CHECK_EQ_INT(redirect_once(&r, "GET", "/dir/page?old",
+                               "HTTP/1.1 302 F\r\nLocation: ?q=1\r\nContent-Length: 0\r\n\r\n"),
+                 EMHTTP_OK);
+    CHECK(sent_has("GET /dir/page?q=1 HTTP/1.1\r\n"));
+    CHECK_EQ_INT(r.status, 200);
+    /* no target: the request's is "/" */
+    CHECK_EQ_INT(redirect_once(&r, "GET", NULL,
+                               "HTTP/1.1 302 F\r\nLocation: x\r\nContent-Length: 0\r\n\r\n"),
+                 EMHTTP_OK);
+    CHECK(sent_has("GET /x HTTP/1.1\r\n"));
+    CHECK(r.target == NULL); /* restored */
+    /* Not a scheme (a digit, '-', '.', '_' first; '_' inside): relative
+     * paths, even with a ':' in them */
+    static const char *const rel[] = {"1x:y", "-a:b", ".a:b", "_a:b", "a_b:c"};
+    for (size_t i = 0; i < sizeof rel / sizeof rel[0]; i++) {
+        char head[128], line[64];
+        snprintf(head, sizeof head, "HTTP/1.1 301 M\r\nLocation: %s\r\nContent-Length: 0\r\n\r\n",
+                 rel[i]);
+        snprintf(line, sizeof line, "GET /d/%s HTTP/1.1\r\n", rel[i]);
+        CHECK_EQ_INT(redirect_once(&r, "GET", "/d/e", head), EMHTTP_OK);
+        CHECK(sent_has(line));
+    }
+    /* a '+' in a scheme: "a+b:" is one, not http(s): refused */
+    CHECK_EQ_INT(redirect_once(&r, "GET", "/d/e",
+                               "HTTP/1.1 301 M\r\nLocation: a+b:x\r\nContent-Length: 0\r\n\r\n"),
+                 EMHTTP_ERR_REDIRECT);
+    CHECK_EQ_INT(r.status, 301);
+    /* the host in another case is the same origin: same connection */
+    int connects = MN.connects;
+    CHECK_EQ_INT(redirect_once(&r, "GET", "/",
+                               "HTTP/1.1 301 M\r\nLocation: http://API.Test:8080?z\r\n"
+                               "Content-Length: 0\r\n\r\n"),
+                 EMHTTP_OK);
+    CHECK(sent_has("GET /?z HTTP/1.1\r\n")); /* no path: '/' in front of the query */
+    CHECK_EQ_INT(MN.connects, connects);
+    /* a relative path against a target without a leading '/' (or none
+     * left to keep): refused, not guessed */
+    CHECK_EQ_INT(redirect_once(&r, "GET", "abc",
+                               "HTTP/1.1 301 M\r\nLocation: d\r\nContent-Length: 0\r\n\r\n"),
+                 EMHTTP_ERR_REDIRECT);
+    CHECK_EQ_INT(redirect_once(&r, "GET", "a/b",
+                               "HTTP/1.1 301 M\r\nLocation: d\r\nContent-Length: 0\r\n\r\n"),
+                 EMHTTP_ERR_REDIRECT);
+    CHECK(!sent_has("/d HTTP/1.1"));
+    /* two Location headers, an empty one: which one is meant is unknown */
+    CHECK_EQ_INT(redirect_once(&r, "GET", "/",
+                               "HTTP/1.1 302 F\r\nLocation: /one\r\nLocation: /two\r\n"
+                               "Content-Length: 0\r\n\r\n"),
+                 EMHTTP_ERR_REDIRECT);
+    CHECK(!sent_has("GET /one") && !sent_has("GET /two"));
+    CHECK_EQ_INT(redirect_once(&r, "GET", "/",
+                               "HTTP/1.1 302 F\r\nLocation: \r\nContent-Length: 0\r\n\r\n"),
+                 EMHTTP_ERR_REDIRECT);
+    /* a header name of 8 bytes that is not Location: not taken for it */
+    CHECK_EQ_INT(redirect_once(&r, "GET", "/",
+                               "HTTP/1.1 302 F\r\nX-Locate: /no\r\nLocation: /yes\r\n"
+                               "Content-Length: 0\r\n\r\n"),
+                 EMHTTP_OK);
+    CHECK(sent_has("GET /yes HTTP/1.1\r\n") && !sent_has("GET /no"));
+    /* 4-letter methods that are not POST keep their method on a 302 */
+    static const char *const m4[] = {"PUSH", "POLL", "POSE"};
+    for (size_t i = 0; i < 3; i++) {
+        char line[64];
+        snprintf(line, sizeof line, "%s /m%u HTTP/1.1\r\n", m4[i], (unsigned)i);
+        char head[128];
+        snprintf(head, sizeof head, "HTTP/1.1 302 F\r\nLocation: /m%u\r\nContent-Length: 0\r\n\r\n",
+                 (unsigned)i);
+        CHECK_EQ_INT(redirect_once(&r, m4[i], "/", head), EMHTTP_OK);
+        CHECK(sent_has(line));
+    }
+    emhttp_client_close(&cli);
+}
+
+#if CONFIG_EMHTTP_BODY_STREAM
+static int produce_once(emhttp_request *req, uint8_t *buf, size_t size, size_t *len)
+{
+    (void)size;
+    if (req->user == NULL) {
+        *len = 0;
+        return EMHTTP_OK;
+    }
+    req->user = NULL;
+    memcpy(buf, "ab", 2);
+    *len = 2;
+    return EMHTTP_OK;
+}
+#endif
+
+static void test_redirect_streamed_body_307(void)
+{
+#if CONFIG_EMHTTP_BODY_STREAM
+    /* a 307 needs the body again; a producer was read once */
+    emhttp_config cfg = redirect_config(false, false);
+    CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_OK);
+    emhttp_request r = {.method = "PUT", .target = "/s", .cbs = &cbs, .body_len = 2,
+                        .body_fn = produce_once, .user = &cli};
+    MN.on_head[1] = "HTTP/1.1 307 T\r\nLocation: /t\r\nContent-Length: 0\r\n\r\n";
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_ERR_REDIRECT_BODY);
+    CHECK_EQ_INT(r.status, 307);
+    CHECK(r.body_fn == produce_once);
+    CHECK_EQ_INT(MN.lines, 1);
+    /* a declared empty stream is a producer all the same: not run again */
+    r = (emhttp_request){.method = "PUT", .target = "/s", .cbs = &cbs, .body_len = 0,
+                         .body_fn = produce_once, .user = NULL};
+    MN.on_head[2] = "HTTP/1.1 307 T\r\nLocation: /t\r\nContent-Length: 0\r\n\r\n";
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_ERR_REDIRECT_BODY);
+    CHECK_EQ_INT(MN.lines, 2);
+    emhttp_client_close(&cli);
+#endif
+}
+
+static void test_redirect_other_origins(void)
+{
+    emhttp_request r;
+    /* no on_origin, a secure transport bound to its host: another host
+     * over it is refused (the certificate check would be the old host's) */
+    emhttp_config cfg = redirect_config(true, false);
+    cfg.transport = mn_transport(&mn_secure);
+    cfg.scheme = EMHTTP_SCHEME_HTTPS;
+    cfg.port = 443;
+    CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_OK);
+    CHECK_EQ_INT(redirect_once(&r, "GET", "/",
+                               "HTTP/1.1 301 M\r\nLocation: https://other.test/x\r\n"
+                               "Content-Length: 0\r\n\r\n"),
+                 EMHTTP_ERR_REDIRECT);
+    CHECK_EQ_INT(MN.connects, 1);
+    /* a network-path Location keeps the scheme: https, the same host */
+    CHECK_EQ_INT(redirect_once(&r, "GET", "/",
+                               "HTTP/1.1 301 M\r\nLocation: //api.test/n\r\n"
+                               "Content-Length: 0\r\n\r\n"),
+                 EMHTTP_OK);
+    CHECK(sent_has("GET /n HTTP/1.1\r\n"));
+    CHECK_EQ_INT(MN.connects, 1);
+    emhttp_client_close(&cli);
+
+    /* no on_origin: another scheme is refused too (no transport for it) */
+    cfg = redirect_config(true, false);
+    CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_OK);
+    CHECK_EQ_INT(redirect_once(&r, "GET", "/",
+                               "HTTP/1.1 301 M\r\nLocation: https://api.test:8080/\r\n"
+                               "Content-Length: 0\r\n\r\n"),
+                 EMHTTP_ERR_REDIRECT);
+    CHECK_EQ_INT(MN.connects, 1);
+    emhttp_client_close(&cli);
+
+    /* on_origin refuses: the request completes with the 3xx */
+    cfg = redirect_config(true, true);
+    CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_OK);
+    origin_refuses = true;
+    CHECK_EQ_INT(redirect_once(&r, "GET", "/",
+                               "HTTP/1.1 308 P\r\nLocation: http://o1.test:8080/\r\n"
+                               "Content-Length: 0\r\n\r\n"),
+                 EMHTTP_ERR_REDIRECT);
+    CHECK(origin_seen != NULL && strcmp(origin_seen, "o1.test") == 0);
+    CHECK_EQ_INT(origin_port, 8080);
+    CHECK_EQ_INT(r.status, 308);
+    CHECK_EQ_INT(MN.connects, 1);
+    emhttp_client_close(&cli);
+
+    /* on_origin consents but hands back a transport without recv, or a
+     * plain one for https: refused, nothing connects */
+    static emhttp_transport_ops no_recv;
+    no_recv = mn_tcp;
+    no_recv.recv = NULL;
+    cfg = redirect_config(true, true);
+    CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_OK);
+    origin_tr = mn_transport(&no_recv);
+    CHECK_EQ_INT(redirect_once(&r, "GET", "/",
+                               "HTTP/1.1 301 M\r\nLocation: http://o2.test/\r\n"
+                               "Content-Length: 0\r\n\r\n"),
+                 EMHTTP_ERR_REDIRECT);
+    CHECK(origin_seen != NULL);
+    origin_tr = mn_transport(&mn_tcp);
+    CHECK_EQ_INT(redirect_once(&r, "GET", "/",
+                               "HTTP/1.1 301 M\r\nLocation: https://o2.test/\r\n"
+                               "Content-Length: 0\r\n\r\n"),
+                 EMHTTP_ERR_REDIRECT);
+    CHECK_EQ_INT(MN.connects, 1);
+
+    /* the same host on another port is another origin; then https with
+     * the secure transport on_origin gives (port 443: no port in Host),
+     * then a third origin from there; then home again */
+    origin_tr = (emhttp_transport){NULL, NULL};
+    CHECK_EQ_INT(redirect_once(&r, "GET", "/",
+                               "HTTP/1.1 301 M\r\nLocation: http://api.test:9090/p\r\n"
+                               "Content-Length: 0\r\n\r\n"),
+                 EMHTTP_OK);
+    CHECK_EQ_INT(MN.last_port, 9090);
+    CHECK(sent_has("GET /p HTTP/1.1\r\nHost: api.test:9090\r\n"));
+    origin_by_scheme = true;
+    MN.on_head[MN.heads + 2] = "HTTP/1.1 302 F\r\nLocation: http://third.test:81/3\r\n"
+                               "Content-Length: 0\r\n\r\n";
+    CHECK_EQ_INT(redirect_once(&r, "GET", "/",
+                               "HTTP/1.1 301 M\r\nLocation: https://secure.test/s\r\n"
+                               "Content-Length: 0\r\n\r\n"),
+                 EMHTTP_OK);
+    CHECK(sent_has("GET /s HTTP/1.1\r\nHost: secure.test\r\n"));
+    CHECK(sent_has("GET /3 HTTP/1.1\r\nHost: third.test:81\r\n"));
+    CHECK_EQ_INT(MN.last_port, 81);
+    CHECK(MN.handshakes >= 1);
+    r = (emhttp_request){.method = "GET", .target = "/home", .cbs = &cbs};
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
+    CHECK(sent_has("GET /home HTTP/1.1\r\nHost: api.test:8080\r\n"));
+    CHECK_EQ_INT(MN.last_port, 8080);
+    emhttp_client_close(&cli);
+}
+
+static void test_redirect_configured_address(void)
+{
+    /* a configured address (cfg.resolve) is the home origin's: after a
+     * detour the client connects to it again without a lookup */
+    static const emhttp_ip_addr fixed = {.family = EMHTTP_AF_INET, .bytes = {10, 0, 0, 7}};
+    emhttp_request r;
+    emhttp_config cfg = redirect_config(true, false);
+    cfg.resolve = &fixed;
+    CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_OK);
+    CHECK_EQ_INT(redirect_once(&r, "GET", "/",
+                               "HTTP/1.1 302 F\r\nLocation: http://away.test:8080/a\r\n"
+                               "Content-Length: 0\r\n\r\n"),
+                 EMHTTP_OK);
+    CHECK_EQ_INT(MN.resolves, 1); /* away.test */
+    CHECK(memcmp(&MN.last_addr, &fixed, sizeof fixed) != 0);
+    r = (emhttp_request){.method = "GET", .target = "/", .cbs = &cbs};
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
+    CHECK_EQ_INT(MN.resolves, 1);
+    CHECK(memcmp(&MN.last_addr, &fixed, sizeof fixed) == 0);
+    emhttp_client_close(&cli);
+}
+
+static void test_redirect_drops_credentials(void)
+{
+    /* To another origin the hop goes without Authorization and Cookie;
+     * headers of their lengths with other names stay. */
+    static const emhttp_header hs[] = {{"Authorization", 13, "Basic eDp5", 10},
+                                       {"X-Request-Tag", 13, "t1", 2},
+                                       {"COOKIE", 6, "s=1", 3},
+                                       {"X-Auth", 6, "a2", 2},
+                                       {"Accept", 6, "*/*", 3}};
+    emhttp_config cfg = redirect_config(true, false);
+    CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_OK);
+    emhttp_request r = {.method = "GET", .target = "/c", .cbs = &cbs, .headers = hs,
+                        .header_count = 5};
+    MN.on_head[1] = "HTTP/1.1 302 F\r\nLocation: http://o3.test:8080/d\r\nContent-Length: 0\r\n\r\n";
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
+    const char *hop = NULL;
+    for (size_t i = 0; i + 6 <= MN.sent_len; i++) {
+        if (memcmp(MN.sent + i, "GET /d", 6) == 0) {
+            hop = MN.sent + i;
+        }
+    }
+    CHECK(hop != NULL);
+    if (hop != NULL) {
+        CHECK(strstr(hop, "X-Request-Tag: t1\r\n") != NULL);
+        CHECK(strstr(hop, "X-Auth: a2\r\n") != NULL);
+        CHECK(strstr(hop, "Accept: */*\r\n") != NULL);
+        CHECK(strstr(hop, "Authorization") == NULL);
+        CHECK(strstr(hop, "COOKIE") == NULL);
+    }
+    CHECK(sent_has("GET /c HTTP/1.1\r\n") && sent_has("Authorization: Basic eDp5\r\n"));
+    emhttp_client_close(&cli);
+}
+
+static int busy_rc;
+static void cb_set_origin(emhttp_request *r, int result)
+{
+    static const emhttp_origin o = {EMHTTP_SCHEME_HTTP, "x.test", 0, {NULL, NULL}};
+    (void)r;
+    (void)result;
+    busy_rc = emhttp_client_set_origin(&cli, &o);
+}
+
+static void test_set_origin_checks(void)
+{
+    static emhttp_transport_ops no_close;
+    no_close = mn_tcp;
+    no_close.close = NULL;
+    emhttp_origin o = {EMHTTP_SCHEME_HTTP, "new.test", 0, {NULL, NULL}};
+    CHECK_EQ_INT(setup(&mn_port_ops, 0), EMHTTP_OK);
+    CHECK_EQ_INT(emhttp_client_set_origin(NULL, &o), EMHTTP_ERR_ARG);
+    CHECK_EQ_INT(emhttp_client_set_origin(&cli, NULL), EMHTTP_ERR_ARG);
+    o.host = NULL;
+    CHECK_EQ_INT(emhttp_client_set_origin(&cli, &o), EMHTTP_ERR_ARG);
+    o.host = "new.test";
+    o.transport = mn_transport(&no_close); /* misses an operation */
+    CHECK_EQ_INT(emhttp_client_set_origin(&cli, &o), EMHTTP_ERR_ARG);
+    o.transport = mn_transport(&mn_tcp);
+    o.scheme = EMHTTP_SCHEME_HTTPS; /* https over a plain transport */
+    CHECK_EQ_INT(emhttp_client_set_origin(&cli, &o), EMHTTP_ERR_ARG);
+    /* busy: a request queued; from inside a callback */
+    emhttp_request r = {.method = "GET", .target = "/", .cbs = &cbs};
+    CHECK_EQ_INT(emhttp_submit(&cli, &r), EMHTTP_OK);
+    o.scheme = EMHTTP_SCHEME_HTTP;
+    CHECK_EQ_INT(emhttp_client_set_origin(&cli, &o), EMHTTP_ERR_BUSY);
+    CHECK_EQ_INT(emhttp_cancel(&cli, &r), EMHTTP_OK);
+    static const emhttp_response_cbs in_cb = {NULL, NULL, NULL, cb_set_origin};
+    r = (emhttp_request){.method = "GET", .target = "/", .cbs = &in_cb};
+    busy_rc = 0;
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
+    CHECK_EQ_INT(busy_rc, EMHTTP_ERR_BUSY);
+    CHECK(sent_has("Host: api.test:8080\r\n"));
+    /* from a completion emhttp_client_close() runs, with another request
+     * still to complete: busy as well */
+    emhttp_request r2 = {.method = "GET", .target = "/", .cbs = &cbs};
+    r = (emhttp_request){.method = "GET", .target = "/", .cbs = &in_cb};
+    CHECK_EQ_INT(emhttp_submit(&cli, &r), EMHTTP_OK);
+    CHECK_EQ_INT(emhttp_submit(&cli, &r2), EMHTTP_OK);
+    busy_rc = 0;
+    emhttp_client_close(&cli);
+    CHECK_EQ_INT(busy_rc, EMHTTP_ERR_BUSY);
+    CHECK_EQ_INT(r2.result, EMHTTP_ERR_CANCELLED);
+    /* https with a secure transport, no port: 443, no port in Host */
+    o.scheme = EMHTTP_SCHEME_HTTPS;
+    o.transport = mn_transport(&mn_secure);
+    CHECK_EQ_INT(emhttp_client_set_origin(&cli, &o), EMHTTP_OK);
+    r = (emhttp_request){.method = "GET", .target = "/s", .cbs = &cbs};
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
+    CHECK_EQ_INT(MN.last_port, 443);
+    CHECK(sent_has("GET /s HTTP/1.1\r\nHost: new.test\r\n"));
+    CHECK(MN.handshakes >= 1);
+    /* http on a port of its own, the transport kept (ops NULL) would be
+     * the secure one: a plain transport given */
+    o = (emhttp_origin){EMHTTP_SCHEME_HTTP, "p.test", 8081, mn_transport(&mn_tcp)};
+    CHECK_EQ_INT(emhttp_client_set_origin(&cli, &o), EMHTTP_OK);
+    r = (emhttp_request){.method = "GET", .target = "/p", .cbs = &cbs};
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
+    CHECK_EQ_INT(MN.last_port, 8081);
+    CHECK(sent_has("GET /p HTTP/1.1\r\nHost: p.test:8081\r\n"));
+    emhttp_client_close(&cli);
+}
+#endif
+
+static void test_client_config_checks(void)
+{
+    emhttp_config cfg;
+#if CONFIG_EMHTTP_REDIRECTS
+    /* redirects without a buffer, or with one over 4 GiB */
+    cfg = config(&mn_port_ops, 0, 0);
+    cfg.max_redirects = 1;
+    CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_ERR_ARG);
+#if SIZE_MAX > UINT32_MAX
+    cfg.redirect_buf = rbuf;
+    cfg.redirect_size = (size_t)UINT32_MAX + 2u;
+    CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_ERR_ARG);
+#endif
+#endif
+#if CONFIG_EMHTTP_EXPECT
+    /* the 100-continue wait: 1 .. EMHTTP_TIMEOUT_MAX_MS or no limit */
+    cfg = config(&mn_port_ops, 0, 0);
+    cfg.expect_timeout_ms = EMHTTP_TIMEOUT_MAX_MS + 1u;
+    CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_ERR_CONFIG_RANGE);
+    cfg.expect_timeout_ms = EMHTTP_TIMEOUT_NONE;
+    CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_OK);
+    emhttp_client_close(&cli);
+#endif
+    (void)cfg;
+}
+
+static void test_client_first_byte_timeout_on_reuse(void)
+{
+    /* A reused connection on which the answer never starts (a NAT forgot
+     * it: no FIN, no RST): at the first-byte timeout the request goes out
+     * again on a fresh connection, once. */
+    emhttp_request r = {.method = "GET", .target = "/", .cbs = &cbs};
+    CHECK_EQ_INT(setup_request(&mn_port_ops, 300, EMHTTP_TIMEOUT_NONE), EMHTTP_OK);
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
+    MN.answer = NULL;
+    MN.on_head[3] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
+    CHECK_EQ_INT(MN.connects, 2);
+    CHECK_EQ_INT(MN.head_conn[1], 1);
+    CHECK_EQ_INT(MN.head_conn[2], 2);
+    CHECK_EQ_INT(completions, 2);
+    /* an error other than a dead connection's (a TLS record error) on a
+     * reused connection: not re-sent, the request fails with it */
+    MN.answer = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    MN.recv_err = EMHTTP_ERR_TLS;
+    MN.recv_err_head = MN.heads + 1;
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_ERR_TLS);
+    CHECK_EQ_INT(MN.connects, 2);
+    CHECK_EQ_INT(completions, 3);
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK); /* usable: a fresh connection */
+    CHECK_EQ_INT(MN.connects, 3);
+    emhttp_client_close(&cli);
+}
+
+#if CONFIG_EMHTTP_EXPECT
+static void poll_n(int n)
+{
+    for (int i = 0; i < n; i++) {
+        (void)emhttp_poll(&cli);
+    }
+}
+
+static void test_expect_edges(void)
+{
+    static const uint8_t body[] = "BODYBYTES";
+    static const emhttp_header other12 = {"Expect", 6, "100-continuX", 12};
+    static const emhttp_header other = {"expect", 6, "foo", 3};
+    static const emhttp_header cont = {"Expect", 6, "100-Continue", 12};
+    emhttp_request r = {.method = "PUT", .target = "/e", .cbs = &cbs, .body = body,
+                        .body_len = 9, .headers = &other12, .header_count = 1};
+    /* an Expect other than 100-continue holds nothing back: the body
+     * follows the head before any answer */
+    CHECK_EQ_INT(setup(&mn_port_ops, 0), EMHTTP_OK);
+    MN.answer = NULL;
+    CHECK_EQ_INT(emhttp_submit(&cli, &r), EMHTTP_OK);
+    poll_n(5);
+    CHECK(sent_has("\r\n\r\nBODYBYTES"));
+    mn_push_str("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+    poll_n(3);
+    CHECK_EQ_INT(r.result, EMHTTP_OK);
+    r.headers = &other;
+    r.result = 0;
+    MN.sent_len = 0;
+    memset(MN.sent, 0, sizeof MN.sent);
+    CHECK_EQ_INT(emhttp_submit(&cli, &r), EMHTTP_OK);
+    poll_n(5);
+    CHECK(sent_has("\r\n\r\nBODYBYTES"));
+    mn_push_str("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+    poll_n(3);
+    CHECK_EQ_INT(r.result, EMHTTP_OK);
+    emhttp_client_close(&cli);
+
+    /* 100-continue: the 100 arrives in pieces, then a final status right
+     * behind it, in the same read: the server answered without the body,
+     * which never leaves.  Without a request timeout: once an answer
+     * began, the body waits for it, not for the end of the expect wait */
+    CHECK_EQ_INT(setup_request(&mn_port_ops, 0, EMHTTP_TIMEOUT_NONE), EMHTTP_OK);
+    MN.answer = NULL;
+    r.headers = &cont;
+    r.result = 0;
+    CHECK_EQ_INT(emhttp_submit(&cli, &r), EMHTTP_OK);
+    poll_n(5);
+    CHECK(sent_has("100-Continue\r\n"));
+    CHECK(!sent_has("BODYBYTES"));
+    mn_push_str("HTTP/1.1 10");
+    poll_n(2);
+    MN.now += 5 * CONFIG_EMHTTP_EXPECT_TIMEOUT_MS;
+    poll_n(2);
+    CHECK_EQ_INT(r.result, EMHTTP_PENDING);
+    CHECK(!sent_has("BODYBYTES"));
+    mn_push_str("0 Continue\r\n\r\nHTTP/1.1 200 OK\r\n");
+    poll_n(2);
+    CHECK(!sent_has("BODYBYTES"));
+    mn_push_str("Content-Length: 0\r\n\r\n");
+    poll_n(3);
+    CHECK_EQ_INT(r.result, EMHTTP_OK);
+    CHECK_EQ_INT(r.status, 200);
+    CHECK(!sent_has("BODYBYTES"));
+    emhttp_client_close(&cli);
+}
+#endif
+
+#if CONFIG_EMHTTP_BODY_STREAM
+/* A producer by script: gives "ab" pieces of what it is asked, up to its
+ * declared length; then its answer to the confirmation. */
+static int prod_mode;   /* 0 normal, 1 fails at the confirmation, 2 over room, 3 pending once */
+static size_t prod_asked; /* the room of the first call */
+static int prod_pending;
+static int producer(emhttp_request *req, uint8_t *buf, size_t size, size_t *len)
+{
+    size_t *left = req->user;
+    if (prod_asked == 0) {
+        prod_asked = size;
+    }
+    if (prod_mode == 3 && prod_pending-- > 0) {
+        return EMHTTP_PENDING;
+    }
+    if (prod_mode == 2) {
+        *len = size + 1;
+        return EMHTTP_OK;
+    }
+    if (*left == 0) {
+        *len = 0;
+        return prod_mode == 1 ? EMHTTP_ERR_BODY : EMHTTP_OK;
+    }
+    size_t n = *left < size ? *left : size;
+    memset(buf, 'z', n);
+    *left -= n;
+    *len = n;
+    return EMHTTP_OK;
+}
+
+static void test_stream_producer_edges(void)
+{
+    static uint8_t big_tx[20000];
+    size_t left;
+    emhttp_request r = {.method = "PUT", .target = "/u", .cbs = &cbs, .body_fn = producer,
+                        .user = &left};
+    /* a transmit buffer over CONFIG_EMHTTP_SEND_CHUNK: the producer is
+     * asked for at most that many bytes at once */
+    emhttp_config cfg = config(&mn_port_ops, 0, 0);
+    cfg.tx_buf = big_tx;
+    cfg.tx_size = sizeof big_tx;
+    CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_OK);
+    prod_mode = 0;
+    prod_asked = 0;
+    left = 18000;
+    r.body_len = 18000;
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
+    CHECK_EQ_INT((long long)prod_asked, (long long)CONFIG_EMHTTP_SEND_CHUNK);
+    CHECK(MN.sent_total > 18000);
+    emhttp_client_close(&cli);
+
+    CHECK_EQ_INT(setup(&mn_port_ops, 0), EMHTTP_OK);
+    /* the producer fails when asked to confirm the end: the last piece
+     * never leaves, the request fails */
+    prod_mode = 1;
+    left = 4;
+    r.body_len = 4;
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_ERR_BODY);
+    CHECK(!sent_has("zzzz"));
+    emhttp_client_close(&cli);
+    /* a producer that claims more bytes than it was given room for */
+    CHECK_EQ_INT(setup(&mn_port_ops, 0), EMHTTP_OK);
+    prod_mode = 2;
+    r.body_len = EMHTTP_BODY_UNKNOWN;
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_ERR_BODY);
+    /* emhttp_request_sync() with a producer waiting for another task:
+     * it asks again (without blocking in wait()) until it gives */
+    emhttp_client_close(&cli);
+    CHECK_EQ_INT(setup(&mn_port_ops, 0), EMHTTP_OK);
+    prod_mode = 3;
+    prod_pending = 3;
+    left = 5;
+    r.body_len = 5;
+    MN.sent_len = 0;
+    memset(MN.sent, 0, sizeof MN.sent);
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
+    CHECK(prod_pending < 0);
+    CHECK(sent_has("\r\n\r\nzzzzz"));
+    emhttp_client_close(&cli);
+}
+#endif
+
 int main(void)
 {
     RUN(test_parser_long_header_name);
@@ -850,5 +1462,21 @@ int main(void)
     RUN(test_client_connect_code_outside_contract);
     RUN(test_client_pipelined_cancel_before_response);
     RUN(test_client_pipelined_cancel_during_response);
+#if CONFIG_EMHTTP_REDIRECTS
+    RUN(test_redirect_location_forms);
+    RUN(test_redirect_streamed_body_307);
+    RUN(test_redirect_other_origins);
+    RUN(test_redirect_configured_address);
+    RUN(test_redirect_drops_credentials);
+    RUN(test_set_origin_checks);
+#endif
+    RUN(test_client_config_checks);
+    RUN(test_client_first_byte_timeout_on_reuse);
+#if CONFIG_EMHTTP_EXPECT
+    RUN(test_expect_edges);
+#endif
+#if CONFIG_EMHTTP_BODY_STREAM
+    RUN(test_stream_producer_edges);
+#endif
     return check_summary();
 }
