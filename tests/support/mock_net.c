@@ -27,6 +27,14 @@ void mn_reset(void)
     MN.send_fail_rc = EMHTTP_ERR_SEND;
 }
 
+void mn_clear_sent(void)
+{
+    memset(MN.sent, 0, sizeof MN.sent);
+    MN.sent_len = 0;
+    MN.scan = MN.line_scan = MN.head_start = 0;
+    MN.body_left = 0;
+}
+
 void mn_push(const void *p, size_t n)
 {
     if (MN.in_wr + n > sizeof MN.in) { /* the test's own bug: say so */

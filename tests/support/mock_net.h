@@ -166,6 +166,9 @@ extern const emhttp_transport_ops mn_tcp, mn_tcp_nogather, mn_tcp_want, mn_secur
 
 /* A fresh mock: everything zero but the defaults named above. */
 void mn_reset(void);
+/* Forget what was sent so far (MN.sent and the head counting's cursors;
+ * the counters stay): a test that looks at one request's bytes. */
+void mn_clear_sent(void);
 /* The server's bytes arrive now (on the open connection). */
 void mn_push(const void *p, size_t n);
 void mn_push_str(const char *s);

@@ -1308,8 +1308,7 @@ static void test_expect_edges(void)
     CHECK_EQ_INT(r.result, EMHTTP_OK);
     r.headers = &other;
     r.result = 0;
-    MN.sent_len = 0;
-    memset(MN.sent, 0, sizeof MN.sent);
+    mn_clear_sent();
     CHECK_EQ_INT(emhttp_submit(&cli, &r), EMHTTP_OK);
     poll_n(5);
     CHECK(sent_has("\r\n\r\nBODYBYTES"));
@@ -1421,8 +1420,7 @@ static void test_stream_producer_edges(void)
     prod_pending = 3;
     left = 5;
     r.body_len = 5;
-    MN.sent_len = 0;
-    memset(MN.sent, 0, sizeof MN.sent);
+    mn_clear_sent();
     CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
     CHECK(prod_pending < 0);
     CHECK(sent_has("\r\n\r\nzzzzz"));
