@@ -315,7 +315,7 @@ static void rewind_from(emhttp_client *c, emhttp_request *r, int why)
         if (!(f & RQ_LOST)) {
             T_ADD(r, resends, 1);
         }
-        r->flags_ = (uint8_t)f;
+        r->flags_ = f;
     }
 }
 #endif
@@ -377,13 +377,13 @@ static step_result conn_failed(emhttp_client *c, int err)
                        err == EMHTTP_ERR_SEND || err == EMHTTP_ERR_RECV ||
                        err == EMHTTP_ERR_TIMEOUT_FIRST_BYTE);
     if (dead_reuse && (r->flags_ & RQ_RETRIABLE)) { /* resend(): the edge */
-        r->flags_ &= (uint8_t)~RQ_RETRIABLE;
+        r->flags_ &= ~RQ_RETRIABLE;
         COUNT(c, retries, 1);
         T_ADD(r, resends, 1);
         close_conn(c, err); /* -> IDLE: the same request goes out from its first byte */
         if (still_active(r)) {
 #if CONFIG_EMHTTP_PIPELINING /* (tx_ may hold a later request's head: written again) */
-            r->flags_ = (uint8_t)((r->flags_ & ~RQ_ACTIVE) | RQ_REDO | RQ_ALONE);
+            r->flags_ = (r->flags_ & ~RQ_ACTIVE) | RQ_REDO | RQ_ALONE;
 #endif
             emit(c, EMHTTP_EV_RECONNECT, NULL, err);
         }
@@ -512,6 +512,31 @@ static void fill_head(const emhttp_client *c, const emhttp_request *r, const cha
  * tx_; its timers start (not again when it is re-sent).  Nothing touches
  * the connection before this succeeds, so an invalid request never sends
  * a byte.  Returns EMHTTP_OK or the error to complete it with. */
+/* A request goes out for the first time (not again after a lost
+ * connection): its clock starts (a redirect's next hop keeps it); returns
+ * its flags @p rf with those its method @p mf gives it. */
+static unsigned first_sending(emhttp_client *c, emhttp_request *r, unsigned mf, unsigned rf)
+{
+    if (mf & EMHTTP_M_HEAD) {
+        rf |= RQ_HEAD;
+    }
+#if CONFIG_EMHTTP_REDIRECTS
+    if (c->redir_req_ != r)
+#endif
+    {
+        r->t_start_ = c->now_;
+        T_FLAGS(r, EMHTTP_TIMING_STARTED, 0);
+    }
+#if CONFIG_EMHTTP_RESEND
+    if (!STREAMED(r) && ((c->flags_ & CF_RETRY_ALL) || replayable(r, mf))) {
+        rf |= RQ_RETRIABLE;
+    }
+#else
+    (void)c;
+#endif
+    return rf;
+}
+
 static int activate(emhttp_client *c, emhttp_request *r)
 {
     bool prepared = r->head_ != NULL && r->head_body_len_ == r->body_len;
@@ -549,23 +574,9 @@ static int activate(emhttp_client *c, emhttp_request *r)
     if (!(rf & RQ_REDO))
 #endif
     {
-#if CONFIG_EMHTTP_REDIRECTS
-        if (c->redir_req_ != r) /* a redirect's next hop keeps its start */
-#endif
-        {
-            r->t_start_ = c->now_;
-            T_FLAGS(r, EMHTTP_TIMING_STARTED, 0);
-        }
-#if CONFIG_EMHTTP_RESEND
-        if (!STREAMED(r) && ((c->flags_ & CF_RETRY_ALL) || replayable(r, mf))) {
-            rf |= RQ_RETRIABLE;
-        }
-#endif
-        if (mf & EMHTTP_M_HEAD) {
-            rf |= RQ_HEAD;
-        }
+        rf = first_sending(c, r, mf, rf);
     }
-    r->flags_ = (uint8_t)rf;
+    r->flags_ = rf;
 #if CONFIG_EMHTTP_TIMING
     r->timing.body_sent = 0; /* (this sending's) */
 #endif
@@ -1816,6 +1827,25 @@ static int set_host(emhttp_client *c, const emhttp_config *cfg)
 
 /* ---- public API -------------------------------------------------------- */
 
+#if CONFIG_EMHTTP_REDIRECTS
+/* The redirect settings; false: max_redirects without a usable buffer. */
+static bool init_redirects(emhttp_client *c, const emhttp_config *cfg)
+{
+    if (cfg->max_redirects != 0 &&
+        (cfg->redirect_buf == NULL || cfg->redirect_size < 64 || !size_fits(cfg->redirect_size))) {
+        return false;
+    }
+    c->max_redir_ = cfg->max_redirects;
+    c->rbuf_ = cfg->redirect_buf;
+    c->rsize_ = (uint32_t)cfg->redirect_size;
+    c->rflags_ = cfg->redirect_other_origins ? RF_OTHER : 0;
+    c->on_origin_ = cfg->on_origin;
+    c->origin_arg_ = cfg->origin_arg;
+    c->scheme_ = (uint8_t)cfg->scheme;
+    return true;
+}
+#endif
+
 int emhttp_client_init_checked(emhttp_client *c, const emhttp_config *cfg, uint32_t abi_tag,
                                size_t client_size)
 {
@@ -1853,17 +1883,9 @@ int emhttp_client_init_checked(emhttp_client *c, const emhttp_config *cfg, uint3
     }
 #endif
 #if CONFIG_EMHTTP_REDIRECTS
-    if (cfg->max_redirects != 0 &&
-        (cfg->redirect_buf == NULL || cfg->redirect_size < 64 || !size_fits(cfg->redirect_size))) {
+    if (!init_redirects(c, cfg)) {
         return EMHTTP_ERR_ARG;
     }
-    c->max_redir_ = cfg->max_redirects;
-    c->rbuf_ = cfg->redirect_buf;
-    c->rsize_ = (uint32_t)cfg->redirect_size;
-    c->rflags_ = cfg->redirect_other_origins ? RF_OTHER : 0;
-    c->on_origin_ = cfg->on_origin;
-    c->origin_arg_ = cfg->origin_arg;
-    c->scheme_ = (uint8_t)cfg->scheme;
 #endif
 #if CONFIG_EMHTTP_PIPELINING
     c->depth_ = cfg->max_in_flight > 1 ? cfg->max_in_flight : 1;
