@@ -66,19 +66,6 @@ static int produce(emhttp_request *req, uint8_t *buf, size_t size, size_t *len)
     return EMHTTP_OK;
 }
 
-static size_t doc_len(unsigned long count)
-{
-    static uint8_t scratch[65536];
-    gen g;
-    gen_init(&g, count);
-    size_t total = 0;
-    long n;
-    while ((n = gen_fill(&g, scratch, sizeof scratch)) > 0) {
-        total += (size_t)n;
-    }
-    return total;
-}
-
 /* ---- the sink: takes every byte, answers once the request is whole ------ */
 
 static struct {

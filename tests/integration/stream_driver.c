@@ -146,20 +146,6 @@ static long long now_us(void)
     return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
 }
 
-/* The document's length for @p count records (a dry run). */
-static size_t doc_len(unsigned long count)
-{
-    static uint8_t scratch[65536];
-    gen g;
-    gen_init(&g, count);
-    size_t total = 0;
-    long n;
-    while ((n = gen_fill(&g, scratch, sizeof scratch)) > 0) {
-        total += (size_t)n;
-    }
-    return total;
-}
-
 static const emhttp_header expect_hdr[] = {EMHTTP_HEADER("Expect", "100-continue"),
                                            EMHTTP_HEADER("Content-Type", "application/json")};
 

@@ -109,4 +109,18 @@ static long gen_fill(gen *g, uint8_t *buf, size_t size)
     return (long)n;
 }
 
+/* The document's length for @p count records (a dry run). */
+static size_t doc_len(unsigned long count)
+{
+    static uint8_t scratch[65536];
+    gen g;
+    gen_init(&g, count);
+    size_t total = 0;
+    long n;
+    while ((n = gen_fill(&g, scratch, sizeof scratch)) > 0) {
+        total += (size_t)n;
+    }
+    return total;
+}
+
 #endif /* EMHTTP_TEST_RECORD_GEN_H */
