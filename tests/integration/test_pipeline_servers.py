@@ -127,7 +127,7 @@ class PipelineAgainstPeer(unittest.TestCase):
     def test_one_response_stalls_past_its_timeout(self):
         with fixtures.PeerServer() as peer:
             res, st = self.run_pipe(peer, 8, "&stall=2", depth=4,
-                                    options=["--first-byte", "300", "--max-time", "20000"])
+                                    options=["--first-byte", "1000", "--max-time", "20000"])
             # /2 got no first byte in time: the connection is dropped, /2
             # and those behind it go out again on a fresh one
             self.assertTrue(all(r["rc"] == OK for r in res), res)
@@ -142,11 +142,11 @@ class PipelineAgainstPeer(unittest.TestCase):
 
     def test_stalled_fails_by_its_request_timeout(self):
         with fixtures.PeerServer() as peer:
-            # a request timeout (300 ms) shorter than the first-byte one:
+            # a request timeout (1.5 s) shorter than the first-byte one:
             # /2 fails by it, counted from when it was written; /3 started
             # with it and fails by the same deadline without being re-sent
             res, _ = self.run_pipe(peer, 4, "&stall=2", depth=4,
-                                   options=["--first-byte", "400", "--max-time", "300"])
+                                   options=["--first-byte", "2500", "--max-time", "1500"])
             self.assertEqual([r["rc"] for r in res], [OK, OK, TIMEOUT, TIMEOUT], res)
             seen = self.processed(peer)
             self.assert_once_per_connection(seen)
