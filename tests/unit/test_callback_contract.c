@@ -58,8 +58,9 @@
 #include "check.h"
 #include "emhttp/client.h"
 #include "emhttp/outbox.h"
+#include "mock_net.h"
 
-/* ---- the mock: port (clock, resolver) and transport, with a server ------ */
+/* ---- the server, over the shared mock port and transport (mock_net.h) --- */
 
 enum { SEG_DATA, SEG_EOF, SEG_RESET };
 
@@ -70,21 +71,19 @@ typedef struct {
 
 #define MAX_SEGS 64
 
+/* The test's server on the mock's connection: it answers each request it
+ * has received whole, one segment a poll (before_recv pushes the next
+ * one once everything before it was read). */
 typedef struct {
-    bool query;            /* a name query runs */
-    bool connecting, open;
-    int connects;
     char in[4096];         /* request bytes received, not yet answered */
     size_t in_len;
     seg out[MAX_SEGS];     /* response segments queued on the connection */
     int nout, next;
-    size_t off;            /* within out[next] */
     bool dead_served;      /* /dead answered with EOF once */
     unsigned epoch, delivered; /* one segment per poll */
-    int misuse;            /* calls the port/transport contracts rule out */
-} mock;
+} server;
 
-static mock M;
+static server M;
 
 #define HEAD_CHUNKED "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-A: 1\r\n\r\n"
 static const seg R_CL[] = {{SEG_DATA, "HTTP/1.1 200 OK\r\nContent-Length: 30\r\nX-A: 1\r\n\r\n"},
@@ -172,7 +171,7 @@ static void serve(void)
         const char *t = memchr(M.in, ' ', head);
         const char *te = t != NULL ? memchr(t + 1, ' ', head - (size_t)(t + 1 - M.in)) : NULL;
         if (te == NULL) {
-            M.misuse++; /* not a request line */
+            MN.misuse++; /* not a request line */
             return;
         }
         respond(t + 1, (size_t)(te - t - 1));
@@ -181,146 +180,62 @@ static void serve(void)
     }
 }
 
-static void conn_reset_state(void)
+/* A new connection: a fresh server (nothing received, nothing to send). */
+static void on_connect(void)
 {
     M.in_len = 0;
     M.nout = M.next = 0;
-    M.off = 0;
 }
 
-static uint32_t m_now(void *ctx)
+static void on_bytes(const uint8_t *p, size_t n)
 {
-    (void)ctx;
-    return 1000; /* time stands still: no deadline passes, the loop bound catches a hang */
-}
-static int m_resolve_start(void *ctx, const char *host)
-{
-    (void)ctx;
-    (void)host;
-    M.query = true;
-    return EMHTTP_PENDING;
-}
-static int m_resolve_poll(void *ctx, emhttp_ip_addr *out, size_t max, size_t *n)
-{
-    (void)ctx;
-    if (!M.query || max < 1) {
-        M.misuse++;
-        return EMHTTP_ERR_DNS;
+    if (M.in_len + n > sizeof M.in) {
+        MN.misuse++;
+        return;
     }
-    M.query = false;
-    out[0] = (emhttp_ip_addr){EMHTTP_AF_INET, {127, 0, 0, 1}};
-    *n = 1;
-    return EMHTTP_OK;
-}
-static void m_resolve_cancel(void *ctx)
-{
-    (void)ctx;
-    M.query = false;
-}
-static int m_connect(void *ctx, const char *host, const emhttp_ip_addr *a, uint16_t port)
-{
-    (void)ctx;
-    (void)host;
-    (void)a;
-    (void)port;
-    if (M.open || M.connecting) {
-        M.misuse++; /* "any previous connection has been closed" */
-    }
-    M.connecting = true;
-    return EMHTTP_PENDING;
-}
-static int m_connect_poll(void *ctx)
-{
-    (void)ctx;
-    if (!M.connecting) {
-        M.misuse++;
-        return EMHTTP_ERR_CONNECT;
-    }
-    M.connecting = false;
-    M.open = true;
-    M.connects++;
-    conn_reset_state();
-    return EMHTTP_OK;
-}
-static long m_sendv(void *ctx, const emhttp_iov *iov, size_t cnt)
-{
-    (void)ctx;
-    if (!M.open) {
-        M.misuse++;
-        return EMHTTP_ERR_SEND;
-    }
-    size_t total = 0;
-    for (size_t i = 0; i < cnt; i++) {
-        if (M.in_len + iov[i].len > sizeof M.in) {
-            M.misuse++;
-            return EMHTTP_ERR_SEND;
-        }
-        memcpy(M.in + M.in_len, iov[i].base, iov[i].len);
-        M.in_len += iov[i].len;
-        total += iov[i].len;
-    }
+    memcpy(M.in + M.in_len, p, n);
+    M.in_len += n;
     serve();
-    return (long)total;
 }
-static long m_send(void *ctx, const uint8_t *p, size_t n, unsigned flags)
+
+/* The next segment arrives when the last one was read, once per poll; an
+ * end (EOF, reset) is sticky until the connection closes. */
+static long before_recv(void)
 {
-    (void)flags;
-    emhttp_iov one = {p, n};
-    return m_sendv(ctx, &one, 1);
-}
-static long m_recv(void *ctx, uint8_t *p, size_t n)
-{
-    (void)ctx;
-    if (!M.open) {
-        M.misuse++;
-        return EMHTTP_ERR_RECV;
+    if (M.next < M.nout && M.delivered != M.epoch && MN.in_rd == MN.in_wr && MN.in_end == 0) {
+        const seg *g = &M.out[M.next++];
+        M.delivered = M.epoch;
+        if (g->type == SEG_DATA) {
+            mn_push_str(g->data);
+        } else {
+            mn_end(g->type == SEG_EOF ? EMHTTP_ERR_CLOSED : EMHTTP_ERR_RESET);
+        }
     }
-    if (M.next >= M.nout || M.delivered == M.epoch) {
-        return 0;
-    }
-    const seg *s = &M.out[M.next];
-    M.delivered = M.epoch;
-    if (s->type != SEG_DATA) { /* sticky: the connection is over */
-        return s->type == SEG_EOF ? EMHTTP_ERR_CLOSED : EMHTTP_ERR_RESET;
-    }
-    size_t left = strlen(s->data) - M.off;
-    size_t k = left < n ? left : n;
-    memcpy(p, s->data + M.off, k);
-    M.off += k;
-    if (M.off == strlen(s->data)) {
-        M.next++;
-        M.off = 0;
-    }
-    return (long)k;
-}
-static void m_close(void *ctx)
-{
-    (void)ctx;
-    M.open = M.connecting = false;
-    conn_reset_state();
+    return 1;
 }
 
 /* (wait: only so that emhttp_request_sync() gets as far as its busy check) */
-static int m_wait(void *ctx, unsigned flags, uint32_t timeout_ms)
+static int no_wait(unsigned flags, uint32_t timeout_ms)
 {
-    (void)ctx;
     (void)flags;
     (void)timeout_ms;
-    M.misuse++; /* never reached: the test polls itself */
+    MN.misuse++; /* never reached: the test polls itself */
     return EMHTTP_OK;
 }
 
-static const emhttp_port_ops mock_port = {.now_ms = m_now,
-                                          .resolve_start = m_resolve_start,
-                                          .resolve_poll = m_resolve_poll,
-                                          .resolve_cancel = m_resolve_cancel,
-                                          .wait = m_wait};
-static const emhttp_transport_ops mock_tcp = {.connect = m_connect,
-                                              .connect_poll = m_connect_poll,
-                                              .send = m_send,
-                                              .sendv = m_sendv,
-                                              .recv = m_recv,
-                                              .close = m_close};
+/* A fresh mock and server: the clock stands still (no deadline passes, the
+ * loop bound catches a hang), every connect completes on its first poll. */
+static void mock_start(void)
+{
+    mn_reset();
+    memset(&M, 0, sizeof M);
+    mn_connect_all(EMHTTP_PENDING);
+    MN.connect_poll_rc = EMHTTP_OK;
+    MN.server = on_bytes;
+    MN.on_connect = on_connect;
+    MN.before_recv = before_recv;
+    MN.wait = no_wait;
+}
 
 /* ---- tracked requests ----------------------------------------------------- */
 
@@ -811,7 +726,7 @@ static int cells, cells_failed;
 static void run_cell(const point *pt, action a)
 {
     unsigned long f0 = check_failed_;
-    memset(&M, 0, sizeof M);
+    mock_start();
     memset(&X, 0, sizeof X);
     X.pt = pt;
     X.act = a;
@@ -823,8 +738,8 @@ static void run_cell(const point *pt, action a)
     treq_init(&T_F, "F", EMHTTP_OK);
     T_F.req.result = EMHTTP_OK; /* (not pending: never submitted yet) */
 
-    emhttp_config cfg = {.host = "api.test", .port = 8080, .net = {&mock_port, NULL},
-                         .transport = {&mock_tcp, NULL}, .tx_buf = tx, .tx_size = sizeof tx,
+    emhttp_config cfg = {.host = "api.test", .port = 8080, .net = mn_port,
+                         .transport = mn_transport(&mn_tcp), .tx_buf = tx, .tx_size = sizeof tx,
                          .rx_buf = rx, .rx_size = sizeof rx};
 #if CONFIG_EMHTTP_EVENTS
     cfg.on_event = cb_event;
@@ -888,7 +803,7 @@ static void run_cell(const point *pt, action a)
             CHECK_EQ_INT(t->dones, 1);
         }
     }
-    CHECK_EQ_INT(M.misuse, 0);
+    CHECK_EQ_INT(MN.misuse, 0);
     CHECK_EQ_INT(emhttp_outbox_used(&ob), 0);
     if (pt->cb != CB_ENCODE && !(pt->cb == CB_DONE && pt->fail_job)) {
         CHECK(X.busy_checks > 0); /* (the callbacks ran inside emhttp_poll()) */
