@@ -15,7 +15,7 @@
  *     and re-escaped, numbers as raw text) parses to the same values.
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
- *       -Icore/include core/src/json_writer.c core/src/json_reader.c core/src/http_chars.c \
+ *       -Icore/include -Itests/support core/src/json_writer.c core/src/json_reader.c core/src/http_chars.c \
  *       tests/fuzz/fuzz_json_reader.c -o fuzz_json_reader
  *   ./fuzz_json_reader -max_total_time=60 tests/fuzz/corpus/json_reader
  */
@@ -25,6 +25,7 @@
 
 #include "emhttp/json_reader.h"
 #include "emhttp/json_writer.h"
+#include "fuzz_assert.h"
 
 #define MAX_TOKS 2048
 
@@ -32,14 +33,6 @@ static emhttp_json_tok toks[MAX_TOKS], toks2[MAX_TOKS];
 static char sbuf[1 << 16], sbuf2[1 << 16];
 static uint8_t out[1 << 18];
 static char path[4096];
-
-#define ASSERT(c)                                                            \
-    do {                                                                     \
-        if (!(c)) {                                                          \
-            fprintf(stderr, "%s:%d: assertion failed: %s\n", __FILE__, __LINE__, #c); \
-            abort();                                                         \
-        }                                                                    \
-    } while (0)
 
 static int is_parse_error(int rc)
 {

@@ -20,7 +20,7 @@
  * numbers: 8 bytes).
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -DEMHTTP_CONFIG_DEFAULTS=1 \
- *       -Icore/include core/src/abi.c core/src/json_common.c core/src/json_writer.c \
+ *       -Icore/include -Itests/support core/src/abi.c core/src/json_common.c core/src/json_writer.c \
  *       core/src/http_chars.c tests/fuzz/fuzz_json_resume.c -o fuzz_json_resume
  *   ./fuzz_json_resume -max_total_time=60 tests/fuzz/corpus/json_resume
  * tests/unit/test_json_resume.c runs it over seeded random inputs in every
@@ -31,17 +31,10 @@
 #include <string.h>
 
 #include "emhttp/json_writer.h"
+#include "fuzz_assert.h"
 
 #define MAX_OPS 512
 #define BIG (1u << 20)
-
-#define ASSERT(c)                                                                      \
-    do {                                                                               \
-        if (!(c)) {                                                                    \
-            fprintf(stderr, "%s:%d: assertion failed: %s\n", __FILE__, __LINE__, #c); \
-            abort();                                                                   \
-        }                                                                              \
-    } while (0)
 
 enum {
     OP_OBJ, OP_ARR, OP_OBJ_END, OP_ARR_END, OP_KEY, OP_STR, OP_INT, OP_UINT,

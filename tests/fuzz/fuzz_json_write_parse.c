@@ -28,18 +28,11 @@
 
 #include "emhttp/json_reader.h"
 #include "emhttp/json_writer.h"
+#include "fuzz_assert.h"
 #include "utf8_ref.h"
 
 #define MAX_OPS 512
 #define MAXD CONFIG_EMHTTP_JSON_MAX_DEPTH
-
-#define ASSERT(c)                                                            \
-    do {                                                                     \
-        if (!(c)) {                                                          \
-            fprintf(stderr, "%s:%d: assertion failed: %s\n", __FILE__, __LINE__, #c); \
-            abort();                                                         \
-        }                                                                    \
-    } while (0)
 
 enum {
     OP_OBJ, OP_ARR, OP_OBJ_END, OP_ARR_END, OP_KEY, OP_STR, OP_INT, OP_UINT,
