@@ -1490,10 +1490,12 @@ static void drop_front(emhttp_client *c, size_t used)
 {
     uint32_t from = RX_AT(c) + (uint32_t)used;
     uint32_t left = c->rx_len_ - from;
+    uint8_t *rx = c->rx_;
     rx_clear(c);
-    for (; c->rx_len_ < left; c->rx_len_++) {
-        c->rx_[c->rx_len_] = c->rx_[from + c->rx_len_];
+    for (uint32_t i = 0; i < left; i++) {
+        rx[i] = rx[from + i];
     }
+    c->rx_len_ = left;
 }
 
 #if CONFIG_EMHTTP_PIPELINING
@@ -1778,21 +1780,27 @@ static const uint32_t default_timeouts[TO_COUNT] = {
 /* Each: 0 = the default, EMHTTP_TIMEOUT_NONE, or 1..EMHTTP_TIMEOUT_MAX_MS. */
 static int set_timeouts(emhttp_client *c, const emhttp_config *cfg)
 {
-    const uint32_t in[TO_COUNT] = {cfg->connect_timeout_ms, cfg->first_byte_timeout_ms,
-                                   cfg->request_timeout_ms, cfg->dns_timeout_ms,
-                                   cfg->idle_reuse_ms};
+    c->to_[TO_CONNECT] = cfg->connect_timeout_ms;
+    c->to_[TO_FIRST] = cfg->first_byte_timeout_ms;
+    c->to_[TO_REQUEST] = cfg->request_timeout_ms;
+    c->to_[TO_DNS] = cfg->dns_timeout_ms;
+    c->to_[TO_IDLE] = cfg->idle_reuse_ms;
     for (size_t i = 0; i < TO_COUNT; i++) {
-        uint32_t v = in[i] != 0 ? in[i] : default_timeouts[i];
-        if (v > EMHTTP_TIMEOUT_MAX_MS && v != NO_LIMIT) {
+        if (c->to_[i] == 0) {
+            c->to_[i] = default_timeouts[i];
+        }
+        if (c->to_[i] > EMHTTP_TIMEOUT_MAX_MS && c->to_[i] != NO_LIMIT) {
             return EMHTTP_ERR_CONFIG_RANGE;
         }
-        c->to_[i] = v;
     }
     uint32_t ttl = cfg->dns_ttl_s != 0 ? cfg->dns_ttl_s : CONFIG_EMHTTP_DNS_TTL_S;
-    if (ttl != EMHTTP_DNS_TTL_FOREVER && ttl > EMHTTP_TIMEOUT_MAX_MS / 1000u) {
+    if (ttl == EMHTTP_DNS_TTL_FOREVER) {
+        c->dns_ttl_ms_ = EMHTTP_DNS_TTL_FOREVER;
+    } else if (ttl <= EMHTTP_TIMEOUT_MAX_MS / 1000u) {
+        c->dns_ttl_ms_ = ttl * 1000u;
+    } else {
         return EMHTTP_ERR_CONFIG_RANGE;
     }
-    c->dns_ttl_ms_ = ttl == EMHTTP_DNS_TTL_FOREVER ? EMHTTP_DNS_TTL_FOREVER : ttl * 1000u;
 #if CONFIG_EMHTTP_EXPECT
     uint32_t e = cfg->expect_timeout_ms != 0 ? cfg->expect_timeout_ms : CONFIG_EMHTTP_EXPECT_TIMEOUT_MS;
     if (e > EMHTTP_TIMEOUT_MAX_MS && e != NO_LIMIT) {
@@ -1887,8 +1895,10 @@ int emhttp_client_init_checked(emhttp_client *c, const emhttp_config *cfg, uint3
     c->tx_size_ = (uint32_t)cfg->tx_size;
     c->rx_size_ = (uint32_t)cfg->rx_size;
     uint16_t default_port = cfg->scheme == EMHTTP_SCHEME_HTTPS ? 443 : 80;
-    c->port_ = cfg->port != 0 ? cfg->port : default_port;
-    c->host_port_ = c->port_ == default_port ? 0 : c->port_;
+    c->port_ = default_port; /* and host_port_ 0 (memset): the Host header leaves it out */
+    if (cfg->port != 0 && cfg->port != default_port) {
+        c->port_ = c->host_port_ = cfg->port;
+    }
 #if CONFIG_EMHTTP_EVENTS
     c->on_event_ = cfg->on_event;
     c->event_arg_ = cfg->event_arg;
