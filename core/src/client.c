@@ -273,7 +273,7 @@ static void complete(emhttp_client *c, emhttp_request *r, int rc)
 /* Complete the request at the head of the queue (the one a state works
  * for: a callback's submit appends, its cancel of another request leaves
  * the head, and its cancel or close of the head completes it). */
-static step_result finish(emhttp_client *c, int rc)
+static void finish(emhttp_client *c, int rc)
 {
     emhttp_request *r = c->queue_;
     c->queue_ = r->next_;
@@ -282,7 +282,6 @@ static step_result finish(emhttp_client *c, int rc)
     }
     r->next_ = NULL;
     complete(c, r, rc);
-    return STEP_NEXT;
 }
 
 /* After a callback: is @p r still the same submission, not completed?
@@ -362,7 +361,10 @@ static step_result drop(emhttp_client *c, int err)
 {
     emhttp_request *r = c->queue_;
     close_conn(c, err);
-    return still_active(r) ? finish(c, err) : STEP_NEXT;
+    if (still_active(r)) {
+        finish(c, err);
+    }
+    return STEP_NEXT;
 }
 
 /* The connection failed under the active request: re-send it once on a
@@ -583,22 +585,22 @@ static int activate(emhttp_client *c, emhttp_request *r)
     return EMHTTP_OK;
 }
 
-/* IDLE and READY: is a request there, with its head ready?  false: none,
- * or it failed (completed). */
+/* IDLE and READY, with a request queued: is its head ready?  false: it
+ * failed (completed). */
 static bool request_ready(emhttp_client *c)
 {
     emhttp_request *r = c->queue_;
     int rc = EMHTTP_OK;
-    if (r == NULL || ((r->flags_ & RQ_ACTIVE) || (rc = activate(c, r)) == EMHTTP_OK)) {
-        return r != NULL;
+    if ((r->flags_ & RQ_ACTIVE) || (rc = activate(c, r)) == EMHTTP_OK) {
+        return true;
     }
-    (void)finish(c, rc);
+    finish(c, rc);
     return false;
 }
 
 /* The request at the head goes out from its first byte; the parser waits
  * for its response from now on (nothing of it started). */
-static step_result start_sending(emhttp_client *c)
+static void start_sending(emhttp_client *c)
 {
     c->sent_ = 0;
 #if CONFIG_EMHTTP_PIPELINING
@@ -619,7 +621,6 @@ static step_result start_sending(emhttp_client *c)
 #endif
     emhttp_parser_reset(&c->parser_, (c->queue_->flags_ & RQ_HEAD) != 0);
     enter(c, ST_SENDING, NO_LIMIT, 0);
-    return STEP_NEXT;
 }
 
 /* ---- IDLE: no connection ----------------------------------------------- */
@@ -637,14 +638,18 @@ static bool dns_fresh(const emhttp_client *c)
 
 static step_result st_idle(emhttp_client *c)
 {
+    if (c->queue_ == NULL) {
+        return STEP_WAIT;
+    }
     if (!request_ready(c)) {
-        return c->queue_ != NULL ? STEP_NEXT : STEP_WAIT; /* failed: the next one */
+        return STEP_NEXT; /* it failed: the next one */
     }
     /* An active request can wait here across polls (between connections,
      * after a resolution, when the steps ran out): its time may be up. */
     uint32_t total = c->to_[TO_REQUEST];
     if (total != NO_LIMIT && elapsed(c, c->queue_->t_start_, total)) {
-        return finish(c, EMHTTP_ERR_TIMEOUT);
+        finish(c, EMHTTP_ERR_TIMEOUT);
+        return STEP_NEXT;
     }
     if (dns_fresh(c)) {
         return start_connect(c);
@@ -654,7 +659,8 @@ static step_result st_idle(emhttp_client *c)
     T_MARK(c);
     int rc = c->net_.ops->resolve_start(c->net_.ctx, c->host_);
     if (rc < 0) {
-        return finish(c, EMHTTP_ERR_RESOLVER);
+        finish(c, EMHTTP_ERR_RESOLVER);
+        return STEP_NEXT;
     }
     enter(c, ST_RESOLVING, c->to_[TO_DNS], EMHTTP_ERR_DNS_TIMEOUT);
     emit(c, EMHTTP_EV_RESOLVE, NULL, 0);
@@ -673,7 +679,8 @@ static step_result st_resolving(emhttp_client *c)
     T_LAP(c, resolve_ms);
     c->state_ = ST_IDLE;
     if (rc != EMHTTP_OK || n == 0) {
-        return finish(c, EMHTTP_ERR_DNS);
+        finish(c, EMHTTP_ERR_DNS);
+        return STEP_NEXT;
     }
     c->naddrs_ = (uint8_t)(n < CONFIG_EMHTTP_DNS_MAX_ADDRS ? n : CONFIG_EMHTTP_DNS_MAX_ADDRS);
     c->addr_idx_ = 0;
@@ -685,7 +692,7 @@ static step_result st_resolving(emhttp_client *c)
 
 /* ---- CONNECTING -------------------------------------------------------- */
 
-static step_result connected(emhttp_client *c)
+static void connected(emhttp_client *c)
 {
     if (CONFIG_EMHTTP_DNS_MAX_ADDRS > 1 && c->addr_idx_ != 0) { /* remember the working address */
         uint8_t *a = (uint8_t *)&c->addrs_[c->addr_idx_], *b = (uint8_t *)&c->addrs_[0];
@@ -703,10 +710,9 @@ static step_result connected(emhttp_client *c)
     if (c->tr_.ops->handshake != NULL) {
         enter(c, ST_HANDSHAKE, c->to_[TO_CONNECT], EMHTTP_ERR_TLS_TIMEOUT);
     } else {
-        (void)start_sending(c);
+        start_sending(c);
     }
     emit(c, EMHTTP_EV_CONNECTED, &c->addrs_[0], 0); /* last: the hook may intervene */
-    return STEP_NEXT;
 }
 
 /* Connect failures the address is not to blame for: the port out of
@@ -728,7 +734,8 @@ static step_result next_address(emhttp_client *c, int err)
     c->tr_.ops->close(c->tr_.ctx);
     c->state_ = ST_IDLE;
     if (conn_final(err)) {
-        return finish(c, err);
+        finish(c, err);
+        return STEP_NEXT;
     }
     if (CONFIG_EMHTTP_DNS_MAX_ADDRS > 1 && c->addr_idx_ + 1u < c->naddrs_) {
         c->addr_idx_++;
@@ -736,7 +743,8 @@ static step_result next_address(emhttp_client *c, int err)
     }
     c->addr_idx_ = 0;
     c->flags_ &= (uint8_t)~CF_DNS_VALID;
-    return finish(c, err);
+    finish(c, err);
+    return STEP_NEXT;
 }
 
 static int connect_error(int rc) { return conn_final(rc) ? rc : EMHTTP_ERR_CONNECT; }
@@ -753,7 +761,8 @@ static step_result start_connect(emhttp_client *c)
     T_MARK(c);
     int rc = c->tr_.ops->connect(c->tr_.ctx, c->host_, a, c->port_);
     if (rc == EMHTTP_OK) {
-        return connected(c);
+        connected(c);
+        return STEP_NEXT;
     }
     return rc == EMHTTP_PENDING ? STEP_WAIT : next_address(c, connect_error(rc));
 }
@@ -762,7 +771,8 @@ static step_result st_connecting(emhttp_client *c)
 {
     int rc = c->tr_.ops->connect_poll(c->tr_.ctx);
     if (rc == EMHTTP_OK) {
-        return connected(c);
+        connected(c);
+        return STEP_NEXT;
     }
     return rc == EMHTTP_PENDING ? STEP_WAIT : next_address(c, connect_error(rc));
 }
@@ -786,7 +796,8 @@ static step_result st_handshake(emhttp_client *c)
     T_FLAGS(c->queue_,
             EMHTTP_TIMING_HANDSHAKE | (rc == EMHTTP_HANDSHAKE_RESUMED ? EMHTTP_TIMING_RESUMED : 0u),
             0);
-    return start_sending(c);
+    start_sending(c);
+    return STEP_NEXT;
 }
 
 /* ---- READY: open connection, no request on it --------------------------- */
@@ -826,8 +837,11 @@ static bool probe(emhttp_client *c)
 
 static step_result st_ready(emhttp_client *c)
 {
+    if (c->queue_ == NULL) {
+        return STEP_WAIT;
+    }
     if (!request_ready(c)) {
-        return c->queue_ != NULL ? STEP_NEXT : STEP_WAIT;
+        return STEP_NEXT;
     }
     uint32_t idle_limit = c->to_[TO_IDLE];
 #if CONFIG_EMHTTP_KEEPALIVE_HINT
@@ -844,7 +858,7 @@ static step_result st_ready(emhttp_client *c)
     COUNT(c, reuses, 1);
     c->flags_ |= CF_REUSED;
     T_FLAGS(c->queue_, EMHTTP_TIMING_REUSED, 0);
-    (void)start_sending(c);
+    start_sending(c);
     emit(c, EMHTTP_EV_REUSE, NULL, 0);
     return STEP_NEXT;
 }
@@ -1425,7 +1439,8 @@ static step_result redirected(emhttp_client *c, emhttp_request *r)
         return STEP_NEXT; /* the close event's hook intervened */
     }
     if (rc != EMHTTP_OK) {
-        return finish(c, rc);
+        finish(c, rc);
+        return STEP_NEXT;
     }
     c->hops_++;
     T_ADD(r, redirects, 1);
@@ -1475,10 +1490,12 @@ static void drop_front(emhttp_client *c, size_t used)
 {
     uint32_t from = RX_AT(c) + (uint32_t)used;
     uint32_t left = c->rx_len_ - from;
+    uint8_t *rx = c->rx_;
     rx_clear(c);
-    for (; c->rx_len_ < left; c->rx_len_++) {
-        c->rx_[c->rx_len_] = c->rx_[from + c->rx_len_];
+    for (uint32_t i = 0; i < left; i++) {
+        rx[i] = rx[from + i];
     }
+    c->rx_len_ = left;
 }
 
 #if CONFIG_EMHTTP_PIPELINING
@@ -1553,7 +1570,8 @@ static step_result response_done(emhttp_client *c, size_t used)
         return redirected(c, r);
     }
 #endif
-    return finish(c, EMHTTP_OK);
+    finish(c, EMHTTP_OK);
+    return STEP_NEXT;
 }
 
 static step_result received_eof(emhttp_client *c)
@@ -1762,21 +1780,27 @@ static const uint32_t default_timeouts[TO_COUNT] = {
 /* Each: 0 = the default, EMHTTP_TIMEOUT_NONE, or 1..EMHTTP_TIMEOUT_MAX_MS. */
 static int set_timeouts(emhttp_client *c, const emhttp_config *cfg)
 {
-    const uint32_t in[TO_COUNT] = {cfg->connect_timeout_ms, cfg->first_byte_timeout_ms,
-                                   cfg->request_timeout_ms, cfg->dns_timeout_ms,
-                                   cfg->idle_reuse_ms};
+    c->to_[TO_CONNECT] = cfg->connect_timeout_ms;
+    c->to_[TO_FIRST] = cfg->first_byte_timeout_ms;
+    c->to_[TO_REQUEST] = cfg->request_timeout_ms;
+    c->to_[TO_DNS] = cfg->dns_timeout_ms;
+    c->to_[TO_IDLE] = cfg->idle_reuse_ms;
     for (size_t i = 0; i < TO_COUNT; i++) {
-        uint32_t v = in[i] != 0 ? in[i] : default_timeouts[i];
-        if (v > EMHTTP_TIMEOUT_MAX_MS && v != NO_LIMIT) {
+        if (c->to_[i] == 0) {
+            c->to_[i] = default_timeouts[i];
+        }
+        if (c->to_[i] > EMHTTP_TIMEOUT_MAX_MS && c->to_[i] != NO_LIMIT) {
             return EMHTTP_ERR_CONFIG_RANGE;
         }
-        c->to_[i] = v;
     }
     uint32_t ttl = cfg->dns_ttl_s != 0 ? cfg->dns_ttl_s : CONFIG_EMHTTP_DNS_TTL_S;
-    if (ttl != EMHTTP_DNS_TTL_FOREVER && ttl > EMHTTP_TIMEOUT_MAX_MS / 1000u) {
+    if (ttl == EMHTTP_DNS_TTL_FOREVER) {
+        c->dns_ttl_ms_ = EMHTTP_DNS_TTL_FOREVER;
+    } else if (ttl <= EMHTTP_TIMEOUT_MAX_MS / 1000u) {
+        c->dns_ttl_ms_ = ttl * 1000u;
+    } else {
         return EMHTTP_ERR_CONFIG_RANGE;
     }
-    c->dns_ttl_ms_ = ttl == EMHTTP_DNS_TTL_FOREVER ? EMHTTP_DNS_TTL_FOREVER : ttl * 1000u;
 #if CONFIG_EMHTTP_EXPECT
     uint32_t e = cfg->expect_timeout_ms != 0 ? cfg->expect_timeout_ms : CONFIG_EMHTTP_EXPECT_TIMEOUT_MS;
     if (e > EMHTTP_TIMEOUT_MAX_MS && e != NO_LIMIT) {
@@ -1871,8 +1895,10 @@ int emhttp_client_init_checked(emhttp_client *c, const emhttp_config *cfg, uint3
     c->tx_size_ = (uint32_t)cfg->tx_size;
     c->rx_size_ = (uint32_t)cfg->rx_size;
     uint16_t default_port = cfg->scheme == EMHTTP_SCHEME_HTTPS ? 443 : 80;
-    c->port_ = cfg->port != 0 ? cfg->port : default_port;
-    c->host_port_ = c->port_ == default_port ? 0 : c->port_;
+    c->port_ = default_port; /* and host_port_ 0 (memset): the Host header leaves it out */
+    if (cfg->port != 0 && cfg->port != default_port) {
+        c->port_ = c->host_port_ = cfg->port;
+    }
 #if CONFIG_EMHTTP_EVENTS
     c->on_event_ = cfg->on_event;
     c->event_arg_ = cfg->event_arg;
