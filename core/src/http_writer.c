@@ -3,10 +3,10 @@
  *
  * One walk over the head, run twice.  walk() lists the head in the order
  * it is sent: fixed text (" HTTP/1.1", "\r\nHost: ", ...) with text(), the
- * caller's fields with field(), numbers with number().  The first run
- * checks every field (and the header names the client owns) and writes
- * nothing; only when all passed does the second run write, with a bounds
- * check.  So everything is validated before the first byte is written,
+ * method and target with token(), the caller's other fields with field(),
+ * numbers with number().  The first run checks every field (and the
+ * header names the client owns) and writes nothing; only when all passed
+ * does the second run write, with a bounds check.  So everything is validated before the first byte is written,
  * and the order of the head is written down once: a header the writer
  * should add to every request is one more text() line in walk().
  */
@@ -16,22 +16,17 @@
 
 /* The state of a run. */
 typedef struct {
-    uint8_t *p;          /* writing: next byte, NULL after an overflow */
+    uint8_t *p;          /* writing: next byte; NULL while checking and after an overflow */
     uint8_t *end;        /* writing: end of the buffer; NULL while checking */
-    size_t method_len;   /* strlen(method) */
-    size_t target_len;   /* strlen(target) */
     bool v6;             /* the host is an IPv6 literal (has a ':'): bracketed */
     bool caller_host;    /* a caller header is named Host: no automatic one */
     bool bad;            /* checking: a field failed */
 } walker;
 
 /* Append s[0..n) while there is room; at the end of the buffer the cursor
- * becomes NULL for good.  Nothing while checking. */
+ * becomes NULL for good.  Nothing while checking (the cursor is NULL). */
 static void put(walker *w, const char *s, size_t n)
 {
-    if (w->end == NULL) {
-        return;
-    }
     if (w->p == NULL || (size_t)(w->end - w->p) < n) {
         w->p = NULL;
         return;
@@ -46,34 +41,42 @@ static void put(walker *w, const char *s, size_t n)
 /* Fixed text: a string literal. */
 #define text(w, lit) put((w), (lit), sizeof(lit) - 1)
 
+/* Fixed text when cond is true, else nothing (an empty put()). */
+#define text_if(w, cond, lit) put((w), (lit), (cond) ? sizeof(lit) - 1 : 0)
+
 /* The caller's field s[0..n) whose bytes must all have the class cls
- * (HC_TCHAR or HC_TARGET: also at least one byte; HC_FIELD: a header
+ * (HC_TCHAR: a header name, also at least one byte; HC_FIELD: a header
  * value or the host).  Checking: s may be NULL only when n is 0. */
 static void field(walker *w, const char *s, size_t n, unsigned cls)
 {
-    if (w->end == NULL && ((s == NULL && n != 0) || (n == 0 && cls != HC_FIELD) ||
-                           emhttp_class_end((const uint8_t *)s, 0, n, cls) != n)) {
+    if (w->end == NULL) { /* checking: only a value or the host may be empty */
+        bool ok = n == 0 ? cls == HC_FIELD
+                         : s != NULL && emhttp_class_end((const uint8_t *)s, 0, n, cls) == n;
+        if (!ok) {
+            w->bad = true;
+        }
+    }
+    put(w, s, n);
+}
+
+/* The caller's NUL-terminated method (cls HC_TCHAR) or target
+ * (HC_TARGET): at least one byte, all of the class up to the NUL (which
+ * has neither class). */
+static void token(walker *w, const char *s, unsigned cls)
+{
+    size_t n = emhttp_class_end((const uint8_t *)s, 0, SIZE_MAX, cls);
+    if (n == 0 || s[n] != '\0') {
         w->bad = true;
     }
     put(w, s, n);
 }
 
-/* The length of the token or target s: its bytes up to the first one
- * without the class cls, at latest its NUL (which has neither HC_TCHAR
- * nor HC_TARGET). */
-static size_t class_len(const char *s, unsigned cls)
+/* v in decimal (no check needed: while checking, put() drops it).  Out
+ * of line: gcc -Os would copy it into both callers. */
+EMHTTP_NOINLINE static void number(walker *w, uint64_t v)
 {
-    return emhttp_class_end((const uint8_t *)s, 0, SIZE_MAX, cls);
-}
-
-/* v in decimal (no check needed). */
-static void number(walker *w, uint64_t v)
-{
-    char tmp[20], *d;
-    if (w->end != NULL) {
-        d = emhttp_dec_back(tmp + sizeof tmp, v, 0);
-        put(w, d, (size_t)(tmp + sizeof tmp - d));
-    }
+    char tmp[20], *d = emhttp_dec_back(tmp + sizeof tmp, v, 0);
+    put(w, d, (size_t)(tmp + sizeof tmp - d));
 }
 
 /* A caller header: "\r\n" name ": " value.  Checking also refuses names
@@ -99,19 +102,15 @@ EMHTTP_NOINLINE static void header(walker *w, const emhttp_header *x)
 /* The head, in the order it is sent. */
 static void walk(walker *w, const emhttp_head *h)
 {
-    field(w, h->method, w->method_len, HC_TCHAR);
+    token(w, h->method, HC_TCHAR);
     text(w, " ");
-    field(w, h->target, w->target_len, HC_TARGET);
+    token(w, h->target, HC_TARGET);
     text(w, " HTTP/1.1");
     if (!w->caller_host) {
         text(w, "\r\nHost: ");
-        if (w->v6) {
-            text(w, "[");
-        }
+        text_if(w, w->v6, "[");
         field(w, h->host, h->host_len, HC_FIELD);
-        if (w->v6) {
-            text(w, "]");
-        }
+        text_if(w, w->v6, "]");
         if (h->port != 0) {
             text(w, ":");
             number(w, h->port);
@@ -142,16 +141,11 @@ static void walk(walker *w, const emhttp_head *h)
 /* The checking run, then the writing run. */
 long emhttp_write_head(uint8_t *buf, size_t size, const emhttp_head *h)
 {
-    walker w = {NULL, NULL, 0, 0, false, false, false};
+    walker w = {NULL, NULL, false, false, false};
 
     if (buf == NULL || h == NULL || h->method == NULL || h->target == NULL ||
         (h->header_count != 0 && h->headers == NULL) || (h->host == NULL && h->host_len != 0)) {
         return EMHTTP_ERR_ARG;
-    }
-    w.method_len = class_len(h->method, HC_TCHAR);
-    w.target_len = class_len(h->target, HC_TARGET);
-    if (h->method[w.method_len] != '\0' || h->target[w.target_len] != '\0') {
-        return EMHTTP_ERR_BAD_REQUEST; /* a byte of another class */
     }
     for (size_t i = 0; i < h->host_len; i++) {
         if (h->host[i] == ':') {
@@ -192,11 +186,10 @@ static const struct method {
  * bytes up to the NUL of both. */
 unsigned emhttp_method_flags(const char *m)
 {
-    for (size_t k = 0; k < sizeof methods / sizeof methods[0]; k++) {
-        const char *name = methods[k].name;
-        for (size_t i = 0; i < sizeof methods[k].name && m[i] == name[i]; i++) {
+    for (const struct method *e = methods; e != methods + sizeof methods / sizeof methods[0]; e++) {
+        for (size_t i = 0; i < sizeof e->name && m[i] == e->name[i]; i++) {
             if (m[i] == '\0') {
-                return methods[k].flags;
+                return e->flags;
             }
         }
     }

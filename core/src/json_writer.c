@@ -774,8 +774,13 @@ int emhttp_jw_uint(emhttp_jw *w, uint64_t v) { return jw_number(w, J_VALUE, 0, v
 
 int emhttp_jw_fixed(emhttp_jw *w, int64_t v, unsigned scale)
 {
-    return jw_number(w, J_VALUE | (scale > EMHTTP_JSON_MAX_SCALE) * J_BAD, v < 0 ? '-' : 0,
-                     v < 0 ? 0u - (uint64_t)v : (uint64_t)v, scale);
+    uint64_t mag = (uint64_t)v;
+    unsigned sign = 0;
+    if (v < 0) {
+        mag = 0u - mag;
+        sign = '-';
+    }
+    return jw_number(w, J_VALUE | (scale > EMHTTP_JSON_MAX_SCALE) * J_BAD, sign, mag, scale);
 }
 
 /* ---- doubles ----------------------------------------------------------- */
