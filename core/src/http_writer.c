@@ -6,9 +6,10 @@
  * method and target with token(), the caller's other fields with field(),
  * numbers with number().  The first run checks every field (and the
  * header names the client owns) and writes nothing; only when all passed
- * does the second run write, with a bounds check.  So everything is validated before the first byte is written,
- * and the order of the head is written down once: a header the writer
- * should add to every request is one more text() line in walk().
+ * does the second run write, with a bounds check.  So everything is
+ * validated before the first byte is written, and the order of the head
+ * is written down once: a header the writer should add to every request
+ * is one more text() line in walk().
  */
 #include "emhttp/http_writer.h"
 
