@@ -79,26 +79,26 @@ static uint32_t div10_32(uint32_t x)
 #endif
 }
 
-/* Long division of v by 10 per digit, in four 16-bit pieces (most
- * significant first): each step divides remainder * 2^16 + piece, which
- * is below 10 * 2^16.  With CONFIG_EMHTTP_FAST_SCAN the pieces that are
- * 0 already are skipped, so a number below 2^16 costs one 32-bit division
- * per digit (the same digits: 0 / 10 is 0).  left counts the digits still
- * due before the '.'. */
+/* Long division of v by 10 per digit, in three pieces (most significant
+ * first): the upper 32 bits, then two 16-bit pieces.  Each step divides
+ * remainder * 2^16 + piece: the first one the upper half itself
+ * (remainder 0), the others a number below 10 * 2^16.  With
+ * CONFIG_EMHTTP_FAST_SCAN the pieces that are 0 already are skipped, so a
+ * number below 2^16 costs one 32-bit division per digit (the same digits:
+ * 0 / 10 is 0).  left counts the digits still due before the '.'. */
 char *emhttp_dec_back(char *end, uint64_t v, unsigned frac)
 {
-    uint32_t part[4] = {(uint32_t)(v >> 48), (uint32_t)(v >> 32) & 0xffffu,
-                        (uint32_t)v >> 16, (uint32_t)v & 0xffffu};
+    uint32_t part[3] = {(uint32_t)(v >> 32), (uint32_t)v >> 16, (uint32_t)v & 0xffffu};
     unsigned top = 0, left = frac; /* part[0..top) are 0 */
 
     for (;;) {
         uint32_t r = 0, rest = 0;
 #if CONFIG_EMHTTP_FAST_SCAN
-        while (top < 3 && part[top] == 0) {
+        while (top < 2 && part[top] == 0) {
             top++;
         }
 #endif
-        for (unsigned i = top; i < 4; i++) {
+        for (unsigned i = top; i < 3; i++) {
             uint32_t x = (r << 16) | part[i], q = div10_32(x);
             r = x - q * 10u;
             part[i] = q;

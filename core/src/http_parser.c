@@ -362,11 +362,11 @@ static int line_stop(const uint8_t *d, size_t j, size_t lim, bool more, size_t *
     if (j < lim && d[j] == '\r') {
         j++; /* the CR of CR LF */
     }
-    if (j < lim) {
-        *next = j + 1;
-        return d[j] == '\n' ? NEXT : EMHTTP_ERR_PROTOCOL;
+    if (j == lim) {
+        return more ? EMHTTP_PENDING : EMHTTP_ERR_HEADER_TOO_LARGE;
     }
-    return more ? EMHTTP_PENDING : EMHTTP_ERR_HEADER_TOO_LARGE;
+    *next = j + 1;
+    return d[j] == '\n' ? NEXT : EMHTTP_ERR_PROTOCOL;
 }
 
 /* True when s[0..n) starts like "HTTP/1." (all of it when n >= 7). */
