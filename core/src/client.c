@@ -413,7 +413,7 @@ static void enter(emhttp_client *c, state st, uint32_t limit, int err)
     }
     c->t_armed_ = c->now_;
     c->due_len_ = limit;
-    c->due_err_ = (int8_t)err;
+    c->due_err_ = err;
 }
 
 static bool deadline_passed(const emhttp_client *c)

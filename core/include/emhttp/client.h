@@ -402,7 +402,6 @@ struct emhttp_client {
      * client.c is then 2 bytes shorter). */
     uint8_t state_;
     uint8_t flags_;
-    int8_t due_err_;           /* what passing the deadline fails the request with */
     uint8_t naddrs_, addr_idx_;
     uint8_t host_len_;
     uint16_t port_;
@@ -424,11 +423,13 @@ struct emhttp_client {
                                   flight; with pipelining the first of those in
                                   flight), then those waiting */
     emhttp_request *tail_;
-    emhttp_request *closing_;  /* detached by emhttp_client_close(), being completed */
+    uint32_t t_resolved_;      /* when addrs_ was resolved */
     emhttp_request *rx_req_;   /* the request whose response is being parsed */
     uint32_t now_;             /* clock read at the start of this poll */
     uint32_t t_armed_;         /* when the running deadline was armed */
     uint32_t due_len_;         /* its length in ms; EMHTTP_TIMEOUT_NONE = none */
+    int due_err_;              /* what passing the deadline fails the request with (a
+                                  word: Thumb has no 16-bit load of a signed byte at an offset) */
     uint32_t t_idle_;          /* when the connection went idle */
 #if CONFIG_EMHTTP_KEEPALIVE_HINT
     uint32_t ka_ms_;           /* server's keep-alive timeout, 0 = none */
@@ -440,7 +441,9 @@ struct emhttp_client {
     int poll_rc_;              /* first request error of this poll */
     emhttp_parser parser_;
     emhttp_ip_addr addrs_[CONFIG_EMHTTP_DNS_MAX_ADDRS];
-    uint32_t t_resolved_;
+    emhttp_request *closing_;  /* detached by emhttp_client_close(), being completed
+                                  (past offset 124, where a word load takes 32 bits:
+                                  only _close() and _cancel() use it, not emhttp_poll()) */
 #if CONFIG_EMHTTP_STATS
     emhttp_stats stats_;
 #endif
