@@ -484,25 +484,25 @@ static bool replayable(const emhttp_request *r, unsigned mf)
 #endif
 #endif
 
-/* The head of request @p r, whose method @p m has the flags @p mf. */
+/* The head of request @p r, whose method @p m has the flags @p mf: every
+ * field of emhttp_head, one by one (gcc -Os then moves each through one
+ * register; a compound literal took 8 bytes more on Cortex-M4). */
 static void fill_head(const emhttp_client *c, const emhttp_request *r, const char *m, unsigned mf,
                       emhttp_head *h)
 {
-    *h = (emhttp_head){
-        .method = m,
-        .target = r->target != NULL ? r->target : "/",
-        .host = c->host_,
-        .host_len = c->host_len_,
-        .port = c->host_port_,
-        .headers = r->headers,
-        .header_count = r->header_count,
-        .send_length = r->body_len > 0 || (mf & EMHTTP_M_CONTENT),
-        .body_len = r->body_len,
-    };
+    h->method = m;
+    h->target = r->target != NULL ? r->target : "/";
+    h->host = c->host_;
+    h->host_len = c->host_len_;
+    h->port = c->host_port_;
+    h->headers = r->headers;
+    h->header_count = r->header_count;
+    h->send_length = r->body_len > 0 || (mf & EMHTTP_M_CONTENT);
+    h->body_len = r->body_len;
 #if CONFIG_EMHTTP_BODY_STREAM
-    if (STREAMED(r) && r->body_len == EMHTTP_BODY_UNKNOWN) {
+    h->chunked = STREAMED(r) && r->body_len == EMHTTP_BODY_UNKNOWN;
+    if (h->chunked) {
         h->send_length = false;
-        h->chunked = true;
     }
 #endif
 #if CONFIG_EMHTTP_REDIRECTS
@@ -585,13 +585,19 @@ static int activate(emhttp_client *c, emhttp_request *r)
     return EMHTTP_OK;
 }
 
-/* IDLE and READY, with a request queued: is its head ready?  false: it
- * failed (completed). */
+/* IDLE and READY, with a request queued: is its head ready, and its time
+ * not up?  (An active request can wait in IDLE across polls - between
+ * connections, after a resolution, when the steps ran out - and a
+ * redirect's next hop keeps its start.)  false: it failed (completed). */
 static bool request_ready(emhttp_client *c)
 {
     emhttp_request *r = c->queue_;
-    int rc = EMHTTP_OK;
-    if ((r->flags_ & RQ_ACTIVE) || (rc = activate(c, r)) == EMHTTP_OK) {
+    uint32_t total = c->to_[TO_REQUEST];
+    int rc = (r->flags_ & RQ_ACTIVE) ? EMHTTP_OK : activate(c, r);
+    if (rc == EMHTTP_OK && total != NO_LIMIT && elapsed(c, r->t_start_, total)) {
+        rc = EMHTTP_ERR_TIMEOUT;
+    }
+    if (rc == EMHTTP_OK) {
         return true;
     }
     finish(c, rc);
@@ -643,13 +649,6 @@ static step_result st_idle(emhttp_client *c)
     }
     if (!request_ready(c)) {
         return STEP_NEXT; /* it failed: the next one */
-    }
-    /* An active request can wait here across polls (between connections,
-     * after a resolution, when the steps ran out): its time may be up. */
-    uint32_t total = c->to_[TO_REQUEST];
-    if (total != NO_LIMIT && elapsed(c, c->queue_->t_start_, total)) {
-        finish(c, EMHTTP_ERR_TIMEOUT);
-        return STEP_NEXT;
     }
     if (dns_fresh(c)) {
         return start_connect(c);
@@ -1888,8 +1887,10 @@ int emhttp_client_init_checked(emhttp_client *c, const emhttp_config *cfg, uint3
     if (rc != EMHTTP_OK) {
         return rc;
     }
-    c->net_ = cfg->net;
-    c->tr_ = cfg->transport;
+    c->net_.ops = cfg->net.ops; /* (field by field: gcc -Os copies a two-pointer */
+    c->net_.ctx = cfg->net.ctx; /* struct with ldrd, add.w, stmia, 4 bytes more) */
+    c->tr_.ops = cfg->transport.ops;
+    c->tr_.ctx = cfg->transport.ctx;
     c->tx_ = cfg->tx_buf;
     c->rx_ = cfg->rx_buf;
     c->tx_size_ = (uint32_t)cfg->tx_size;
@@ -2037,7 +2038,7 @@ int emhttp_poll(emhttp_client *c)
     if (c->flags_ & CF_IN_POLL) {
         return EMHTTP_ERR_BUSY; /* from inside a callback */
     }
-    c->flags_ = (uint8_t)((c->flags_ | CF_IN_POLL) & ~CF_DRAINED);
+    c->flags_ |= CF_IN_POLL; /* (CF_DRAINED is clear: the last poll cleared it at its end) */
     c->poll_rc_ = EMHTTP_OK;
     c->now_ = c->net_.ops->now_ms(c->net_.ctx);
     for (int i = 0; i < MAX_STEPS && step(c) == STEP_NEXT; i++) {
