@@ -509,7 +509,7 @@ static int st_head(emhttp_parser *p, const uint8_t *d, size_t len, size_t *pos)
         size_t i = 0, from = 0, to = lim, j, n = 0; /* field bytes: from l[from], before l[to] */
 
         if (p->state_ == ST_STATUS) { /* (the first line of this call) */
-            if (!http_prefix(l, avail)) {
+            if (!http_prefix(l, lim)) { /* (bytes past max_head are not judged) */
                 return EMHTTP_ERR_PROTOCOL; /* fail early on a non-HTTP reply */
             }
         } else {

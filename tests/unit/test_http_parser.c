@@ -516,6 +516,8 @@ static const tcase cases[] = {
     {.name = "non-HTTP line over the limit", .max_head = 16,
      RAW("ICY 200 OK, a long line that does not fit\r\n\r\n"), .rc = EMHTTP_ERR_PROTOCOL, .headers = "",
      .body = ""},
+    {.name = "non-HTTP after a limit below 7", .max_head = 5, /* only bytes under it judged */
+     RAW("HTTP/2 200 OK\r\n\r\n"), .rc = EMHTTP_ERR_HEADER_TOO_LARGE, .headers = "", .body = ""},
     {.name = "lower-case http", RAW("http/1.1 200 OK\r\n\r\n"), .rc = EMHTTP_ERR_PROTOCOL, .headers = "",
      .body = ""},
     {.name = "garbage", RAW("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\n"), .rc = EMHTTP_ERR_PROTOCOL,
