@@ -97,14 +97,6 @@ enum {
     ST_DONE        /* response complete */
 };
 
-/* Every error the parser keeps in state_ (an int8_t) fits there. */
-EMHTTP_STATIC_ASSERT(EMHTTP_ERR_CLOSED >= INT8_MIN && EMHTTP_ERR_PROTOCOL >= INT8_MIN &&
-                         EMHTTP_ERR_HEADER_TOO_LARGE >= INT8_MIN &&
-                         EMHTTP_ERR_BAD_LENGTH >= INT8_MIN && EMHTTP_ERR_BAD_CHUNK >= INT8_MIN &&
-                         EMHTTP_ERR_ABORTED >= INT8_MIN && EMHTTP_ERR_UNSUPPORTED >= INT8_MIN,
-                     parser_errors_fit_state);
-EMHTTP_STATIC_ASSERT(ST_DONE <= INT8_MAX, parser_states_fit_state);
-
 /* Flags (p->flags_, a uint8_t). */
 enum {
     F_HEAD = 0x01,    /* response to HEAD: no body */
@@ -423,7 +415,7 @@ static int status_line(emhttp_parser *p, const uint8_t *l, size_t n)
 static int headers_end(emhttp_parser *p)
 {
     uint8_t f = p->flags_;
-    int8_t st;
+    int st;
 
     if ((f & F_CL) && (f & F_TE)) {
         return EMHTTP_ERR_BAD_LENGTH;
@@ -502,14 +494,13 @@ static int st_head(emhttp_parser *p, const uint8_t *d, size_t len, size_t *pos)
     const uint8_t *l = d + *pos;
     size_t avail = len - *pos, room = p->max_head_ - p->head_bytes_;
     size_t lim = avail < room ? avail : room;
-    bool more = avail < room; /* may more bytes come and still fit? */
     int rc;
 
     do {
         size_t i = 0, from = 0, to = lim, j, n = 0; /* field bytes: from l[from], before l[to] */
 
         if (p->state_ == ST_STATUS) { /* (the first line of this call) */
-            if (!http_prefix(l, avail)) {
+            if (!http_prefix(l, lim)) { /* (bytes past max_head are not judged) */
                 return EMHTTP_ERR_PROTOCOL; /* fail early on a non-HTTP reply */
             }
         } else {
@@ -520,7 +511,9 @@ static int st_head(emhttp_parser *p, const uint8_t *d, size_t len, size_t *pos)
             }
         }
         j = emhttp_field_end(l, from, to);
-        rc = line_stop(l, j, lim, more, &n);
+        /* more bytes may come and still fit while lim is short of the room
+         * left (lim being then the end of the bytes) */
+        rc = line_stop(l, j, lim, lim < p->max_head_ - p->head_bytes_, &n);
         if (rc != NEXT) {
             return rc;
         }
@@ -658,7 +651,7 @@ static int step(emhttp_parser *p, const uint8_t *d, size_t len, size_t *pos)
 /* Make p fail with the error rc, for good (until emhttp_parser_reset()). */
 static int fail(emhttp_parser *p, int rc)
 {
-    p->state_ = (int8_t)rc; /* fits: see the static assert above */
+    p->state_ = rc;
     return rc;
 }
 

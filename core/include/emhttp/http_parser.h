@@ -71,8 +71,9 @@ typedef struct emhttp_parser {
     uint32_t ka_timeout_s_; /* Keep-Alive: timeout=N, 0 if none */
 #endif
     uint16_t status_;
-    int8_t state_;  /* a state (>= 0), or the error of a failed parser (< 0) */
     uint8_t flags_;
+    int state_; /* a state (>= 0), or the error of a failed parser (< 0); an int,
+                   as Thumb loads a signed byte at an offset only in 4 bytes of code */
 } emhttp_parser;
 
 /**
