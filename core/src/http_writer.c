@@ -72,12 +72,14 @@ static void token(walker *w, const char *s, unsigned cls)
     put(w, s, n);
 }
 
-/* v in decimal (no check needed: while checking, put() drops it).  Out
- * of line: gcc -Os would copy it into both callers. */
-EMHTTP_NOINLINE static void number(walker *w, uint64_t v)
+/* v in decimal (no check needed). */
+static void number(walker *w, uint64_t v)
 {
-    char tmp[20], *d = emhttp_dec_back(tmp + sizeof tmp, v, 0);
-    put(w, d, (size_t)(tmp + sizeof tmp - d));
+    char tmp[20], *d;
+    if (w->end != NULL) {
+        d = emhttp_dec_back(tmp + sizeof tmp, v, 0);
+        put(w, d, (size_t)(tmp + sizeof tmp - d));
+    }
 }
 
 /* A caller header: "\r\n" name ": " value.  Checking also refuses names
