@@ -34,7 +34,8 @@ extern "C" {
 /** Raised when a public struct changes layout in a way the options do not
  *  show (a field added or reordered), so old objects are refused too. */
 #define EMHTTP_ABI_VERSION 3u /* 2: emhttp_client's small fields first, emhttp_request.flags_ a word;
-                                 3: emhttp_client.due_err_ an int, t_resolved_ before rx_req_ */
+                                 3: emhttp_client.due_err_ an int, t_resolved_ before rx_req_,
+                                    emhttp_parser.state_ an int */
 
 /* ((((v * P ^ o1) * P ^ o2) ...) * P ^ oN): one step per option.  Each step
  * h -> h * P ^ o is a bijection of h (P is odd), so changing one option
