@@ -543,6 +543,20 @@ static void test_client_idle_limits(void)
     CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
     CHECK_EQ_INT(MN.connects, 2);
     emhttp_client_close(&cli);
+    /* a Keep-Alive timeout of at most twice the margin (timeout=1, margin
+     * 500 ms): the client keeps the connection for half of it, 500 ms */
+    cfg = config(&mn_port_ops, 0, 0);
+    MN.answer = "HTTP/1.1 200 OK\r\nKeep-Alive: timeout=1\r\nContent-Length: 2\r\n\r\nok";
+    CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_OK);
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
+    MN.now += 400;
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
+    CHECK_EQ_INT(MN.connects, 1);
+    MN.now += 600;
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
+    CHECK_EQ_INT(MN.connects, 2);
+    CHECK_EQ_INT((int)emhttp_client_stats(&cli)->ka_expired, 1);
+    emhttp_client_close(&cli);
 #endif
 }
 
