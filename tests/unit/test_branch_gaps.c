@@ -516,6 +516,31 @@ static void test_client_transport_holds_bytes(void)
     emhttp_client_close(&cli);
 }
 
+#if CONFIG_EMHTTP_KEEPALIVE_HINT
+/* A client with the idle limit @p idle_reuse_ms (0: the default) and a
+ * server answering @p answer: after @p reused_after ms idle the
+ * connection is reused, after @p replaced_after ms more it is replaced
+ * before use. */
+static void reused_then_replaced(uint32_t idle_reuse_ms, const char *answer,
+                                 uint32_t reused_after, uint32_t replaced_after)
+{
+    emhttp_request r = {.method = "GET", .target = "/", .cbs = &cbs};
+    emhttp_config cfg = config(&mn_port_ops, 0, 0);
+    cfg.idle_reuse_ms = idle_reuse_ms;
+    MN.answer = answer;
+    CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_OK);
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
+    MN.now += reused_after;
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
+    CHECK_EQ_INT(MN.connects, 1);
+    MN.now += replaced_after;
+    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
+    CHECK_EQ_INT(MN.connects, 2);
+    CHECK_EQ_INT((int)emhttp_client_stats(&cli)->ka_expired, 1);
+    emhttp_client_close(&cli);
+}
+#endif
+
 static void test_client_idle_limits(void)
 {
     emhttp_request r = {.method = "GET", .target = "/", .cbs = &cbs};
@@ -531,32 +556,14 @@ static void test_client_idle_limits(void)
 #if CONFIG_EMHTTP_KEEPALIVE_HINT
     /* the server's Keep-Alive timeout longer than the client's idle limit
      * (1 s): the client's limit holds */
-    cfg = config(&mn_port_ops, 0, 0);
-    cfg.idle_reuse_ms = 1000;
-    MN.answer = "HTTP/1.1 200 OK\r\nKeep-Alive: timeout=3600\r\nContent-Length: 2\r\n\r\nok";
-    CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_OK);
-    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
-    MN.now += 999;
-    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
-    CHECK_EQ_INT(MN.connects, 1);
-    MN.now += 1000;
-    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
-    CHECK_EQ_INT(MN.connects, 2);
-    emhttp_client_close(&cli);
+    reused_then_replaced(1000,
+                         "HTTP/1.1 200 OK\r\nKeep-Alive: timeout=3600\r\nContent-Length: 2\r\n\r\nok",
+                         999, 1000);
     /* a Keep-Alive timeout of at most twice the margin (timeout=1, margin
      * 500 ms): the client keeps the connection for half of it, 500 ms */
-    cfg = config(&mn_port_ops, 0, 0);
-    MN.answer = "HTTP/1.1 200 OK\r\nKeep-Alive: timeout=1\r\nContent-Length: 2\r\n\r\nok";
-    CHECK_EQ_INT(emhttp_client_init(&cli, &cfg), EMHTTP_OK);
-    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
-    MN.now += 400;
-    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
-    CHECK_EQ_INT(MN.connects, 1);
-    MN.now += 600;
-    CHECK_EQ_INT(emhttp_request_sync(&cli, &r), EMHTTP_OK);
-    CHECK_EQ_INT(MN.connects, 2);
-    CHECK_EQ_INT((int)emhttp_client_stats(&cli)->ka_expired, 1);
-    emhttp_client_close(&cli);
+    reused_then_replaced(0,
+                         "HTTP/1.1 200 OK\r\nKeep-Alive: timeout=1\r\nContent-Length: 2\r\n\r\nok",
+                         400, 600);
 #endif
 }
 
