@@ -510,10 +510,6 @@ static void fill_head(const emhttp_client *c, const emhttp_request *r, const cha
 #endif
 }
 
-/* Make request @p r ready to go: its prepared head, or one written into
- * tx_; its timers start (not again when it is re-sent).  Nothing touches
- * the connection before this succeeds, so an invalid request never sends
- * a byte.  Returns EMHTTP_OK or the error to complete it with. */
 /* A request goes out for the first time (not again after a lost
  * connection): its clock starts (a redirect's next hop keeps it); returns
  * its flags @p rf with those its method @p mf gives it. */
@@ -539,6 +535,10 @@ static unsigned first_sending(emhttp_client *c, emhttp_request *r, unsigned mf, 
     return rf;
 }
 
+/* Make request @p r ready to go: its prepared head, or one written into
+ * tx_; its timers start (not again when it is re-sent).  Nothing touches
+ * the connection before this succeeds, so an invalid request never sends
+ * a byte.  Returns EMHTTP_OK or the error to complete it with. */
 static int activate(emhttp_client *c, emhttp_request *r)
 {
     bool prepared = r->head_ != NULL && r->head_body_len_ == r->body_len;
